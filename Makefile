@@ -1,0 +1,41 @@
+# Two commands set everything up: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEVSTAMP := $(VENV)/.installed-dev
+
+.PHONY: demo test lint typecheck bench docs clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(DEVSTAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@ $(STAMP)
+
+demo: $(DEVSTAMP)
+	$(BIN)/python -m lambda_advisor.demo
+
+test: $(DEVSTAMP)
+	$(BIN)/ruff check lambda_advisor tests bench
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -n 2 -q
+
+lint: $(DEVSTAMP)
+	$(BIN)/ruff check lambda_advisor tests bench
+	$(BIN)/ruff format --check lambda_advisor tests bench
+
+bench: $(DEVSTAMP)
+	$(BIN)/python bench/run.py
+
+docs: $(DEVSTAMP)
+	$(BIN)/python -m lambda_advisor.docs > docs/rules.md
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

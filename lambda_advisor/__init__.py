@@ -1,0 +1,3 @@
+"""lambda-advisor: a linter and advisor for AWS Lambda configuration."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from lambda_advisor.cli import main
+
+main()

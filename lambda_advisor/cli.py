@@ -1,0 +1,145 @@
+"""Command line: scan, rules, explain (audit and baseline plug in here too).
+
+Kept lean: boto3 and cfnlint are never imported on the ``scan`` path.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from lambda_advisor import __version__
+from lambda_advisor.findings import SEVERITIES
+
+FORMAT_CHOICES = ["text", "json", "sarif", "junit", "markdown", "html"]
+
+
+def _split(values: Sequence[str]) -> list[str]:
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def common_options(func: Any) -> Any:
+    """Options every reporting command shares."""
+    options = [
+        click.option("--format", "-f", "fmt", type=click.Choice(FORMAT_CHOICES), default=None,
+                     help="Output format (default: text)."),
+        click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Write the report to this file instead of stdout."),
+        click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
+                     help="Exit 1 when a finding is at or above this severity (default: low)."),
+        click.option("--select", multiple=True, help="Only these rules (IDs or prefixes, comma-separated)."),
+        click.option("--ignore", multiple=True, help="Skip these rules (IDs or prefixes, comma-separated)."),
+        click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+                     help="Extra directory of rule YAML files (repeatable)."),
+        click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, hidden=True,
+                     help="Pretend today is this date (runtime deprecation rules)."),
+        click.option("--color/--no-color", default=None, help="Colour the text report (default: when a TTY)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="lambda-advisor")
+def cli() -> None:
+    """Find AWS Lambda pitfalls in templates, live accounts and deployment packages."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@common_options
+def scan(paths: tuple[Path, ...], **opts: Any) -> None:
+    """Scan CloudFormation/SAM templates, cdk.out, .serverless/ or snapshots."""
+    from lambda_advisor.runner import scan_paths
+
+    settings = _settings(opts)
+    result = scan_paths(list(paths), settings)
+    _emit(result, settings)
+
+
+@cli.command(name="rules")
+@click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text")
+def list_rules(rules_dir: tuple[Path, ...], fmt: str) -> None:
+    """List every rule: ID, severity, category and title."""
+    from lambda_advisor.engine import RuleError, load_rules
+
+    try:
+        rules = load_rules(rules_dir)
+    except RuleError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps([{"id": r.id, "severity": r.severity, "category": r.category,
+                                "title": r.title} for r in rules], indent=2))
+        return
+    click.echo(f"{'ID':<7} {'SEVERITY':<9} {'CATEGORY':<13} TITLE")
+    for r in rules:
+        click.echo(f"{r.id:<7} {r.severity:<9} {r.category:<13} {r.title}")
+
+
+@cli.command()
+@click.argument("rule_id")
+@click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False, path_type=Path))
+def explain(rule_id: str, rules_dir: tuple[Path, ...]) -> None:
+    """Show a rule's documentation: what it does, why, an example and the fix."""
+    from lambda_advisor.docs import rule_markdown
+    from lambda_advisor.engine import RuleError, load_rules
+
+    try:
+        rules = {r.id: r for r in load_rules(rules_dir)}
+    except RuleError as exc:
+        raise click.UsageError(str(exc)) from exc
+    rule = rules.get(rule_id.upper())
+    if rule is None:
+        raise click.UsageError(f"no rule {rule_id!r}; `lambda-advisor rules` lists them all")
+    click.echo(rule_markdown(rule))
+
+
+def _settings(opts: dict[str, Any]) -> Any:
+    from lambda_advisor.runner import Settings
+
+    today = opts.get("today")
+    return Settings(
+        fmt=opts.get("fmt"),
+        output=opts.get("output"),
+        fail_on=opts.get("fail_on"),
+        select=_split(opts.get("select") or ()),
+        ignore=_split(opts.get("ignore") or ()),
+        rules_dirs=list(opts.get("rules_dir") or ()),
+        today=today.date() if today else date.today(),
+        color=opts.get("color"),
+        extra={k: v for k, v in opts.items() if k not in {
+            "fmt", "output", "fail_on", "select", "ignore", "rules_dir", "today", "color"}},
+    )
+
+
+def _emit(result: Any, settings: Any) -> None:
+    from lambda_advisor.report import render
+
+    fmt = settings.fmt or "text"
+    if settings.output is not None:
+        text = render(fmt, result, color=False)
+        settings.output.parent.mkdir(parents=True, exist_ok=True)
+        settings.output.write_text(text, encoding="utf-8")
+    else:
+        color = settings.color if settings.color is not None else sys.stdout.isatty()
+        click.echo(render(fmt, result, color=color and fmt == "text"), nl=False)
+    for err in result.errors:
+        click.echo(f"lambda-advisor: error: {err}", err=True)
+    sys.exit(result.exit_code(settings.fail_on or "low"))
+
+
+def main() -> None:
+    cli(prog_name="lambda-advisor")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,279 @@
+"""Load rules, run them on function documents, and turn hits into findings."""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from lambda_advisor.checks import Check, Context, Hit
+from lambda_advisor.findings import Finding, Location
+from lambda_advisor.model import Document
+
+try:
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+
+class RuleError(Exception):
+    """A rule file that cannot be used: names the file and the bad key."""
+
+    def __init__(self, path: Path | str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = str(path)
+
+
+@dataclass
+class Rule:
+    id: str
+    title: str
+    severity: str
+    category: str
+    what: str
+    why: str
+    fix: str
+    path: str
+    example: str | None = None
+    use_instead: str | None = None
+    references: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+    sources: list[str] | None = None
+    match: dict[str, Any] | None = None
+    check: str | None = None
+    message: str | None = None
+    locate: str | None = None
+    builtin: bool = True
+
+    @property
+    def help_uri(self) -> str:
+        return f"https://github.com/lambda-advisor/lambda-advisor/blob/main/docs/rules.md#{self.id.lower()}"
+
+
+def builtin_rules_dir() -> Path:
+    """``rules/`` inside the installed wheel, or at the top of a checkout."""
+    here = Path(__file__).resolve().parent
+    installed = here / "rules"
+    return installed if installed.is_dir() else here.parent / "rules"
+
+
+@lru_cache(maxsize=1)
+def _rule_validator() -> Any:
+    import jsonschema
+
+    with (builtin_rules_dir() / "rule.schema.json").open(encoding="utf-8") as fh:
+        schema = json.load(fh)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def load_rule_file(path: Path, *, builtin: bool = True) -> Rule:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            data = yaml.load(fh, Loader=_SafeLoader)
+    except (OSError, yaml.YAMLError) as exc:
+        raise RuleError(path, f"cannot read rule file: {exc}") from exc
+    if not isinstance(data, dict):
+        raise RuleError(path, "a rule file must be a mapping")
+    errors = sorted(_rule_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        err = errors[0]
+        where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
+        raise RuleError(path, f"invalid key {where}: {err.message}")
+    if data.get("match") is not None:
+        _compile_match(path, data["match"], data.get("params", {}))
+    return Rule(path=str(path), builtin=builtin, **data)
+
+
+def load_rules(extra_dirs: Sequence[Path | str] = ()) -> list[Rule]:
+    """Built-in rules plus user rule directories; a duplicate ID is an error."""
+    rules: dict[str, Rule] = {}
+    dirs: list[tuple[Path, bool]] = [(builtin_rules_dir(), True)]
+    dirs += [(Path(d), False) for d in extra_dirs]
+    for directory, builtin in dirs:
+        if not directory.is_dir():
+            raise RuleError(directory, "rules directory does not exist")
+        for path in sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")]):
+            rule = load_rule_file(path, builtin=builtin)
+            if rule.id in rules:
+                raise RuleError(path, f"rule id {rule.id} is already defined in {rules[rule.id].path}")
+            rules[rule.id] = rule
+    return sorted(rules.values(), key=lambda r: r.id)
+
+
+def select_rules(rules: Iterable[Rule], select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[Rule]:
+    """ruff-style selection: a code or any prefix of one (``LA2`` selects LA201…LA299)."""
+    chosen = []
+    for rule in rules:
+        if select and not any(rule.id.startswith(s) for s in select):
+            continue
+        if any(rule.id.startswith(i) for i in ignore):
+            continue
+        chosen.append(rule)
+    return chosen
+
+
+def substitute_params(schema: Any, params: dict[str, Any]) -> Any:
+    """Replace ``{"$param": name}`` anywhere in a match schema by the parameter value."""
+    if isinstance(schema, dict):
+        if set(schema) == {"$param"}:
+            return params[schema["$param"]]
+        return {k: substitute_params(v, params) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [substitute_params(v, params) for v in schema]
+    return schema
+
+
+def _compile_match(path: Path | str, match: dict[str, Any], params: dict[str, Any]) -> Any:
+    import jsonschema
+
+    try:
+        schema = substitute_params(match, params)
+    except KeyError as exc:
+        raise RuleError(path, f"invalid key match: unknown parameter {exc}") from exc
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path)
+        raise RuleError(path, f"invalid key match/{where}: {exc.message}") from exc
+    return jsonschema.Draft202012Validator(schema)
+
+
+def resolve_check(rule: Rule) -> Check:
+    assert rule.check is not None
+    module_name, _, func_name = rule.check.rpartition(".")
+    try:
+        module = importlib.import_module(f"lambda_advisor.checks.{module_name}")
+        func: Check = getattr(module, func_name)
+    except (ImportError, AttributeError) as exc:
+        raise RuleError(rule.path, f"invalid key check: cannot find {rule.check}: {exc}") from exc
+    return func
+
+
+def resolve_pointer(doc: Any, pointer: str) -> Any:
+    node = doc
+    for part in pointer.split("/")[1:]:
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list):
+            node = node[int(part)]
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            return None
+    return node
+
+
+def line_for(doc: Document, pointer: str | None) -> tuple[int | None, str | None]:
+    """The line a pointer's value was written on: the pointer itself, or its nearest parent."""
+    lines: dict[str, int] = doc.get("lines") or {}
+    inherited: dict[str, str] = doc.get("inherited") or {}
+    probe = pointer or ""
+    while probe:
+        if probe in lines:
+            return lines[probe], inherited.get(probe)
+        probe = probe.rpartition("/")[0]
+    return doc["source"].get("line"), None
+
+
+@dataclass
+class RunOptions:
+    today: date = field(default_factory=date.today)
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule id -> overrides
+    severity: dict[str, str] = field(default_factory=dict)  # rule id -> severity override
+
+
+class Engine:
+    """Runs a fixed set of rules over the documents of one scan."""
+
+    def __init__(self, rules: Sequence[Rule], options: RunOptions | None = None) -> None:
+        self.rules = list(rules)
+        self.options = options or RunOptions()
+        self._prepared: list[tuple[Rule, dict[str, Any], Any]] = []
+        for rule in self.rules:
+            params = {**rule.params, **self.options.params.get(rule.id, {})}
+            runner = (
+                _compile_match(rule.path, rule.match, params) if rule.match is not None else resolve_check(rule)
+            )
+            self._prepared.append((rule, params, runner))
+
+    def run(self, docs: Sequence[Document]) -> list[Finding]:
+        findings: list[Finding] = []
+        for rule, params, runner in self._prepared:
+            ctx = Context(params=params, today=self.options.today, functions=list(docs))
+            for doc in docs:
+                if rule.sources and doc["source"]["kind"] not in rule.sources:
+                    continue
+                for hit in self._hits(rule, runner, doc, ctx):
+                    findings.append(self._finding(rule, doc, hit))
+        findings.sort(key=_sort_key)
+        return findings
+
+    def _hits(self, rule: Rule, runner: Any, doc: Document, ctx: Context) -> Iterable[Hit]:
+        if rule.match is None:
+            yield from runner(doc, ctx)
+            return
+        if not runner.is_valid(doc):
+            return
+        pointer = rule.locate
+        template = rule.message or "{doc[name]}: " + rule.title
+        try:
+            message = template.format(doc=_Lenient(doc), params=ctx.params)
+        except (KeyError, IndexError, AttributeError, ValueError):
+            message = f"{doc['name']}: {rule.title}"
+        yield Hit(message=message, pointer=pointer)
+
+    def _finding(self, rule: Rule, doc: Document, hit: Hit) -> Finding:
+        src = doc["source"]
+        line, inherited = line_for(doc, hit.pointer)
+        location = Location(
+            function_id=doc["id"],
+            function_name=doc["name"],
+            kind=src["kind"],
+            file=src.get("file"),
+            line=line,
+            logical_id=src.get("logical_id"),
+            arn=src.get("arn"),
+            account=src.get("account"),
+            region=src.get("region"),
+            inherited_from=inherited,
+        )
+        suppressed = None
+        for sup in doc.get("suppressions") or ():
+            if rule.id.startswith(sup["rule"]):
+                suppressed = sup.get("reason") or f"suppressed by {sup.get('origin') or 'configuration'}"
+                break
+        return Finding(
+            rule_id=rule.id,
+            severity=self.options.severity.get(rule.id, rule.severity),
+            title=rule.title,
+            message=hit.message,
+            fix=rule.fix.strip(),
+            location=location,
+            subject=hit.subject or hit.pointer or "",
+            suppressed=suppressed,
+            extra=hit.extra,
+        )
+
+
+class _Lenient(dict):  # type: ignore[type-arg]
+    """Lets message templates index missing keys without crashing."""
+
+    def __getitem__(self, key: Any) -> Any:
+        value = dict.get(self, key)
+        return _Lenient(value) if isinstance(value, dict) else value
+
+
+def _sort_key(f: Finding) -> tuple[Any, ...]:
+    loc = f.location
+    return (loc.file or "", loc.region or "", loc.function_id, loc.line or 0, f.rule_id, f.subject)
+
+
+def copy_documents(docs: Iterable[Document]) -> list[Document]:
+    return [copy.deepcopy(d) for d in docs]

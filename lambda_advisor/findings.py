@@ -1,0 +1,66 @@
+"""What a rule reports: one finding, with where it points and a stable fingerprint."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+SEVERITY_RANK = {name: rank for rank, name in enumerate(reversed(SEVERITIES))}
+
+
+def at_least(severity: str, threshold: str) -> bool:
+    return SEVERITY_RANK[severity] >= SEVERITY_RANK[threshold]
+
+
+@dataclass
+class Location:
+    """Where a finding points: file and line for templates, ARN and region for live functions."""
+
+    function_id: str
+    function_name: str
+    kind: str
+    file: str | None = None
+    line: int | None = None
+    logical_id: str | None = None
+    arn: str | None = None
+    account: str | None = None
+    region: str | None = None
+    inherited_from: str | None = None
+
+    def short(self) -> str:
+        if self.file:
+            return f"{self.file}:{self.line}" if self.line else self.file
+        return self.arn or self.function_id
+
+
+@dataclass
+class Finding:
+    rule_id: str
+    severity: str
+    title: str
+    message: str
+    fix: str
+    location: Location
+    subject: str = ""
+    suppressed: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fingerprint(self) -> str:
+        """Rule + function identity + subject: survives edits that move lines."""
+        key = "\x1f".join((self.rule_id, _identity(self.location), self.subject))
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["fingerprint"] = self.fingerprint
+        return out
+
+
+def _identity(location: Location) -> str:
+    # Templates: the file and logical ID; live: the ARN without the account-independent bits.
+    if location.logical_id is not None:
+        return f"{location.file or ''}#{location.logical_id}"
+    return location.arn or location.function_id

@@ -1,0 +1,118 @@
+"""The function document: the one shape every source produces and every rule reads.
+
+Sources build a :class:`Function`, rules read the plain dict from
+:meth:`Function.to_json`, so a rule never knows where a function came from.
+Convention (also in ``schema/function.schema.json``): ``None`` means *not known
+from this source*, ``False`` means *known to be absent*, and empty lists/maps
+mean *known to be empty*.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+SCHEMA_PATH = Path(__file__).parent / "schema" / "function.schema.json"
+
+#: A value in a document: a literal, or ``{"unresolved": ..., "refs": [...]}``.
+Value = Any
+Document = dict[str, Any]
+
+LAMBDA_DEFAULT_MEMORY_MB = 128
+LAMBDA_DEFAULT_TIMEOUT_S = 3
+
+
+def unresolved(text: str, refs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Mark a value an intrinsic function produces that we will not guess."""
+    out: dict[str, Any] = {"unresolved": text}
+    if refs:
+        out["refs"] = refs
+    return out
+
+
+def is_unresolved(value: Any) -> bool:
+    return isinstance(value, dict) and "unresolved" in value
+
+
+@dataclass
+class Source:
+    kind: str
+    format: str | None = None
+    file: str | None = None
+    logical_id: str | None = None
+    line: int | None = None
+    stack: str | None = None
+    arn: str | None = None
+    account: str | None = None
+    region: str | None = None
+
+
+@dataclass
+class Function:
+    """One Lambda function. Nested parts are plain dicts shaped as the schema says."""
+
+    id: str
+    name: str
+    source: Source
+    runtime: str | None = None
+    handler: str | None = None
+    package_type: str | None = None
+    architectures: list[str] | None = None
+    memory_mb: int | None = None
+    memory_explicit: bool | None = None
+    timeout_s: int | None = None
+    ephemeral_storage_mb: int | None = None
+    snap_start: bool | None = None
+    environment: dict[str, Value] | None = None
+    kms_key_arn: Value = None
+    layers: list[dict[str, Any]] | None = None
+    vpc: Any = None
+    tracing: str | None = None
+    logging: dict[str, Any] | None = None
+    reserved_concurrency: int | bool | None = None
+    provisioned_concurrency: int | bool | None = None
+    tags: dict[str, Value] | None = None
+    dead_letter_target: Value = None
+    event_invoke: Any = None
+    role: dict[str, Any] | None = None
+    resource_policy: list[dict[str, Any]] | None = None
+    url: Any = None
+    deployment: dict[str, Any] | None = None
+    event_sources: list[dict[str, Any]] | None = None
+    code: dict[str, Any] | None = None
+    lines: dict[str, int] = field(default_factory=dict)
+    inherited: dict[str, str] = field(default_factory=dict)
+    suppressions: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> Document:
+        doc: Document = {"schema_version": 1}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            doc[f.name] = dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+        return doc
+
+
+@lru_cache(maxsize=1)
+def function_schema() -> dict[str, Any]:
+    with SCHEMA_PATH.open(encoding="utf-8") as fh:
+        schema: dict[str, Any] = json.load(fh)
+    return schema
+
+
+def validate_document(doc: Document) -> None:
+    """Raise ``jsonschema.ValidationError`` when ``doc`` breaks the function schema."""
+    _validator().validate(doc)
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    import jsonschema
+
+    cls = jsonschema.validators.validator_for(function_schema())
+    return cls(function_schema())

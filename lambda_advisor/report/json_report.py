@@ -1,0 +1,36 @@
+"""Machine-readable report; its shape is ``schema/report.schema.json``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from lambda_advisor import __version__
+from lambda_advisor.result import ScanResult
+
+REPORT_VERSION = 1
+
+
+def to_dict(result: ScanResult) -> dict[str, Any]:
+    return {
+        "version": REPORT_VERSION,
+        "tool": {"name": "lambda-advisor", "version": __version__},
+        "kind": result.kind,
+        "summary": {
+            "functions": len(result.documents),
+            "findings": len(result.active),
+            "suppressed": len(result.suppressed),
+            "baselined": len(result.baselined),
+            "errors": len(result.errors),
+            "gaps": len(result.gaps),
+        },
+        "findings": [f.to_json() for f in result.active],
+        "suppressed": [f.to_json() for f in result.suppressed],
+        "errors": [{"where": e.where, "line": e.line, "message": e.message} for e in result.errors],
+        "gaps": [{"where": g.where, "region": g.region, "missing": g.missing} for g in result.gaps],
+        "skipped": result.skipped,
+    }
+
+
+def render(result: ScanResult, *, color: bool = False) -> str:
+    return json.dumps(to_dict(result), indent=2, sort_keys=False) + "\n"
