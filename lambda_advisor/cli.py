@@ -39,6 +39,7 @@ def common_options(func: Any) -> Any:
         click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, hidden=True,
                      help="Pretend today is this date (runtime deprecation rules)."),
         click.option("--color/--no-color", default=None, help="Colour the text report (default: when a TTY)."),
+        click.option("--quiet", "-q", is_flag=True, help="No notices on stderr (skipped files, progress)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -116,8 +117,9 @@ def _settings(opts: dict[str, Any]) -> Any:
         rules_dirs=list(opts.get("rules_dir") or ()),
         today=today.date() if today else date.today(),
         color=opts.get("color"),
+        quiet=bool(opts.get("quiet")),
         extra={k: v for k, v in opts.items() if k not in {
-            "fmt", "output", "fail_on", "select", "ignore", "rules_dir", "today", "color"}},
+            "fmt", "output", "fail_on", "select", "ignore", "rules_dir", "today", "color", "quiet"}},
     )
 
 
@@ -132,6 +134,9 @@ def _emit(result: Any, settings: Any) -> None:
     else:
         color = settings.color if settings.color is not None else sys.stdout.isatty()
         click.echo(render(fmt, result, color=color and fmt == "text"), nl=False)
+    if not settings.quiet:
+        for notice in result.notices:
+            click.echo(f"lambda-advisor: {notice}", err=True)
     for err in result.errors:
         click.echo(f"lambda-advisor: error: {err}", err=True)
     sys.exit(result.exit_code(settings.fail_on or "low"))

@@ -37,6 +37,7 @@ class ScanResult:
     errors: list[InputError] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
     rules: list[Any] = field(default_factory=list)  # engine.Rule, kept loose to avoid a cycle
     kind: str = "scan"  # "scan" or "audit"
     stale_baseline: list[dict[str, Any]] = field(default_factory=list)

@@ -24,6 +24,7 @@ class Settings:
     rules_dirs: list[Path] = field(default_factory=list)
     today: date = field(default_factory=date.today)
     color: bool | None = None
+    quiet: bool = False
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     severity: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -50,4 +51,5 @@ def scan_paths(paths: list[Path], settings: Settings) -> ScanResult:
     collected = collect(paths)
     result = evaluate(collected.documents, settings, errors=collected.errors)
     result.skipped = collected.skipped
+    result.notices = collected.notices
     return result

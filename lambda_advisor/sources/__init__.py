@@ -44,6 +44,7 @@ class Loaded:
     documents: list[dict[str, Any]] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
 
 
 def _loaders() -> list[ModuleType]:
@@ -109,13 +110,14 @@ def _load_file(path: Path, loaders: list[ModuleType], out: Loaded, *, explicit: 
         if claims is not None and claims(path, head):
             _merge(out, mod.load(path, explicit=explicit))
             return
+    out.skipped.append(str(path))
     if explicit:
-        out.errors.append(InputError(str(path), "not a CloudFormation/SAM template, cdk.out or snapshot"))
-    else:
-        out.skipped.append(str(path))
+        # Named on the command line (pre-commit names every YAML file): say so, but it is no error.
+        out.notices.append(f"{path}: skipped, not a CloudFormation/SAM template, cdk.out or snapshot")
 
 
 def _merge(out: Loaded, loaded: Loaded) -> None:
     out.documents.extend(loaded.documents)
     out.errors.extend(loaded.errors)
     out.skipped.extend(loaded.skipped)
+    out.notices.extend(loaded.notices)
