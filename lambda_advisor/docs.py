@@ -1,0 +1,49 @@
+"""Rule documentation, rendered from the rule files only (explain, docs/rules.md, SARIF help)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+
+def rule_markdown(rule: Any, *, heading: str = "#") -> str:
+    """One rule in ruff's four parts: what it does, why it is bad, example, use instead."""
+    parts = [f"{heading} {rule.id}: {rule.title}", "",
+             f"Severity: **{rule.severity}** · category: {rule.category}", "",
+             f"{heading}# What it does", "", rule.what.strip(), "",
+             f"{heading}# Why is this bad?", "", rule.why.strip(), ""]
+    if rule.example:
+        parts += [f"{heading}# Example", "", "```yaml", rule.example.rstrip(), "```", ""]
+    if rule.use_instead:
+        parts += [f"{heading}# Use instead", "", "```yaml", rule.use_instead.rstrip(), "```", ""]
+    parts += [f"{heading}# Fix", "", rule.fix.strip(), ""]
+    if rule.params:
+        parts += [f"{heading}# Parameters", ""]
+        parts += [f"- `{k}` (default `{v!r}`)" for k, v in rule.params.items()]
+        parts.append("")
+    if rule.references:
+        parts += [f"{heading}# References", ""] + [f"- <{r}>" for r in rule.references] + [""]
+    return "\n".join(parts)
+
+
+def rules_page(rules: Sequence[Any]) -> str:
+    """The whole ``docs/rules.md`` page."""
+    lines = ["# lambda-advisor rules", "",
+             "Generated from `rules/*.yaml` by `make docs`; do not edit by hand.", "",
+             "| ID | severity | category | title |", "|---|---|---|---|"]
+    lines += [f"| [{r.id}](#{r.id.lower()}) | {r.severity} | {r.category} | {r.title} |" for r in rules]
+    lines.append("")
+    for r in rules:
+        lines += [f'<a id="{r.id.lower()}"></a>', "", rule_markdown(r, heading="##")]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main() -> None:
+    from lambda_advisor.engine import load_rules
+
+    sys.stdout.write(rules_page(load_rules()))
+
+
+if __name__ == "__main__":
+    main()
