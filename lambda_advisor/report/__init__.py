@@ -10,6 +10,10 @@ from lambda_advisor.result import ScanResult
 FORMATS: dict[str, str] = {
     "text": "lambda_advisor.report.text",
     "json": "lambda_advisor.report.json_report",
+    "sarif": "lambda_advisor.report.sarif",
+    "junit": "lambda_advisor.report.junit",
+    "markdown": "lambda_advisor.report.markdown",
+    "html": "lambda_advisor.report.html",
 }
 
 

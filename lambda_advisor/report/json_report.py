@@ -26,6 +26,8 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
         },
         "findings": [f.to_json() for f in result.active],
         "suppressed": [f.to_json() for f in result.suppressed],
+        "baselined": [f.to_json() for f in result.baselined],
+        "stale_baseline": result.stale_baseline,
         "errors": [{"where": e.where, "line": e.line, "message": e.message} for e in result.errors],
         "gaps": [{"where": g.where, "region": g.region, "missing": g.missing} for g in result.gaps],
         "skipped": result.skipped,

@@ -1,0 +1,287 @@
+"""A self-contained HTML report for people who do not know the rule IDs.
+
+One file, no network: inline CSS, an inline SVG chart and a little inline
+JavaScript for filtering and sorting. Layout, top to bottom: totals by
+severity (cards and a bar chart), findings by issue, by place (account/region
+or file), then every function with its findings and how to fix them. The
+filter state can be given in the address (``report.html#q=orders&sev=high&sort=name``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime, timezone
+from html import escape
+from typing import Any
+
+from lambda_advisor import __version__
+from lambda_advisor.findings import SEVERITIES, SEVERITY_RANK, Finding
+from lambda_advisor.result import ScanResult
+
+COLORS = {"critical": "#7b1fa2", "high": "#c62828", "medium": "#ef6c00", "low": "#1565c0", "info": "#607d8b"}
+PLAIN = {
+    "critical": "fix now",
+    "high": "fix soon",
+    "medium": "should fix",
+    "low": "worth a look",
+    "info": "for information",
+}
+
+_CSS = """
+*{box-sizing:border-box}body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;
+color:#1d2330;background:#f5f6f8}header{background:#232f3e;color:#fff;padding:20px 32px}
+header h1{margin:0 0 4px;font-size:24px}header p{margin:0;opacity:.85}main{padding:20px 32px;max-width:1200px}
+h2{font-size:19px;margin:28px 0 10px}.cards{display:flex;flex-wrap:wrap;gap:12px}
+.card{background:#fff;border-radius:8px;padding:12px 16px;min-width:130px;box-shadow:0 1px 2px #0002;
+border-top:5px solid #8892a0}.card b{display:block;font-size:28px}.card span{color:#555;font-size:13px}
+table{border-collapse:collapse;background:#fff;width:100%;box-shadow:0 1px 2px #0002;border-radius:6px}
+th,td{text-align:left;padding:7px 10px;border-bottom:1px solid #e4e6ea;vertical-align:top}
+th{background:#eef0f3;font-size:13px}td.n{text-align:right}.badge{display:inline-block;border-radius:10px;
+padding:1px 9px;color:#fff;font-size:12px;font-weight:600;white-space:nowrap}.id{color:#666;font-size:12px}
+.controls{display:flex;flex-wrap:wrap;gap:10px;align-items:center;background:#fff;padding:10px 12px;
+border-radius:6px;box-shadow:0 1px 2px #0002;position:sticky;top:0;z-index:2}
+.controls input[type=search]{flex:1;min-width:220px;padding:6px 8px;font-size:15px}
+.fn{background:#fff;border-radius:8px;margin:12px 0;padding:12px 16px;box-shadow:0 1px 2px #0002;
+border-left:6px solid #2e7d32}.fn h3{margin:0;font-size:17px}.fn .meta{color:#555;font-size:13px}
+.finding{border-top:1px solid #eceef1;padding:8px 0}.finding p{margin:4px 0}.fix{background:#f1f8e9;
+border-radius:4px;padding:6px 8px;font-size:14px}.fix b{color:#33691e}.muted{opacity:.6}
+.hidden{display:none}.ok{color:#2e7d32}.errors li{color:#b71c1c}svg text{font:13px system-ui,sans-serif}
+"""
+
+_JS = """
+(function(){
+  var RANK={critical:4,high:3,medium:2,low:1,info:0};
+  var list=document.getElementById('functions');
+  var q=document.getElementById('q'),sev=document.getElementById('sev'),
+      sort=document.getElementById('sort'),only=document.getElementById('only');
+  function fromHash(){
+    var h=location.hash.replace(/^#/,'');if(!h)return;
+    h.split('&').forEach(function(kv){
+      var p=kv.split('='),k=p[0],v=decodeURIComponent((p[1]||'').replace(/\\+/g,' '));
+      if(k==='q')q.value=v;else if(k==='sev')sev.value=v;else if(k==='sort')sort.value=v;
+      else if(k==='only')only.checked=(v!=='0');
+    });
+  }
+  function apply(){
+    var text=q.value.trim().toLowerCase(),min=sev.value==='all'?-1:RANK[sev.value];
+    var fns=Array.prototype.slice.call(list.querySelectorAll('.fn')),shown=0,shownFindings=0;
+    fns.forEach(function(fn){
+      var visible=0;
+      fn.querySelectorAll('.finding').forEach(function(f){
+        var ok=RANK[f.dataset.severity]>=min&&(!text||f.dataset.text.indexOf(text)>=0||fn.dataset.text.indexOf(text)>=0);
+        f.classList.toggle('hidden',!ok);if(ok)visible++;
+      });
+      var count=+fn.dataset.count;
+      var show=(count>0?visible>0:(min<0&&!only.checked&&(!text||fn.dataset.text.indexOf(text)>=0)));
+      fn.classList.toggle('hidden',!show);if(show){shown++;shownFindings+=visible;}
+    });
+    var key=sort.value;
+    fns.sort(function(a,b){
+      if(key==='name')return a.dataset.name.localeCompare(b.dataset.name);
+      if(key==='place')return a.dataset.group.localeCompare(b.dataset.group)||a.dataset.name.localeCompare(b.dataset.name);
+      if(key==='count')return (+b.dataset.count)-(+a.dataset.count)||a.dataset.name.localeCompare(b.dataset.name);
+      return (+b.dataset.worst)-(+a.dataset.worst)||(+b.dataset.count)-(+a.dataset.count)||a.dataset.name.localeCompare(b.dataset.name);
+    });
+    fns.forEach(function(fn){list.appendChild(fn);});
+    document.getElementById('shown').textContent='Showing '+shown+' of '+fns.length+' functions ('+shownFindings+' findings)';
+    document.body.setAttribute('data-ready','1');
+  }
+  fromHash();
+  [q,sev,sort,only].forEach(function(el){el.addEventListener('input',apply);el.addEventListener('change',apply);});
+  apply();
+})();
+"""
+
+
+def _e(value: Any) -> str:
+    return escape(str(value), quote=True)
+
+
+def _badge(severity: str) -> str:
+    return f'<span class="badge" style="background:{COLORS[severity]}">{_e(severity)}</span>'
+
+
+def _group_of(source: dict[str, Any]) -> str:
+    if source.get("file"):
+        return str(source["file"])
+    parts = [p for p in (source.get("account"), source.get("region")) if p]
+    return " / ".join(parts) or "live"
+
+
+def _chart(counts: Counter[str]) -> str:
+    """Horizontal bars, one per severity; pure SVG so it prints and needs no script."""
+    width, bar_h, gap, label_w = 520, 26, 8, 90
+    top = max(counts.values(), default=0) or 1
+    rows = []
+    for i, sev in enumerate(SEVERITIES):
+        y = i * (bar_h + gap)
+        w = int((width - label_w - 60) * counts[sev] / top)
+        rows.append(
+            f'<text x="0" y="{y + 18}">{sev}</text>'
+            f'<rect x="{label_w}" y="{y}" width="{max(w, 2)}" height="{bar_h}" rx="3" fill="{COLORS[sev]}">'
+            f"<title>{counts[sev]} {sev}</title></rect>"
+            f'<text x="{label_w + max(w, 2) + 6}" y="{y + 18}">{counts[sev]}</text>'
+        )
+    height = len(SEVERITIES) * (bar_h + gap)
+    return (f'<svg id="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img" aria-label="Findings by severity">{"".join(rows)}</svg>')
+
+
+def _finding_html(f: Finding, rules: dict[str, Any], note: str | None = None) -> str:
+    loc = f.location
+    where = f"{loc.file}:{loc.line}" if loc.file and loc.line else (loc.file or loc.arn or loc.function_id)
+    rule = rules.get(f.rule_id)
+    why = f'<p class="id">Why it matters: {_e(" ".join(rule.why.split()))}</p>' if rule is not None else ""
+    inherited = f" (inherited from {_e(loc.inherited_from)})" if loc.inherited_from else ""
+    fix = f.fix.strip()
+    note_html = f'<p class="id">Not counted: {_e(note)}</p>' if note else ""
+    text = " ".join((f.rule_id, f.title, f.message, f.severity, where)).lower()
+    return (
+        f'<div class="finding{" muted" if note else ""}" data-severity="{_e(f.severity)}" data-rule="{_e(f.rule_id)}" '
+        f'data-text="{_e(text)}">'
+        f'<p>{_badge(f.severity)} <b>{_e(f.title)}</b> <span class="id">{_e(f.rule_id)}</span></p>'
+        f"<p>{_e(f.message)}</p>"
+        f'<p class="id">{_e(where)}{inherited}</p>{why}'
+        f'<div class="fix"><b>How to fix:</b> {_e(fix)}</div>{note_html}</div>'
+    )
+
+
+def render(result: ScanResult, *, color: bool = False) -> str:
+    show_suppressed = bool(result.meta.get("show_suppressed"))
+    rules = {r.id: r for r in result.rules}
+    active = result.active
+    counts: Counter[str] = Counter(f.severity for f in active)
+
+    per_fn: dict[str, list[tuple[Finding, str | None]]] = defaultdict(list)
+    for f in active:
+        per_fn[f.location.function_id].append((f, None))
+    if show_suppressed:
+        for f in result.suppressed:
+            per_fn[f.location.function_id].append((f, f"suppressed ({f.suppressed})"))
+        for f in result.baselined:
+            per_fn[f.location.function_id].append((f, "accepted in the baseline"))
+
+    functions: list[tuple[str, str, dict[str, Any]]] = []  # (id, name, source)
+    known = set()
+    for doc in result.documents:
+        known.add(doc["id"])
+        functions.append((doc["id"], doc["name"], doc.get("source") or {}))
+    for fid, items in per_fn.items():  # never drop a finding whose document is missing
+        if fid not in known:
+            loc = items[0][0].location
+            functions.append((fid, loc.function_name, {"file": loc.file, "account": loc.account,
+                                                       "region": loc.region, "arn": loc.arn}))
+
+    audit = result.kind == "audit"
+    place_label = "Account / region" if audit else "File"
+    by_place: dict[str, dict[str, Any]] = defaultdict(lambda: {"functions": 0, "findings": 0, "worst": -1})
+    for fid, _, source in functions:
+        place = by_place[_group_of(source)]
+        place["functions"] += 1
+        hits = [f for f, note in per_fn.get(fid, []) if note is None]
+        place["findings"] += len(hits)
+        for f in hits:
+            place["worst"] = max(place["worst"], SEVERITY_RANK[f.severity])
+
+    by_rule: dict[str, list[Finding]] = defaultdict(list)
+    for f in active:
+        by_rule[f.rule_id].append(f)
+
+    affected = len({f.location.function_id for f in active})
+    title = "Lambda account audit" if audit else "Lambda configuration report"
+    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    scope = sorted(by_place)
+    scope_text = ", ".join(scope[:6]) + (f" and {len(scope) - 6} more" if len(scope) > 6 else "")
+
+    h: list[str] = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+        "script-src 'unsafe-inline'; img-src data:\">",
+        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
+        f"<header><h1>{_e(title)}</h1><p>{len(functions)} function{'s' if len(functions) != 1 else ''} in "
+        f"{_e(scope_text or 'no input')} · generated {generated} by lambda-advisor {_e(__version__)}</p></header><main>",
+        "<h2>Summary</h2>",
+        '<div class="cards" id="totals">',
+        f'<div class="card" data-total="functions"><b>{len(functions)}</b><span>functions checked</span></div>',
+        f'<div class="card" data-total="affected"><b>{affected}</b><span>functions with findings</span></div>',
+        f'<div class="card" data-total="findings"><b>{len(active)}</b><span>findings</span></div>',
+    ]
+    for sev in SEVERITIES:
+        h.append(f'<div class="card" data-total="{sev}" style="border-top-color:{COLORS[sev]}"><b>{counts[sev]}</b>'
+                 f"<span>{sev} · {PLAIN[sev]}</span></div>")
+    h.append("</div>")
+    not_counted = []
+    if result.suppressed:
+        not_counted.append(f"{len(result.suppressed)} suppressed in the templates or configuration")
+    if result.baselined:
+        not_counted.append(f"{len(result.baselined)} accepted in the baseline")
+    if result.stale_baseline:
+        not_counted.append(f"{len(result.stale_baseline)} baseline entries no longer found")
+    if not_counted:
+        h.append(f'<p id="not-counted">Not counted above: {_e("; ".join(not_counted))}.</p>')
+    h.append(_chart(counts))
+
+    if result.errors or result.gaps:
+        h.append('<h2>What could not be checked</h2><ul class="errors" id="errors">')
+        h += [f"<li>{_e(str(e))}</li>" for e in result.errors]
+        h += [f"<li>{_e(g.where)} ({_e(g.region or 'all regions')}): {_e('; '.join(g.missing))}</li>"
+              for g in result.gaps]
+        h.append("</ul>")
+
+    h.append('<h2>By issue</h2><table id="by-rule"><thead><tr><th>Issue</th><th>Severity</th><th>Findings</th>'
+             "<th>Functions</th><th>Why it matters</th></tr></thead><tbody>")
+    ordered = sorted(by_rule.items(), key=lambda kv: (-SEVERITY_RANK[kv[1][0].severity], -len(kv[1]), kv[0]))
+    for rule_id, items in ordered:
+        rule = rules.get(rule_id)
+        why = " ".join(rule.why.split()) if rule is not None else ""
+        h.append(f'<tr data-rule="{_e(rule_id)}"><td>{_e(items[0].title)} <span class="id">{_e(rule_id)}</span></td>'
+                 f"<td>{_badge(items[0].severity)}</td><td class=\"n\">{len(items)}</td>"
+                 f'<td class="n">{len({f.location.function_id for f in items})}</td><td>{_e(why)}</td></tr>')
+    if not ordered:
+        h.append('<tr><td colspan="5" class="ok">No findings.</td></tr>')
+    h.append("</tbody></table>")
+
+    h.append(f'<h2>By {place_label.lower()}</h2><table id="by-place"><thead><tr><th>{place_label}</th>'
+             "<th>Functions</th><th>Findings</th><th>Worst</th></tr></thead><tbody>")
+    for place, info in sorted(by_place.items(), key=lambda kv: (-kv[1]["worst"], -kv[1]["findings"], kv[0])):
+        worst = _badge(list(reversed(SEVERITIES))[info["worst"]]) if info["worst"] >= 0 else '<span class="ok">clean</span>'
+        h.append(f'<tr><td>{_e(place)}</td><td class="n">{info["functions"]}</td>'
+                 f'<td class="n">{info["findings"]}</td><td>{worst}</td></tr>')
+    h.append("</tbody></table>")
+
+    h += [
+        "<h2>Functions</h2>",
+        '<div class="controls"><input type="search" id="q" placeholder="Filter by function, file, region or issue…" '
+        'aria-label="filter">',
+        '<label>Severity <select id="sev"><option value="all">all</option>'
+        + "".join(f'<option value="{s}">{s} and above</option>' for s in SEVERITIES)
+        + "</select></label>",
+        '<label>Sort <select id="sort"><option value="worst">worst first</option><option value="count">most findings'
+        '</option><option value="name">name</option><option value="place">'
+        + _e(place_label.lower()) + "</option></select></label>",
+        '<label><input type="checkbox" id="only"> only functions with findings</label>',
+        '<span id="shown"></span></div>',
+        '<div id="functions">',
+    ]
+    for fid, name, source in functions:
+        items = sorted(per_fn.get(fid, []), key=lambda it: (it[1] is not None, -SEVERITY_RANK[it[0].severity],
+                                                            it[0].location.line or 0, it[0].rule_id))
+        hits = [f for f, note in items if note is None]
+        worst = max((SEVERITY_RANK[f.severity] for f in hits), default=-1)
+        group = _group_of(source)
+        where = source.get("arn") or (f"{source.get('file')}:{source.get('line')}" if source.get("line")
+                                      else source.get("file")) or fid
+        colour = COLORS[list(reversed(SEVERITIES))[worst]] if worst >= 0 else "#2e7d32"
+        text = " ".join(str(p) for p in (name, group, where, source.get("logical_id") or "")).lower()
+        h.append(f'<section class="fn" data-name="{_e(name.lower())}" data-group="{_e(group.lower())}" '
+                 f'data-worst="{worst}" data-count="{len(hits)}" data-text="{_e(text)}" '
+                 f'style="border-left-color:{colour}">')
+        summary = f"{len(hits)} finding{'s' if len(hits) != 1 else ''}" if hits else "no findings"
+        h.append(f'<h3>{_e(name)}</h3><p class="meta">{_e(where)} · {_e(summary)}</p>')
+        h += [_finding_html(f, rules, note) for f, note in items]
+        h.append("</section>")
+    h.append("</div>")
+    h.append(f"<script>{_JS}</script></main></body></html>")
+    return "\n".join(h) + "\n"

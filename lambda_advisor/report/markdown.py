@@ -1,0 +1,70 @@
+"""A short markdown summary to post as a pull-request comment."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from lambda_advisor.findings import SEVERITIES, SEVERITY_RANK, Finding
+from lambda_advisor.result import ScanResult
+
+MAX_ROWS = 50
+_ICONS = {"critical": "🟣", "high": "🔴", "medium": "🟠", "low": "🔵", "info": "⚪"}
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _where(f: Finding) -> str:
+    loc = f.location
+    if loc.file:
+        return f"`{loc.file}:{loc.line}`" if loc.line else f"`{loc.file}`"
+    return f"`{loc.arn or loc.function_id}`"
+
+
+def render(result: ScanResult, *, color: bool = False) -> str:
+    active = sorted(result.active, key=lambda f: (-SEVERITY_RANK[f.severity], f.location.file or "",
+                                                  f.location.line or 0, f.rule_id))
+    counts = Counter(f.severity for f in active)
+    functions = len(result.documents)
+    out = ["## lambda-advisor", ""]
+    if active:
+        out.append(f"**{len(active)} finding{'s' if len(active) != 1 else ''}** in {functions} "
+                   f"function{'s' if functions != 1 else ''}.")
+    else:
+        out.append(f"✅ No findings in {functions} function{'s' if functions != 1 else ''}.")
+    extras = []
+    if result.suppressed:
+        extras.append(f"{len(result.suppressed)} suppressed")
+    if result.baselined:
+        extras.append(f"{len(result.baselined)} already in the baseline")
+    if result.stale_baseline:
+        extras.append(f"{len(result.stale_baseline)} stale baseline entr{'ies' if len(result.stale_baseline) != 1 else 'y'}")
+    if extras:
+        out.append(f"Not counted: {', '.join(extras)}.")
+    out.append("")
+    if active:
+        out += ["| severity | count |", "|---|---:|"]
+        out += [f"| {_ICONS[s]} {s} | {counts[s]} |" for s in SEVERITIES if counts[s]]
+        out.append("")
+        out += ["| severity | rule | where | finding |", "|---|---|---|---|"]
+        for f in active[:MAX_ROWS]:
+            out.append(f"| {_ICONS[f.severity]} {f.severity} | {f.rule_id} | {_where(f)} | {_cell(f.message)} |")
+        if len(active) > MAX_ROWS:
+            out.append(f"\n…and {len(active) - MAX_ROWS} more; see the full report.")
+        out.append("")
+        fixes: dict[str, str] = {}
+        for f in active:
+            fixes.setdefault(f.rule_id, f"**{f.rule_id}** {f.title}: {_cell(f.fix.splitlines()[0]) if f.fix else ''}")
+        out += ["<details><summary>How to fix</summary>", ""]
+        out += [f"- {line}" for _, line in sorted(fixes.items())]
+        out += ["", "</details>", ""]
+    if result.errors:
+        out += ["### Inputs that could not be read", ""]
+        out += [f"- `{_cell(str(e))}`" for e in result.errors]
+        out.append("")
+    if result.gaps:
+        out += ["### Not fully evaluated", ""]
+        out += [f"- `{g.where}` ({g.region or 'all regions'}): {_cell('; '.join(g.missing))}" for g in result.gaps]
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,173 @@
+"""SARIF 2.1.0 for GitHub code scanning (and any other SARIF viewer).
+
+* every rule that ran is a ``reportingDescriptor`` with its help page (markdown
+  from :func:`lambda_advisor.docs.rule_markdown`) and ``helpUri``;
+* a template finding has a physical location (repository-relative file, line)
+  and a logical location (the resource's logical ID); a live finding has a
+  logical location only (the function ARN);
+* ``partialFingerprints`` carries our own fingerprint (rule, function identity,
+  subject — no line numbers), so alerts survive edits;
+* severity maps to ``level`` and to the ``security-severity`` property that
+  GitHub reads to rank security alerts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from lambda_advisor import __version__
+from lambda_advisor.findings import Finding
+from lambda_advisor.result import ScanResult
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/lambda-advisor/lambda-advisor"
+FINGERPRINT_KEY = "lambdaAdvisorFingerprint/v1"
+
+#: lambda-advisor severity -> SARIF level.
+LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+#: lambda-advisor severity -> GitHub ``security-severity`` (critical > 9.0, high 7.0–8.9, medium 4.0–6.9, low < 4).
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
+
+
+def artifact_uri(file: str, root: Path | None = None) -> str:
+    """A repository-relative URI (forward slashes) when the file is under ``root``; else a file URI."""
+    base = (root or Path.cwd()).resolve()
+    path = Path(file)
+    absolute = path if path.is_absolute() else (Path.cwd() / path)
+    absolute = Path(os.path.normpath(absolute))
+    try:
+        return absolute.relative_to(base).as_posix()
+    except ValueError:
+        return absolute.as_uri()
+
+
+def _descriptor(rule: Any) -> dict[str, Any]:
+    from lambda_advisor.docs import rule_markdown
+
+    tags = [rule.category, "lambda"]
+    if rule.category == "security":
+        tags.insert(0, "security")
+    return {
+        "id": rule.id,
+        "name": _camel(rule.title),
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": " ".join(rule.what.split())},
+        "help": {"text": f"{rule.why.strip()}\n\nFix: {rule.fix.strip()}", "markdown": rule_markdown(rule)},
+        "helpUri": rule.help_uri,
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        "properties": {
+            "tags": tags,
+            "precision": "high",
+            "problem.severity": _problem_severity(rule.severity),
+            "security-severity": SECURITY_SEVERITY[rule.severity],
+        },
+    }
+
+
+def _bare_descriptor(f: Finding) -> dict[str, Any]:
+    """For a finding whose rule is not in ``result.rules`` (kept valid, just less helpful)."""
+    return {
+        "id": f.rule_id,
+        "shortDescription": {"text": f.title},
+        "defaultConfiguration": {"level": LEVELS[f.severity]},
+        "properties": {"security-severity": SECURITY_SEVERITY[f.severity]},
+    }
+
+
+def _problem_severity(severity: str) -> str:
+    return {"critical": "error", "high": "error", "medium": "warning"}.get(severity, "recommendation")
+
+
+def _camel(title: str) -> str:
+    words = "".join(c if c.isalnum() else " " for c in title).split()
+    return "".join(w[:1].upper() + w[1:] for w in words) or "Rule"
+
+
+def _location(f: Finding) -> dict[str, Any]:
+    loc = f.location
+    out: dict[str, Any] = {}
+    if loc.file:
+        physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(loc.file)}}
+        if loc.line:
+            physical["region"] = {"startLine": loc.line}
+        out["physicalLocation"] = physical
+    logical: dict[str, Any]
+    if loc.arn or not loc.file:
+        logical = {"name": loc.function_name, "fullyQualifiedName": loc.arn or loc.function_id,
+                   "kind": "function"}
+    else:
+        logical = {"name": loc.logical_id or loc.function_name,
+                   "fullyQualifiedName": f"{artifact_uri(loc.file)}#{loc.logical_id or loc.function_name}",
+                   "kind": "resource"}
+    out["logicalLocations"] = [logical]
+    if loc.inherited_from:
+        out["message"] = {"text": f"inherited from {loc.inherited_from}"}
+    return out
+
+
+def _result(f: Finding, index: int, suppression: dict[str, Any] | None = None) -> dict[str, Any]:
+    message = f.message
+    if f.fix:
+        message += f"\nFix: {f.fix.splitlines()[0]}"
+    out: dict[str, Any] = {
+        "ruleId": f.rule_id,
+        "ruleIndex": index,
+        "level": LEVELS[f.severity],
+        "message": {"text": message},
+        "locations": [_location(f)],
+        "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
+        "properties": {"severity": f.severity, "subject": f.subject},
+    }
+    loc = f.location
+    if loc.account or loc.region:
+        out["properties"].update({k: v for k, v in (("account", loc.account), ("region", loc.region)) if v})
+    if suppression is not None:
+        out["suppressions"] = [suppression]
+    return out
+
+
+def to_dict(result: ScanResult) -> dict[str, Any]:
+    show_suppressed = bool(result.meta.get("show_suppressed"))
+    descriptors: list[dict[str, Any]] = [_descriptor(r) for r in result.rules]
+    index = {d["id"]: i for i, d in enumerate(descriptors)}
+
+    entries: list[tuple[Finding, dict[str, Any] | None]] = [(f, None) for f in result.active]
+    if show_suppressed:
+        entries += [(f, {"kind": "inSource", "status": "accepted", "justification": f.suppressed or ""})
+                    for f in result.suppressed]
+        entries += [(f, {"kind": "external", "status": "accepted", "justification": "in baseline"})
+                    for f in result.baselined]
+    results = []
+    for f, suppression in entries:
+        if f.rule_id not in index:
+            index[f.rule_id] = len(descriptors)
+            descriptors.append(_bare_descriptor(f))
+        results.append(_result(f, index[f.rule_id], suppression))
+
+    notifications = [
+        {"level": "error", "message": {"text": str(e)},
+         **({"locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(e.where)},
+                                                 **({"region": {"startLine": e.line}} if e.line else {})}}]}
+            if result.kind == "scan" else {})}
+        for e in result.errors
+    ]
+    notifications += [{"level": "warning", "message": {"text": f"{g.where} ({g.region or 'all regions'}) not fully "
+                                                         f"evaluated: {'; '.join(g.missing)}"}}
+                      for g in result.gaps]
+    run: dict[str, Any] = {
+        "tool": {"driver": {"name": "lambda-advisor", "version": __version__, "semanticVersion": __version__,
+                            "informationUri": INFORMATION_URI, "rules": descriptors}},
+        "automationDetails": {"id": f"lambda-advisor/{result.kind}/"},
+        "invocations": [{"executionSuccessful": not result.errors, "toolExecutionNotifications": notifications}],
+        "results": results,
+        "properties": {"suppressed": len(result.suppressed), "baselined": len(result.baselined),
+                       "functions": len(result.documents)},
+    }
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def render(result: ScanResult, *, color: bool = False) -> str:
+    return json.dumps(to_dict(result), indent=2) + "\n"
