@@ -47,9 +47,7 @@ def artifact_uri(file: str, root: Path | None = None) -> str:
 def _descriptor(rule: Any) -> dict[str, Any]:
     from lambda_advisor.docs import rule_markdown
 
-    tags = [rule.category, "lambda"]
-    if rule.category == "security":
-        tags.insert(0, "security")
+    tags = list(dict.fromkeys([rule.category, "lambda"]))
     return {
         "id": rule.id,
         "name": _camel(rule.title),

@@ -42,6 +42,17 @@ def render(result: ScanResult, *, color: bool = False) -> str:
                 out.append(f"         {'':8} {'':5}  (inherited from {loc.inherited_from})")
             out.append(_style(f"         {'':8} {'':5}  fix: {f.fix.splitlines()[0]}", color, dim=True))
         out.append("")
+    if result.meta.get("show_suppressed") and (result.suppressed or result.baselined):
+        out.append(_style("suppressed (not counted):", color, bold=True))
+        for f in result.suppressed:
+            out.append(f"  {f.location.short()}  {f.rule_id}  {f.message}  [suppressed: {f.suppressed}]")
+        for f in result.baselined:
+            out.append(f"  {f.location.short()}  {f.rule_id}  {f.message}  [in baseline]")
+        out.append("")
+    for entry in result.stale_baseline:
+        out.append(_style(f"stale baseline entry: {entry.get('rule_id')} {entry.get('function') or ''} "
+                          f"({entry.get('fingerprint')}) is no longer found; `baseline create` again to drop it",
+                          color, dim=True))
     for err in result.errors:
         out.append(_style(f"error: {err}", color, fg="red", bold=True))
     if result.gaps:
