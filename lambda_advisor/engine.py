@@ -251,7 +251,7 @@ class Engine:
                 break
         return Finding(
             rule_id=rule.id,
-            severity=self.options.severity.get(rule.id, rule.severity),
+            severity=self.options.severity.get(rule.id, hit.severity or rule.severity),
             title=rule.title,
             message=hit.message,
             fix=rule.fix.strip(),

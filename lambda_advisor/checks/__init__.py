@@ -27,6 +27,8 @@ class Hit:
     pointer: str | None = None
     subject: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Overrides the rule's severity for this hit (e.g. a runtime past its update-block date).
+    severity: str | None = None
 
 
 @dataclass
