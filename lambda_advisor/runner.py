@@ -52,4 +52,5 @@ def scan_paths(paths: list[Path], settings: Settings) -> ScanResult:
     result = evaluate(collected.documents, settings, errors=collected.errors)
     result.skipped = collected.skipped
     result.notices = collected.notices
+    result.gaps = list(collected.gaps)
     return result

@@ -45,6 +45,7 @@ class Loaded:
     errors: list[InputError] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    gaps: list[Any] = field(default_factory=list)  # result.Gap, from account snapshots
 
 
 def _loaders() -> list[ModuleType]:
@@ -121,3 +122,4 @@ def _merge(out: Loaded, loaded: Loaded) -> None:
     out.errors.extend(loaded.errors)
     out.skipped.extend(loaded.skipped)
     out.notices.extend(loaded.notices)
+    out.gaps.extend(loaded.gaps)
