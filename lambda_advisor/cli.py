@@ -64,6 +64,37 @@ def scan(paths: tuple[Path, ...], **opts: Any) -> None:
     _emit(result, settings)
 
 
+@cli.command()
+@click.option("--profile", help="AWS profile (default: the standard credential chain).")
+@click.option("--region", "regions", multiple=True, help="Region to audit (repeatable; default: the profile's).")
+@click.option("--all-regions", is_flag=True, help="Audit every region enabled for the account.")
+@click.option("--role-arn", help="Role to assume for the audit (read-only use only).")
+@click.option("--external-id", help="External ID for --role-arn.")
+@click.option("--endpoint-url", envvar="AWS_ENDPOINT_URL", help="AWS endpoint (an emulator); also AWS_ENDPOINT_URL.")
+@click.option("--save", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a snapshot (JSON, secrets redacted) to re-scan offline with `scan FILE.json`.")
+@click.option("--workers", type=click.IntRange(1, 64), default=10, show_default=True,
+              help="Concurrent calls per region (the API quotas bound the rate anyway).")
+@common_options
+def audit(profile: str | None, regions: tuple[str, ...], all_regions: bool, role_arn: str | None,
+          external_id: str | None, endpoint_url: str | None, save: Path | None, workers: int,
+          **opts: Any) -> None:
+    """Audit the Lambda functions of a live AWS account (read-only)."""
+    from lambda_advisor.audit import AuditError, AuditOptions, run_audit
+
+    if all_regions and regions:
+        raise click.UsageError("pass either --region or --all-regions, not both")
+    settings = _settings(opts)
+    options = AuditOptions(profile=profile, regions=_split(regions), all_regions=all_regions, role_arn=role_arn,
+                           external_id=external_id, endpoint_url=endpoint_url, workers_per_region=workers)
+    try:
+        result = run_audit(options, settings, save=save)
+    except AuditError as exc:
+        click.echo(f"lambda-advisor: error: {exc}", err=True)
+        sys.exit(2)
+    _emit(result, settings)
+
+
 @cli.command(name="rules")
 @click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text")
@@ -137,8 +168,10 @@ def _emit(result: Any, settings: Any) -> None:
     if not settings.quiet:
         for notice in result.notices:
             click.echo(f"lambda-advisor: {notice}", err=True)
-    for err in result.errors:
-        click.echo(f"lambda-advisor: error: {err}", err=True)
+    if settings.output is not None or fmt != "text":
+        # The text report already lists errors; other formats go to tools, so tell the human too.
+        for err in result.errors:
+            click.echo(f"lambda-advisor: error: {err}", err=True)
     sys.exit(result.exit_code(settings.fail_on or "low"))
 
 
