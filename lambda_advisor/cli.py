@@ -40,6 +40,13 @@ def common_options(func: Any) -> Any:
                      help="Pretend today is this date (runtime deprecation rules)."),
         click.option("--color/--no-color", default=None, help="Colour the text report (default: when a TTY)."),
         click.option("--quiet", "-q", is_flag=True, help="No notices on stderr (skipped files, progress)."),
+        click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                     help="Configuration file (default: nearest .lambda-advisor.yaml or pyproject.toml "
+                          "[tool.lambda-advisor] above the first path)."),
+        click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                     help="Only findings not in this baseline file count (see `baseline create`)."),
+        click.option("--show-suppressed", is_flag=True, default=None,
+                     help="Also list suppressed and baselined findings (they never count)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -59,7 +66,7 @@ def scan(paths: tuple[Path, ...], **opts: Any) -> None:
     """Scan CloudFormation/SAM templates, cdk.out, .serverless/ or snapshots."""
     from lambda_advisor.runner import scan_paths
 
-    settings = _settings(opts)
+    settings = _settings(opts, paths)
     result = scan_paths(list(paths), settings)
     _emit(result, settings)
 
@@ -135,7 +142,15 @@ def explain(rule_id: str, rules_dir: tuple[Path, ...]) -> None:
     click.echo(rule_markdown(rule))
 
 
-def _settings(opts: dict[str, Any]) -> Any:
+def _settings(opts: dict[str, Any], paths: Sequence[Path] = ()) -> Any:
+    from lambda_advisor.config import apply_to_settings
+
+    settings = _plain_settings(opts)
+    apply_to_settings(settings, list(paths))  # exits 2 with one clear message on a bad config
+    return settings
+
+
+def _plain_settings(opts: dict[str, Any]) -> Any:
     from lambda_advisor.runner import Settings
 
     today = opts.get("today")
@@ -155,8 +170,10 @@ def _settings(opts: dict[str, Any]) -> Any:
 
 
 def _emit(result: Any, settings: Any) -> None:
+    from lambda_advisor.baseline import apply_to_result
     from lambda_advisor.report import render
 
+    apply_to_result(result, settings)  # --baseline and --show-suppressed
     fmt = settings.fmt or "text"
     if settings.output is not None:
         text = render(fmt, result, color=False)
@@ -173,6 +190,40 @@ def _emit(result: Any, settings: Any) -> None:
         for err in result.errors:
             click.echo(f"lambda-advisor: error: {err}", err=True)
     sys.exit(result.exit_code(settings.fail_on or "low"))
+
+
+@cli.group()
+def baseline() -> None:
+    """Record today's findings so that later scans fail on new ones only."""
+
+
+@baseline.command(name="create")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path(".lambda-advisor-baseline.json"), show_default=True, help="Baseline file to write.")
+@click.option("--select", multiple=True, help="Only these rules (IDs or prefixes, comma-separated).")
+@click.option("--ignore", multiple=True, help="Skip these rules (IDs or prefixes, comma-separated).")
+@click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, hidden=True)
+@click.option("--quiet", "-q", is_flag=True)
+def baseline_create(paths: tuple[Path, ...], **opts: Any) -> None:
+    """Scan PATHS and write every finding to the baseline file."""
+    from lambda_advisor.baseline import write
+    from lambda_advisor.runner import scan_paths
+
+    output = opts.pop("output")
+    settings = _settings(opts, paths)
+    result = scan_paths(list(paths), settings)
+    for err in result.errors:
+        click.echo(f"lambda-advisor: error: {err}", err=True)
+    if result.errors:
+        click.echo("lambda-advisor: baseline not written: fix the inputs above first", err=True)
+        sys.exit(2)
+    count = write(result, output)
+    if not settings.quiet:
+        click.echo(f"lambda-advisor: wrote {count} finding{'s' if count != 1 else ''} "
+                   f"({len(result.documents)} functions) to {output}", err=True)
 
 
 def main() -> None:

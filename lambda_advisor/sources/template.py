@@ -126,6 +126,8 @@ class TemplateReader:
         self.docs: dict[str, Function] = {}
         self.names: dict[str, str] = {}  # literal FunctionName -> logical ID
         self.problems: list[tuple[str, int | None]] = []
+        # Sources known only from a Permission; added last, when nothing else wires that service.
+        self.permission_sources: list[tuple[str, dict[str, Any], int]] = []
 
     # public
 
@@ -143,6 +145,8 @@ class TemplateReader:
                     linker(self, lid, res, _res_props(res))
                 except (TypeError, ValueError, AttributeError, KeyError) as exc:
                     self.problems.append((f"cannot read {res.get('Type')} {lid}: {exc!r}", self._res_line(lid)))
+        for fn, entry, line in self.permission_sources:
+            self._add_permission_source(fn, entry, line)
         for doc in self.docs.values():
             self._finish(doc)
         return list(self.docs.values())
@@ -739,6 +743,16 @@ class TemplateReader:
         if line:
             doc.lines[f"/event_sources/{len(doc.event_sources) - 1}"] = line
 
+    def _add_permission_source(self, fn: str, entry: dict[str, Any], line: int) -> None:
+        assert self.docs[fn].event_sources is not None
+        for existing in self.docs[fn].event_sources or []:
+            if existing["type"] != entry["type"]:
+                continue
+            ours, theirs = entry.get("source_logical_id"), existing.get("source_logical_id")
+            if ours is None or theirs is None or ours == theirs:
+                return
+        self.add_event_source(fn, entry, line)
+
     def _finish(self, doc: Function) -> None:
         principals = {str(st.get("principal")) for st in doc.resource_policy or []}
         for src in doc.event_sources or []:
@@ -803,8 +817,8 @@ def _link_permission(r: TemplateReader, lid: str, res: dict[str, Any], props: di
     source = props.get("SourceArn")
     entry = r._event_source(kind[0], kind[1], lid, source, r._res_line(lid))
     entry["has_permission"] = True
-    # A permission alone says the service *may* invoke; a bucket or rule wiring it says it does.
-    r.add_event_source(fn, entry, r._res_line(lid))
+    # A permission says the service may invoke; when a bucket or rule also wires it, that one counts.
+    r.permission_sources.append((fn, entry, r._res_line(lid)))
 
 
 def _link_event_invoke(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
