@@ -1,0 +1,206 @@
+"""Package inspection: what is inside a function's deployment package and its layers.
+
+Public surface:
+
+* :func:`inspect_package` – one zip path, zip bytes or folder → ``code.inspection`` dict;
+* :func:`inspect_documents` – fill ``code.inspection`` for template documents whose
+  packages are on disk (``code.local_path``, layer ``local_path``, ``.aws-sam/build``);
+* :func:`lambda_advisor.sources.package.live.inspect_live` – the same for live
+  functions, from presigned download URLs.
+
+Facts only; the rules in ``checks/packaging.py`` and ``checks/code.py`` judge them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from lambda_advisor.sources.package.code import Site
+from lambda_advisor.sources.package.scan import (
+    Limits,
+    PackageError,
+    PackageFacts,
+    inspection,
+    scan_dir,
+    scan_path,
+    scan_zip,
+)
+
+__all__ = ["Inspector", "Limits", "PackageError", "PackageFacts", "inspect_documents", "inspect_package",
+           "layer_label"]
+
+Document = dict[str, Any]
+
+
+def inspect_package(source: str | os.PathLike[str] | bytes | IO[bytes], *, handler: str | None = None,
+                    runtime: str | None = None, limits: Limits | None = None) -> dict[str, Any]:
+    """``code.inspection`` for one package; raises :class:`PackageError` when it cannot be read."""
+    if isinstance(source, (str, os.PathLike)):
+        facts = scan_path(source, limits)
+    else:
+        facts = scan_zip(source, limits)
+    return inspection(facts, handler_clients(facts, handler, runtime))
+
+
+def layer_label(layer: dict[str, Any]) -> str:
+    """How a layer is named in inspection results: logical ID, else ARN, else path."""
+    arn = layer.get("arn")
+    return str(layer.get("logical_id") or (arn if isinstance(arn, str) else None)
+               or layer.get("local_path") or "layer")
+
+
+def handler_clients(facts: PackageFacts, handler: str | None, runtime: str | None) -> list[Site]:
+    """Clients created inside the handler function (or, handler unknown, any ``*handler`` function)."""
+    sites = facts.code.function_clients
+    if not sites:
+        return []
+    if not handler:
+        return [s for s in sites if str(s.get("name") or "").lower().endswith("handler")]
+    module, _, func = handler.rpartition(".")
+    if not module or "::" in handler:
+        return []
+    stems = {module, module.replace(".", "/")}
+    out = []
+    for s in sites:
+        path = str(s["path"]).removeprefix("./")
+        stem = path.rsplit(".", 1)[0]
+        if s.get("name") == func and stem in stems:
+            out.append(s)
+    return out
+
+
+@dataclass
+class Outcome:
+    """What inspecting documents produced besides the documents themselves."""
+
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (where, message)
+    notices: list[str] = field(default_factory=list)
+
+
+class Inspector:
+    """Inspects packages once per path for a run (Serverless shares one zip between functions)."""
+
+    def __init__(self, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+        self._cache: dict[str, PackageFacts | PackageError] = {}
+
+    def facts(self, path: Path) -> PackageFacts:
+        key = os.path.realpath(path)
+        cached = self._cache.get(key)
+        if cached is None:
+            try:
+                cached = scan_dir(key, self.limits) if os.path.isdir(key) else scan_zip(key, self.limits)
+            except PackageError as exc:
+                cached = exc
+            self._cache[key] = cached
+        if isinstance(cached, PackageError):
+            raise cached
+        return cached
+
+    def inspect_document(self, doc: Document, package: Path | None,
+                         layer_paths: list[tuple[int, str, Path]], outcome: Outcome) -> None:
+        """Fill ``doc["code"]["inspection"]`` from a function package and layer packages on disk."""
+        code = doc.get("code")
+        if code is None:
+            code = doc["code"] = {}
+        result: dict[str, Any] | None = None
+        problems: list[tuple[str, str]] = []  # (where, message)
+        if package is not None:
+            try:
+                facts = self.facts(package)
+                result = inspection(facts, handler_clients(facts, doc.get("handler"), doc.get("runtime")))
+                _notices(outcome, package, facts)
+                problems += [(str(package), e) for e in facts.errors]
+            except PackageError as exc:
+                problems.append((str(package), str(exc)))
+        if result is None:
+            result = {"files": None, "zipped_bytes": None, "unzipped_bytes": None, "largest": [], "layers": [],
+                      "binaries": [], "invoke_calls": [], "handler_clients": [], "frameworks": [],
+                      "errors": [f"{where}: {m}" for where, m in problems], "truncated": False}
+        for _, label, path in layer_paths:
+            try:
+                facts = self.facts(path)
+            except PackageError as exc:
+                result["errors"].append(f"layer {label}: {exc}")
+                problems.append((str(path), f"layer {label}: {exc}"))
+                continue
+            _notices(outcome, path, facts)
+            merge_layer(result, label, facts)
+            problems += [(str(path), f"layer {label}: {e}") for e in facts.errors]
+        for where, message in problems:
+            text = f"{where}: {message}"
+            if text not in doc.setdefault("errors", []):
+                doc["errors"].append(text)
+            outcome.errors.append((where, f"{doc['name']}: {message}"))
+        code["inspection"] = result
+
+
+def merge_layer(result: dict[str, Any], label: str, facts: PackageFacts) -> None:
+    """Add one layer's facts to a function's inspection, each item marked with the layer."""
+    result["layers"].append({"name": label, "files": facts.files, "zipped_bytes": facts.zipped_bytes,
+                             "unzipped_bytes": facts.unzipped_bytes})
+    result["binaries"].extend({**b, "layer": label} for b in facts.binaries)
+    result["invoke_calls"].extend({**s, "layer": label} for s in facts.code.invoke_calls)
+    result["frameworks"].extend({**s, "layer": label} for s in facts.code.frameworks)
+    result["errors"].extend(f"layer {label}: {e}" for e in facts.errors)
+    result["truncated"] = bool(result["truncated"] or facts.truncated)
+    merged = result["largest"] + [{"path": name, "bytes": size, "layer": label} for size, name in facts.sizes]
+    result["largest"] = sorted(merged, key=lambda x: -x["bytes"])[: max(len(result["largest"]), len(facts.sizes))]
+
+
+def _notices(outcome: Outcome, path: Path, facts: PackageFacts) -> None:
+    for n in facts.notices:
+        text = f"{path}: {n}"
+        if text not in outcome.notices:
+            outcome.notices.append(text)
+
+
+def _resolve(value: Any, template: Path | None) -> Path | None:
+    if not isinstance(value, str) or not value or "://" in value:
+        return None
+    p = Path(value)
+    if not p.is_absolute() and template is not None:
+        p = template.parent / p
+    return p if p.exists() else None
+
+
+def inspect_documents(docs: list[Document], *, limits: Limits | None = None,
+                      inspector: Inspector | None = None) -> Outcome:
+    """Inspect the local packages of template documents, in place.
+
+    The function package is ``.aws-sam/build/<LogicalId>`` beside the template when
+    ``sam build`` made one (it is what gets deployed), else ``code.local_path``
+    (absolute, or relative to the template). Layers with a ``local_path`` (or a
+    ``.aws-sam/build/<LayerLogicalId>``) are inspected too. Documents from live
+    sources and image functions are left alone.
+    """
+    inspector = inspector or Inspector(limits)
+    outcome = Outcome()
+    for doc in docs:
+        src = doc.get("source") or {}
+        if src.get("kind") != "template" or doc.get("package_type") == "Image":
+            continue
+        code = doc.get("code") or {}
+        if code.get("inspection") is not None:
+            continue
+        template = Path(src["file"]) if src.get("file") else None
+        package = _built(template, src.get("logical_id")) or _resolve(code.get("local_path"), template)
+        layer_paths: list[tuple[int, str, Path]] = []
+        for i, layer in enumerate(doc.get("layers") or ()):
+            lp = _built(template, layer.get("logical_id")) or _resolve(layer.get("local_path"), template)
+            if lp is not None:
+                layer_paths.append((i, layer_label(layer), lp))
+        if package is None and not layer_paths:
+            continue
+        inspector.inspect_document(doc, package, layer_paths, outcome)
+    return outcome
+
+
+def _built(template: Path | None, logical_id: Any) -> Path | None:
+    if template is None or not isinstance(logical_id, str) or not logical_id:
+        return None
+    p = template.parent / ".aws-sam" / "build" / logical_id
+    return p if p.is_dir() else None

@@ -1,0 +1,376 @@
+"""Facts from source code, read as text and never run.
+
+* Python goes through :mod:`ast`: boto3 ``invoke``/``invoke_async`` on a Lambda
+  client, SDK clients and database connections created inside a function, and
+  imports of web frameworks and their Lambda adapters.
+* JavaScript/TypeScript, Java/Kotlin, Go and C# go through line-oriented
+  regular expressions (comments stripped): the SDK's invoke calls, and for
+  JavaScript the clients created inside an exported handler (heuristic: the
+  brace-delimited body of ``exports.<name> =`` / ``export const|function <name>``).
+* Dependency manifests (``package.json``, ``requirements.txt``, ``pom.xml``,
+  ``build.gradle``) name the frameworks a package depends on.
+
+Every fact is a *code site*: ``{"path", "line", "language", "call", "target", "name"}``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+Site = dict[str, Any]
+
+LANGUAGES = {
+    ".py": "python",
+    ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
+    ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "typescript",
+    ".java": "java", ".kt": "kotlin", ".go": "go", ".cs": "csharp",
+}
+MANIFESTS = {"package.json", "requirements.txt", "pom.xml", "build.gradle", "build.gradle.kts", "pyproject.toml"}
+
+#: Canonical framework names; adapters are what put a web framework behind a Lambda handler.
+FRAMEWORKS = {"express", "koa", "fastify", "nestjs", "hapi", "flask", "fastapi", "django", "starlette",
+              "spring-boot"}
+ADAPTERS = {"serverless-http", "aws-serverless-express", "serverless-express", "mangum", "serverless-wsgi",
+            "awsgi", "apig-wsgi", "aws-serverless-java-container", "fastify-aws-lambda"}
+
+_PY_MODULES = {
+    "flask": "flask", "fastapi": "fastapi", "django": "django", "starlette": "starlette",
+    "mangum": "mangum", "serverless_wsgi": "serverless-wsgi", "awsgi": "awsgi", "aws_wsgi": "awsgi",
+    "apig_wsgi": "apig-wsgi",
+}
+_JS_MODULES = {
+    "express": "express", "koa": "koa", "fastify": "fastify", "@nestjs/core": "nestjs",
+    "@hapi/hapi": "hapi", "hapi": "hapi", "serverless-http": "serverless-http",
+    "aws-serverless-express": "aws-serverless-express", "@vendia/serverless-express": "serverless-express",
+    "@codegenie/serverless-express": "serverless-express", "@fastify/aws-lambda": "fastify-aws-lambda",
+    "aws-lambda-fastify": "fastify-aws-lambda",
+}
+_PY_REQUIREMENTS = {"flask": "flask", "fastapi": "fastapi", "django": "django", "mangum": "mangum",
+                    "serverless-wsgi": "serverless-wsgi", "aws-wsgi": "awsgi", "apig-wsgi": "apig-wsgi"}
+
+# Python callees that open a client or a connection.
+_PY_CONNECTORS = {
+    "boto3.client", "boto3.resource", "boto3.Session", "boto3.session.Session", "aioboto3.Session",
+    "psycopg2.connect", "psycopg.connect", "pymysql.connect", "mysql.connector.connect", "pg8000.connect",
+    "asyncpg.connect", "asyncpg.create_pool", "aiomysql.connect", "cx_Oracle.connect", "oracledb.connect",
+    "pyodbc.connect", "sqlite3.connect", "redis.Redis", "redis.StrictRedis", "redis.from_url",
+    "pymongo.MongoClient", "MongoClient", "motor.motor_asyncio.AsyncIOMotorClient", "create_engine",
+    "sqlalchemy.create_engine", "Elasticsearch", "elasticsearch.Elasticsearch", "OpenSearch",
+    "opensearchpy.OpenSearch", "Redis", "StrictRedis",
+}
+
+PREFILTER = re.compile(
+    rb"invoke|client|resource|connect|Client|Session|flask|fastapi|django|starlette|mangum|wsgi|"
+    rb"create_engine|Redis|Elasticsearch|OpenSearch|create_pool",
+)
+
+
+def language_of(path: str) -> str | None:
+    lower = path.lower()
+    if lower.endswith((".d.ts", ".min.js")):
+        return None
+    dot = lower.rfind(".")
+    return LANGUAGES.get(lower[dot:]) if dot >= 0 else None
+
+
+class Findings:
+    """What the code scan of one package found."""
+
+    def __init__(self) -> None:
+        self.invoke_calls: list[Site] = []
+        self.frameworks: list[Site] = []
+        #: clients/connections created inside any function; filtered later by the handler name
+        self.function_clients: list[Site] = []
+
+
+def scan_source(path: str, data: bytes, out: Findings) -> None:
+    """Scan one source file's bytes (already size-capped by the caller)."""
+    base = path.rsplit("/", 1)[-1]
+    if base in MANIFESTS:
+        _scan_manifest(path, base, data.decode("utf-8", "replace"), out)
+        return
+    language = language_of(path)
+    if language is None:
+        return
+    if language == "python":
+        if PREFILTER.search(data):
+            _scan_python(path, data, out)
+        return
+    text = data.decode("utf-8", "replace")
+    if language in ("javascript", "typescript"):
+        _scan_js(path, language, text, out)
+    else:
+        _scan_regex(path, language, text, out)
+
+
+# --- Python --------------------------------------------------------------------------------------
+
+def _dotted(node: ast.AST) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    if isinstance(node, ast.Call):
+        inner = _dotted(node.func)
+        if inner is not None:
+            parts.append(inner + "()")
+            return ".".join(reversed(parts))
+    return None
+
+
+def _short(node: ast.AST, limit: int = 80) -> str:
+    try:
+        text = ast.unparse(node)
+    except Exception:  # pragma: no cover - unparse handles every parsed node
+        return "?"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _is_lambda_client_call(node: ast.AST) -> bool:
+    """``boto3.client("lambda")``, ``session.client(service_name="lambda")`` and the like."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "client"):
+        return False
+    service: ast.AST | None = node.args[0] if node.args else None
+    for kw in node.keywords:
+        if kw.arg == "service_name":
+            service = kw.value
+    return isinstance(service, ast.Constant) and service.value == "lambda"
+
+
+def _is_connector(node: ast.Call) -> str | None:
+    name = _dotted(node.func)
+    if name is None:
+        return None
+    if name in _PY_CONNECTORS:
+        return name
+    if isinstance(node.func, ast.Attribute) and node.func.attr in ("client", "resource"):
+        base = (_dotted(node.func.value) or "").lower()
+        if "boto3" in base or "session" in base:
+            return name
+    return None
+
+
+def _scan_python(path: str, data: bytes, out: Findings) -> None:
+    try:
+        tree = ast.parse(data, filename=path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return
+    lambda_names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None \
+                and _is_lambda_client_call(node.value):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    lambda_names.add(t.id)
+                elif isinstance(t, ast.Attribute):
+                    lambda_names.add(t.attr)
+        elif isinstance(node, ast.withitem) and _is_lambda_client_call(node.context_expr) \
+                and isinstance(node.optional_vars, ast.Name):
+            lambda_names.add(node.optional_vars.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            for module in modules:
+                canonical = _PY_MODULES.get(module.split(".")[0])
+                if canonical:
+                    call = f"import {module}" if isinstance(node, ast.Import) else f"from {module} import …"
+                    out.frameworks.append(_site(path, node.lineno, "python", call, None, canonical))
+
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("invoke", "invoke_async")):
+            continue
+        receiver = node.func.value
+        rname = receiver.id if isinstance(receiver, ast.Name) else (
+            receiver.attr if isinstance(receiver, ast.Attribute) else None)
+        if not (_is_lambda_client_call(receiver) or rname in lambda_names
+                or (rname is not None and "lambda" in rname.lower())):
+            continue
+        target = None
+        for kw in node.keywords:
+            if kw.arg == "FunctionName":
+                target = kw.value.value if isinstance(kw.value, ast.Constant) else _short(kw.value)
+        out.invoke_calls.append(_site(path, node.lineno, "python", f"{_short(node.func)}()",
+                                      None if target is None else str(target), None))
+
+    for top in tree.body:
+        if isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            _python_function_clients(path, top, out)
+
+
+def _python_function_clients(path: str, func: ast.FunctionDef | ast.AsyncFunctionDef, out: Findings) -> None:
+    globals_: set[str] = set()
+    for node in ast.walk(func):
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            globals_.update(node.names)
+    lazy: set[int] = set()  # calls assigned to a global: created once, reused (lazy init)
+    for node in ast.walk(func):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) \
+                and any(isinstance(t, ast.Name) and t.id in globals_ for t in node.targets):
+            lazy.add(id(node.value))
+    for node in ast.walk(func):
+        if isinstance(node, ast.Call) and id(node) not in lazy:
+            name = _is_connector(node)
+            if name is not None:
+                out.function_clients.append(_site(path, node.lineno, "python", _short(node), None, func.name))
+
+
+# --- JavaScript / TypeScript ---------------------------------------------------------------------
+
+_BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_LINE_COMMENT = re.compile(r"(?m)(?<![:\\])//.*$")
+_JS_INVOKE = re.compile(
+    r"new\s+(?:InvokeCommand|InvokeAsyncCommand|InvokeWithResponseStreamCommand)\s*\("
+    r"|\b\w*lambda\w*\s*\.\s*invoke(?:Async)?\s*\(", re.I)
+_JS_IMPORT = re.compile(
+    r"""(?:require\s*\(\s*|\bfrom\s+|\bimport\s+|import\s*\(\s*)['"]([@\w./-]+)['"]""")
+_JS_HANDLER = re.compile(
+    r"(?m)^\s*(?:export\s+(?:const|let|var|async\s+function\*?|function\*?)\s+(\w+)"
+    r"|(?:module\.)?exports\.(\w+)\s*=)")
+_JS_CLIENT = re.compile(
+    r"new\s+(?:AWS\.\w+|\w+Client|Pool|Sequelize|Redis|Client|Knex)\s*\("
+    r"|\b(?:\w+\.)?(?:createConnection|createPool|createClient)\s*\("
+    r"|\bMongoClient\.connect\s*\(|\bmongoose\.connect\s*\(")
+_TARGET = re.compile(
+    r"""FunctionName\s*[:=]\s*(?:aws\.String\()?\s*(?:(['"`])([^'"`\n]{1,200})\1|([\w.$\[\]'"]{1,120}))"""
+    r"""|[Ff]unctionName\(\s*"([^"\n]{1,200})"\s*\)""")
+
+
+def _strip_comments(text: str) -> str:
+    text = _BLOCK_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    return _LINE_COMMENT.sub("", text)
+
+
+def _line_at(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
+
+
+def _target(text: str, pos: int) -> str | None:
+    m = _TARGET.search(text, pos, pos + 600)
+    if m is None:
+        return None
+    return m.group(2) or m.group(3) or m.group(4)
+
+
+def _scan_js(path: str, language: str, raw: str, out: Findings) -> None:
+    text = _strip_comments(raw)
+    _regex_invokes(path, language, text, _JS_INVOKE, out)
+    for m in _JS_IMPORT.finditer(text):
+        canonical = _JS_MODULES.get(m.group(1))
+        if canonical:
+            call = m.group(0) + (")" if m.group(0).startswith(("require", "import(")) else "")
+            out.frameworks.append(_site(path, _line_at(text, m.start()), language, call, None, canonical))
+    for m in _JS_HANDLER.finditer(text):
+        name = m.group(1) or m.group(2)
+        body = _brace_body(text, m.end())
+        if body is None:
+            continue
+        start, end = body
+        for c in _JS_CLIENT.finditer(text, start, end):
+            out.function_clients.append(_site(path, _line_at(text, c.start()), language,
+                                              c.group(0).rstrip("( "), None, name))
+
+
+def _brace_body(text: str, pos: int) -> tuple[int, int] | None:
+    """The span of the first ``{...}`` block after ``pos`` (strings skipped, up to the next statement)."""
+    open_at = text.find("{", pos, pos + 400)
+    if open_at < 0:
+        return None
+    semi = text.find(";", pos, open_at)
+    if semi >= 0 and "=>" not in text[pos:open_at]:
+        return None
+    depth = 0
+    i = open_at
+    quote = ""
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"`":
+            quote = ch
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return open_at, i
+        i += 1
+    return open_at, n
+
+
+# --- Java, Kotlin, Go, C# ------------------------------------------------------------------------
+
+_INVOKES = {
+    "java": re.compile(r"\bInvokeRequest\s*\.\s*builder\s*\(|new\s+InvokeRequest\s*\("
+                       r"|\b\w*[Ll]ambda\w*\s*\.\s*invoke(?:Async)?\s*\("),
+    "go": re.compile(r"\blambda\.InvokeInput\s*\{|\b\w*[Ll]ambda\w*\s*\.\s*Invoke(?:WithContext|Async)?\s*\("),
+    "csharp": re.compile(r"new\s+InvokeRequest\b|\b\w*[Ll]ambda\w*\s*\.\s*Invoke(?:Async)?\s*\("),
+}
+_INVOKES["kotlin"] = _INVOKES["java"]
+_SPRING = re.compile(r"\bimport\s+org\.springframework\.boot\b|@SpringBootApplication\b"
+                     r"|\bSpringBootLambdaContainerHandler\b|\bSpringBootRequestHandler\b")
+
+
+def _scan_regex(path: str, language: str, raw: str, out: Findings) -> None:
+    text = _strip_comments(raw)
+    pattern = _INVOKES.get(language)
+    if pattern is not None:
+        _regex_invokes(path, language, text, pattern, out)
+    if language in ("java", "kotlin"):
+        m = _SPRING.search(text)
+        if m:
+            out.frameworks.append(_site(path, _line_at(text, m.start()), language, m.group(0), None, "spring-boot"))
+            if "ContainerHandler" in text:
+                out.frameworks.append(_site(path, _line_at(text, m.start()), language,
+                                            "SpringBootLambdaContainerHandler", None,
+                                            "aws-serverless-java-container"))
+
+
+def _regex_invokes(path: str, language: str, text: str, pattern: re.Pattern[str], out: Findings) -> None:
+    last_line = -100
+    for m in pattern.finditer(text):
+        line = _line_at(text, m.start())
+        if line - last_line <= 8:  # building the request and sending it is one call
+            continue
+        last_line = line
+        out.invoke_calls.append(_site(path, line, language, m.group(0).rstrip("({ ").strip(),
+                                      _target(text, m.start()), None))
+
+
+# --- manifests -----------------------------------------------------------------------------------
+
+_REQ_LINE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def _scan_manifest(path: str, base: str, text: str, out: Findings) -> None:
+    lines = text.splitlines()
+    if base == "package.json":
+        for i, line in enumerate(lines, 1):
+            m = re.match(r'\s*"([@\w./-]+)"\s*:\s*"', line)
+            if m and m.group(1) in _JS_MODULES:
+                out.frameworks.append(_site(path, i, "json", line.strip().rstrip(","), None, _JS_MODULES[m.group(1)]))
+    elif base in ("requirements.txt", "pyproject.toml"):
+        for i, line in enumerate(lines, 1):
+            m = _REQ_LINE.match(line.replace('"', " ").replace("'", " "))
+            name = m.group(1).lower().replace("_", "-") if m else ""
+            if name in _PY_REQUIREMENTS and (base == "requirements.txt" or "=" not in line.split(name)[0]):
+                out.frameworks.append(_site(path, i, "text", line.strip(), None, _PY_REQUIREMENTS[name]))
+    else:  # pom.xml, build.gradle
+        for i, line in enumerate(lines, 1):
+            if "spring-boot" in line and "plugin" not in line:
+                out.frameworks.append(_site(path, i, "text", line.strip(), None, "spring-boot"))
+                break
+
+
+def _site(path: str, line: int, language: str | None, call: str | None, target: str | None,
+          name: str | None) -> Site:
+    return {"path": path, "line": line, "language": language, "call": call, "target": target, "name": name}

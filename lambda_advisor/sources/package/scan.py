@@ -1,0 +1,379 @@
+"""Read one package (a zip file, zip bytes or a folder) into :class:`PackageFacts`.
+
+Headers, not whole files: a zip is read through its central directory and a
+few bytes of each member (``zipfile`` decompresses only what is asked for); a
+folder through ``os.scandir`` and a few bytes of each file. Source files are
+read whole up to :attr:`Limits.max_source_bytes`. Nothing is extracted and
+nothing is run. Defences:
+
+* the end-of-central-directory record is read first: more members than
+  :attr:`Limits.max_members` and the zip is refused before it is parsed;
+* :attr:`Limits.read_budget` caps the decompressed bytes read from one package;
+  every read asks for a bounded number of bytes, so a member that lies about
+  its size cannot make us read more;
+* members whose declared size is out of all proportion to their compressed
+  size, or several entries sharing one body, are reported as a zip bomb;
+* a folder's symlinks are not followed out of the package (nor into folders,
+  which could loop); special files are never opened.
+"""
+
+from __future__ import annotations
+
+import heapq
+import io
+import os
+import re
+import stat
+import struct
+import zipfile
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from lambda_advisor.sources.package import binaries
+from lambda_advisor.sources.package.code import MANIFESTS, Findings, Site, language_of, scan_source
+
+
+class PackageError(Exception):
+    """The package as a whole cannot be read (not a zip, refused as a bomb, unreadable folder)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_members: int = 200_000
+    read_budget: int = 64 << 20
+    max_source_bytes: int = 512 << 10
+    bomb_ratio: int = 1000
+    bomb_min_bytes: int = 128 << 20
+    largest: int = 10
+    max_member_errors: int = 20
+
+
+@dataclass
+class PackageFacts:
+    files: int = 0
+    zipped_bytes: int | None = None
+    unzipped_bytes: int = 0
+    sizes: list[tuple[int, str]] = field(default_factory=list)  # the largest files, biggest first
+    binaries: list[dict[str, Any]] = field(default_factory=list)
+    code: Findings = field(default_factory=Findings)
+    errors: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    truncated: bool = False
+
+
+_SKIP_PARTS = {"node_modules", "site-packages", "dist-packages", "vendor", "bower_components", "_vendor",
+               ".git", "__pycache__", "BOOT-INF", "META-INF"}
+_NAME_FRAMEWORKS = re.compile(
+    r"(?:^|/)node_modules/(express|koa|fastify|serverless-http|aws-serverless-express|@vendia/serverless-express"
+    r"|@codegenie/serverless-express|@nestjs/core|@hapi/hapi)/package\.json$"
+    r"|(?:^|/)(flask|fastapi|django|mangum|starlette)/__init__\.py$"
+    r"|(?:^|/)(spring-boot)-\d[\w.-]*\.jar$|^(org/springframework/boot)/SpringApplication\.class$")
+_NAME_CANONICAL = {"@vendia/serverless-express": "serverless-express", "@codegenie/serverless-express":
+                   "serverless-express", "@nestjs/core": "nestjs", "@hapi/hapi": "hapi",
+                   "org/springframework/boot": "spring-boot"}
+
+Reader = Callable[[int], bytes]  # read up to n more bytes of the current member
+
+
+class _Scanner:
+    """Shared per-member logic for zips and folders."""
+
+    def __init__(self, facts: PackageFacts, limits: Limits, names: Iterable[str],
+                 read_small: Callable[[str, int], bytes | None]) -> None:
+        self.facts = facts
+        self.limits = limits
+        self.budget = limits.read_budget
+        self.member_errors = 0
+        self.vendored = _vendored_roots(names, read_small)
+        self.seen_frameworks: set[str] = set()
+
+    def member(self, name: str, size: int, open_member: Callable[[], IO[bytes]]) -> None:
+        facts = self.facts
+        facts.files += 1
+        facts.unzipped_bytes += size
+        facts.sizes.append((size, name))
+        m = _NAME_FRAMEWORKS.search(name)
+        if m:
+            fw = next(g for g in m.groups() if g)
+            fw = _NAME_CANONICAL.get(fw, fw)
+            if fw not in self.seen_frameworks:
+                self.seen_frameworks.add(fw)
+                facts.code.frameworks.append({"path": name, "line": 0, "language": None,
+                                              "call": "packaged dependency", "target": None, "name": fw})
+        if size == 0 or self.budget <= 0:
+            if self.budget <= 0 and not facts.truncated:
+                facts.truncated = True
+                facts.notices.append(f"read budget of {self.limits.read_budget} bytes used up at {name}; "
+                                     "later files were counted but not inspected")
+            return
+        base = name.rsplit("/", 1)[-1]
+        is_source = (language_of(name) is not None or base in MANIFESTS) and not self._vendored(name)
+        try:
+            with open_member() as fh:
+                if is_source:
+                    data = fh.read(min(self.limits.max_source_bytes + 1, self.budget))
+                    self.budget -= len(data)
+                    if len(data) > self.limits.max_source_bytes:
+                        facts.notices.append(f"{name}: source file over {self.limits.max_source_bytes} bytes, "
+                                             "not scanned")
+                    else:
+                        scan_source(name, data, facts.code)
+                    head = data[: binaries.HEAD_BYTES]
+                    if head[:2] != b"MZ" and head[:4] != b"\x7fELF":
+                        return
+                else:
+                    head = fh.read(binaries.HEAD_BYTES)
+                    self.budget -= len(head)
+                end = binaries.pe_header_end(head)
+                if end is not None and end > len(head):
+                    more = fh.read(end - len(head))
+                    self.budget -= len(more)
+                    head += more
+        except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, OSError, EOFError,
+                ValueError) as exc:
+            self.member_errors += 1
+            if self.member_errors <= self.limits.max_member_errors:
+                facts.errors.append(f"{name}: cannot read: {exc}")
+            return
+        kind = binaries.classify(head, name)
+        if kind is not None:
+            facts.binaries.append({"path": name, "format": kind[0], "arch": kind[1]})
+
+    def _vendored(self, name: str) -> bool:
+        parts = name.split("/")[:-1]
+        if any(p in _SKIP_PARTS or p.endswith((".dist-info", ".egg-info")) for p in parts):
+            return True
+        prefix = ""
+        for p in parts:
+            prefix = f"{prefix}{p}"
+            if prefix in self.vendored:
+                return True
+            prefix += "/"
+        return False
+
+    def finish(self) -> None:
+        facts = self.facts
+        facts.sizes = heapq.nlargest(self.limits.largest, facts.sizes)
+        if self.member_errors > self.limits.max_member_errors:
+            facts.errors.append(f"… and {self.member_errors - self.limits.max_member_errors} more unreadable members")
+
+
+def _vendored_roots(names: Iterable[str], read_small: Callable[[str, int], bytes | None]) -> set[str]:
+    """Folders holding installed third-party Python packages (siblings of a ``*.dist-info``)."""
+    roots: set[str] = set()
+    for name in names:
+        if "-info/" not in name or not name.endswith(("/top_level.txt", "/RECORD", "/METADATA")):
+            continue
+        info_dir, _, leaf = name.rpartition("/")
+        parent, _, info = info_dir.rpartition("/")
+        if not info.endswith((".dist-info", ".egg-info")):
+            continue
+        prefix = f"{parent}/" if parent else ""
+        roots.add(prefix + info.split("-")[0].lower().replace(".", "_"))
+        roots.add(prefix + info.split("-")[0])
+        if leaf == "top_level.txt":
+            data = read_small(name, 4096) or b""
+            for line in data.decode("utf-8", "replace").splitlines():
+                if line.strip():
+                    roots.add(prefix + line.strip())
+    return roots
+
+
+# --- zip -----------------------------------------------------------------------------------------
+
+_EOCD = b"PK\x05\x06"
+_EOCD64_LOCATOR = b"PK\x06\x07"
+
+
+def _declared_members(fh: IO[bytes], size: int) -> int | None:
+    """Member count from the end-of-central-directory record, before ``zipfile`` parses anything."""
+    tail_len = min(size, 22 + 65535 + 20)
+    fh.seek(size - tail_len)
+    tail = fh.read(tail_len)
+    at = tail.rfind(_EOCD)
+    if at < 0 or at + 22 > len(tail):
+        return None
+    (count,) = struct.unpack_from("<H", tail, at + 10)
+    if count != 0xFFFF or at < 20 or tail[at - 20:at - 16] != _EOCD64_LOCATOR:
+        return int(count)
+    (eocd64_offset,) = struct.unpack_from("<Q", tail, at - 20 + 8)
+    if eocd64_offset + 56 > size:
+        return None
+    fh.seek(eocd64_offset)
+    rec = fh.read(56)
+    if rec[:4] != b"PK\x06\x06":
+        return None
+    (count64,) = struct.unpack_from("<Q", rec, 32)
+    return int(count64)
+
+
+def scan_zip(source: str | os.PathLike[str] | bytes | IO[bytes], limits: Limits | None = None) -> PackageFacts:
+    """Inspect a zip given as a path, bytes, or a seekable binary file object."""
+    limits = limits or Limits()
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        with io.BytesIO(source) as fh:
+            return _scan_zip_fh(fh, limits)
+    if isinstance(source, (str, os.PathLike)):
+        try:
+            fh = open(source, "rb")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise PackageError(f"cannot open: {exc.strerror or exc}") from exc
+        with fh:
+            return _scan_zip_fh(fh, limits)
+    return _scan_zip_fh(source, limits)
+
+
+def _scan_zip_fh(fh: IO[bytes], limits: Limits) -> PackageFacts:
+    facts = PackageFacts()
+    size = fh.seek(0, os.SEEK_END)
+    facts.zipped_bytes = size
+    declared = _declared_members(fh, size)
+    if declared is not None and declared > limits.max_members:
+        raise PackageError(f"zip declares {declared} members, over the cap of {limits.max_members}; "
+                           "not read (zip bomb?)")
+    fh.seek(0)
+    try:
+        zf = zipfile.ZipFile(fh)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError,
+            struct.error) as exc:
+        raise PackageError(f"not a readable zip file: {exc}") from exc
+    with zf:
+        infos = [i for i in zf.infolist() if not i.is_dir()]
+        if len(infos) > limits.max_members:
+            raise PackageError(f"zip holds {len(infos)} members, over the cap of {limits.max_members}; "
+                               "not read (zip bomb?)")
+        by_name = {i.filename: i for i in infos}
+
+        def read_small(name: str, n: int) -> bytes | None:
+            info = by_name.get(name)
+            if info is None:
+                return None
+            try:
+                with zf.open(info) as m:
+                    return m.read(n)
+            except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, OSError, EOFError,
+                    ValueError):
+                return None
+
+        scanner = _Scanner(facts, limits, by_name, read_small)
+        offsets: set[int] = set()
+        bombs = 0
+        for info in infos:
+            if stat.S_ISLNK(info.external_attr >> 16):
+                facts.notices.append(f"{info.filename}: symbolic link, not followed")
+                continue
+            if info.header_offset in offsets:
+                bombs += 1
+                if bombs == 1:
+                    facts.errors.append(f"{info.filename}: shares its data with another member "
+                                        "(overlapping entries: zip bomb); not read")
+                facts.files += 1
+                facts.unzipped_bytes += info.file_size
+                continue
+            offsets.add(info.header_offset)
+            if info.file_size >= limits.bomb_min_bytes and \
+                    info.file_size > limits.bomb_ratio * max(info.compress_size, 1):
+                facts.errors.append(
+                    f"{info.filename}: declares {info.file_size} bytes from {info.compress_size} compressed "
+                    f"(ratio {info.file_size // max(info.compress_size, 1)}:1, looks like a zip bomb); "
+                    "only its header was read")
+
+            def opener(info: zipfile.ZipInfo = info) -> IO[bytes]:
+                return zf.open(info)
+
+            scanner.member(info.filename, info.file_size, opener)
+        scanner.finish()
+    return facts
+
+
+# --- folder --------------------------------------------------------------------------------------
+
+def scan_dir(root: str | os.PathLike[str], limits: Limits | None = None) -> PackageFacts:
+    limits = limits or Limits()
+    facts = PackageFacts()
+    root_real = os.path.realpath(root)
+    if not os.path.isdir(root_real):
+        raise PackageError("not a folder")
+    entries: list[tuple[str, int, str]] = []
+    stack: list[tuple[str, str]] = [(root_real, "")]
+    while stack and not facts.truncated:
+        directory, rel = stack.pop()
+        try:
+            it = os.scandir(directory)
+        except OSError as exc:
+            if not rel:
+                raise PackageError(f"cannot list: {exc.strerror or exc}") from exc
+            facts.errors.append(f"{rel}: cannot list: {exc.strerror or exc}")
+            continue
+        with it:
+            for e in it:
+                name = rel + e.name
+                try:
+                    if e.is_symlink():
+                        target = os.path.realpath(e.path)
+                        if os.path.commonpath([target, root_real]) != root_real:
+                            facts.notices.append(f"{name}: symbolic link to outside the package, not followed")
+                        elif os.path.isdir(target):
+                            facts.notices.append(f"{name}: symbolic link to a folder, not followed")
+                        elif os.path.isfile(target):
+                            entries.append((name, os.stat(target).st_size, target))
+                        continue
+                    if e.is_dir(follow_symlinks=False):
+                        stack.append((e.path, name + "/"))
+                    elif e.is_file(follow_symlinks=False):
+                        entries.append((name, e.stat(follow_symlinks=False).st_size, e.path))
+                except OSError as exc:
+                    facts.errors.append(f"{name}: cannot read: {exc.strerror or exc}")
+                    continue
+                if len(entries) > limits.max_members:
+                    facts.truncated = True
+                    facts.notices.append(f"more than {limits.max_members} files; the rest were not listed")
+                    break
+    entries.sort()
+    full = {name: path for name, _, path in entries}
+
+    def read_small(name: str, n: int) -> bytes | None:
+        try:
+            with open(full[name], "rb") as fh:
+                return fh.read(n)
+        except (OSError, KeyError):
+            return None
+
+    scanner = _Scanner(facts, limits, full, read_small)
+    for name, size, path in entries:
+        def opener(path: str = path) -> IO[bytes]:
+            return open(path, "rb")  # noqa: SIM115 - the scanner closes it
+
+        scanner.member(name, size, opener)
+    scanner.finish()
+    return facts
+
+
+def scan_path(path: str | os.PathLike[str], limits: Limits | None = None) -> PackageFacts:
+    """A folder, or a file that must be a zip (``.zip``, ``.jar``, or anything with a zip signature)."""
+    p = Path(path)
+    if p.is_dir():
+        return scan_dir(p, limits)
+    if not p.exists():
+        raise PackageError("no such file or folder")
+    return scan_zip(p, limits)
+
+
+def inspection(facts: PackageFacts, handler_clients: list[Site] | None = None) -> dict[str, Any]:
+    """The schema's ``code.inspection`` shape for one package (layers are added by the caller)."""
+    return {
+        "files": facts.files,
+        "zipped_bytes": facts.zipped_bytes,
+        "unzipped_bytes": facts.unzipped_bytes,
+        "largest": [{"path": name, "bytes": size} for size, name in facts.sizes],
+        "layers": [],
+        "binaries": [dict(b) for b in facts.binaries],
+        "invoke_calls": [dict(s) for s in facts.code.invoke_calls],
+        "handler_clients": [dict(s) for s in handler_clients or ()],
+        "frameworks": [dict(s) for s in facts.code.frameworks],
+        "errors": list(facts.errors),
+        "truncated": facts.truncated,
+    }
