@@ -178,6 +178,12 @@ def line_for(doc: Document, pointer: str | None) -> tuple[int | None, str | None
     while probe:
         if probe in lines:
             return lines[probe], inherited.get(probe)
+        try:
+            node = resolve_pointer(doc, probe)
+        except (IndexError, ValueError):
+            node = None
+        if isinstance(node, dict) and isinstance(node.get("line"), int):
+            return node["line"], None  # statements and event sources carry their own line
         probe = probe.rpartition("/")[0]
     return doc["source"].get("line"), None
 
