@@ -143,10 +143,14 @@ def explain(rule_id: str, rules_dir: tuple[Path, ...]) -> None:
 
 
 def _settings(opts: dict[str, Any], paths: Sequence[Path] = ()) -> Any:
-    from lambda_advisor.config import apply_to_settings
+    from lambda_advisor.config import ConfigError, apply_to_settings
 
     settings = _plain_settings(opts)
-    apply_to_settings(settings, list(paths))  # exits 2 with one clear message on a bad config
+    try:
+        apply_to_settings(settings, list(paths))
+    except ConfigError as exc:
+        click.echo(f"lambda-advisor: error: {exc}", err=True)
+        sys.exit(2)
     return settings
 
 
@@ -223,7 +227,7 @@ def baseline_create(paths: tuple[Path, ...], **opts: Any) -> None:
     count = write(result, output)
     if not settings.quiet:
         click.echo(f"lambda-advisor: wrote {count} finding{'s' if count != 1 else ''} "
-                   f"({len(result.documents)} functions) to {output}", err=True)
+                   f"({len(result.documents)} function{'s' if len(result.documents) != 1 else ''}) to {output}", err=True)
 
 
 def main() -> None:

@@ -176,12 +176,12 @@ def render(result: ScanResult, *, color: bool = False) -> str:
     place_label = "Account / region" if audit else "File"
     by_place: dict[str, dict[str, Any]] = defaultdict(lambda: {"functions": 0, "findings": 0, "worst": -1})
     for fid, _, source in functions:
-        place = by_place[_group_of(source)]
-        place["functions"] += 1
+        tally = by_place[_group_of(source)]
+        tally["functions"] += 1
         hits = [f for f, note in per_fn.get(fid, []) if note is None]
-        place["findings"] += len(hits)
+        tally["findings"] += len(hits)
         for f in hits:
-            place["worst"] = max(place["worst"], SEVERITY_RANK[f.severity])
+            tally["worst"] = max(tally["worst"], SEVERITY_RANK[f.severity])
 
     by_rule: dict[str, list[Finding]] = defaultdict(list)
     for f in active:
@@ -233,12 +233,12 @@ def render(result: ScanResult, *, color: bool = False) -> str:
     h.append('<h2>By issue</h2><table id="by-rule"><thead><tr><th>Issue</th><th>Severity</th><th>Findings</th>'
              "<th>Functions</th><th>Why it matters</th></tr></thead><tbody>")
     ordered = sorted(by_rule.items(), key=lambda kv: (-SEVERITY_RANK[kv[1][0].severity], -len(kv[1]), kv[0]))
-    for rule_id, items in ordered:
+    for rule_id, rule_hits in ordered:
         rule = rules.get(rule_id)
         why = " ".join(rule.why.split()) if rule is not None else ""
-        h.append(f'<tr data-rule="{_e(rule_id)}"><td>{_e(items[0].title)} <span class="id">{_e(rule_id)}</span></td>'
-                 f"<td>{_badge(items[0].severity)}</td><td class=\"n\">{len(items)}</td>"
-                 f'<td class="n">{len({f.location.function_id for f in items})}</td><td>{_e(why)}</td></tr>')
+        h.append(f'<tr data-rule="{_e(rule_id)}"><td>{_e(rule_hits[0].title)} <span class="id">{_e(rule_id)}</span></td>'
+                 f"<td>{_badge(rule_hits[0].severity)}</td><td class=\"n\">{len(rule_hits)}</td>"
+                 f'<td class="n">{len({f.location.function_id for f in rule_hits})}</td><td>{_e(why)}</td></tr>')
     if not ordered:
         h.append('<tr><td colspan="5" class="ok">No findings.</td></tr>')
     h.append("</tbody></table>")
@@ -246,9 +246,10 @@ def render(result: ScanResult, *, color: bool = False) -> str:
     h.append(f'<h2>By {place_label.lower()}</h2><table id="by-place"><thead><tr><th>{place_label}</th>'
              "<th>Functions</th><th>Findings</th><th>Worst</th></tr></thead><tbody>")
     for place, info in sorted(by_place.items(), key=lambda kv: (-kv[1]["worst"], -kv[1]["findings"], kv[0])):
-        worst = _badge(list(reversed(SEVERITIES))[info["worst"]]) if info["worst"] >= 0 else '<span class="ok">clean</span>'
+        worst_html = (_badge(list(reversed(SEVERITIES))[info["worst"]]) if info["worst"] >= 0
+                      else '<span class="ok">clean</span>')
         h.append(f'<tr><td>{_e(place)}</td><td class="n">{info["functions"]}</td>'
-                 f'<td class="n">{info["findings"]}</td><td>{worst}</td></tr>')
+                 f'<td class="n">{info["findings"]}</td><td>{worst_html}</td></tr>')
     h.append("</tbody></table>")
 
     h += [
@@ -271,15 +272,15 @@ def render(result: ScanResult, *, color: bool = False) -> str:
         hits = [f for f, note in items if note is None]
         worst = max((SEVERITY_RANK[f.severity] for f in hits), default=-1)
         group = _group_of(source)
-        where = source.get("arn") or (f"{source.get('file')}:{source.get('line')}" if source.get("line")
-                                      else source.get("file")) or fid
+        fn_where = source.get("arn") or (f"{source.get('file')}:{source.get('line')}" if source.get("line")
+                                         else source.get("file")) or fid
         colour = COLORS[list(reversed(SEVERITIES))[worst]] if worst >= 0 else "#2e7d32"
-        text = " ".join(str(p) for p in (name, group, where, source.get("logical_id") or "")).lower()
+        text = " ".join(str(p) for p in (name, group, fn_where, source.get("logical_id") or "")).lower()
         h.append(f'<section class="fn" data-name="{_e(name.lower())}" data-group="{_e(group.lower())}" '
                  f'data-worst="{worst}" data-count="{len(hits)}" data-text="{_e(text)}" '
                  f'style="border-left-color:{colour}">')
         summary = f"{len(hits)} finding{'s' if len(hits) != 1 else ''}" if hits else "no findings"
-        h.append(f'<h3>{_e(name)}</h3><p class="meta">{_e(where)} · {_e(summary)}</p>')
+        h.append(f'<h3>{_e(name)}</h3><p class="meta">{_e(fn_where)} · {_e(summary)}</p>')
         h += [_finding_html(f, rules, note) for f, note in items]
         h.append("</section>")
     h.append("</div>")

@@ -1,0 +1,155 @@
+"""Baseline: findings accepted today, so that CI fails on new ones only.
+
+An entry keys on what the finding is about, never on line numbers: the rule,
+the function (template file relative to the baseline file plus logical ID, or
+the ARN of a live function) and the subject. Inserting lines above a function
+keeps its findings matched; a new finding, or the same problem in another
+function, is new. Entries that no longer match anything are *stale* and are
+reported (re-create the baseline to drop them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections import Counter
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from lambda_advisor import __version__
+from lambda_advisor.findings import Finding
+from lambda_advisor.result import ScanResult
+
+SCHEMA_PATH = Path(__file__).parent / "schema" / "baseline.schema.json"
+BASELINE_VERSION = 1
+DEFAULT_NAME = ".lambda-advisor-baseline.json"
+
+
+class BaselineError(Exception):
+    def __init__(self, path: Path | str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = str(path)
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+
+
+def _rel(file: str, base: Path) -> str:
+    absolute = Path(os.path.normpath(Path.cwd() / file))
+    try:
+        return absolute.relative_to(base).as_posix()
+    except ValueError:
+        return Path(os.path.relpath(absolute, base)).as_posix()
+
+
+def _function(f: Finding, base: Path) -> str:
+    loc = f.location
+    if loc.file and loc.logical_id is not None:
+        return f"{_rel(loc.file, base)}#{loc.logical_id}"
+    return loc.arn or loc.function_id
+
+
+def key(f: Finding, base: Path) -> str:
+    """Rule + function identity (file relative to the baseline) + subject; no line numbers."""
+    text = "\x1f".join((f.rule_id, _function(f, base), f.subject))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _entry(f: Finding, base: Path) -> dict[str, Any]:
+    loc = f.location
+    entry: dict[str, Any] = {"fingerprint": key(f, base), "rule_id": f.rule_id, "function": _function(f, base),
+                             "subject": f.subject, "message": f.message}
+    if loc.file:
+        entry["file"] = _rel(loc.file, base)
+    return entry
+
+
+def build(result: ScanResult, path: Path) -> dict[str, Any]:
+    base = path.resolve().parent
+    entries = sorted((_entry(f, base) for f in result.active), key=lambda e: (e["function"], e["rule_id"], e["subject"]))
+    return {
+        "version": BASELINE_VERSION,
+        "tool": {"name": "lambda-advisor", "version": __version__},
+        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "findings": entries,
+    }
+
+
+def write(result: ScanResult, path: Path) -> int:
+    data = build(result, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    return len(data["findings"])
+
+
+def load(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BaselineError(path, f"cannot read baseline: {exc.strerror or exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise BaselineError(path, f"not valid JSON (line {exc.lineno}): {exc.msg}") from exc
+    errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        where = "/".join(str(p) for p in errors[0].absolute_path) or "(top level)"
+        raise BaselineError(path, f"invalid baseline at {where}: {errors[0].message}")
+    return data
+
+
+def apply(result: ScanResult, path: Path) -> None:
+    """Move findings present in the baseline to ``result.baselined``; record stale entries."""
+    data = load(path)
+    base = path.resolve().parent
+    remaining = Counter(e["fingerprint"] for e in data["findings"])
+    kept: list[Finding] = []
+    for f in result.findings:
+        if f.suppressed:
+            kept.append(f)
+            continue
+        k = key(f, base)
+        if remaining[k] > 0:
+            remaining[k] -= 1
+            result.baselined.append(f)
+        else:
+            kept.append(f)
+    result.findings = kept
+    scanned = {_rel(d["source"]["file"], base) for d in result.documents if (d.get("source") or {}).get("file")}
+    scanned |= {_rel(e.where, base) for e in result.errors}
+    for entry in data["findings"]:
+        if remaining[entry["fingerprint"]] <= 0:
+            continue
+        remaining[entry["fingerprint"]] -= 1
+        file = entry.get("file")
+        # Only entries this run could have seen: its file was scanned, or the file is gone.
+        if file is not None and file not in scanned and (base / file).exists():
+            continue
+        if file is None and result.kind != "audit":
+            continue
+        result.stale_baseline.append({k: entry[k] for k in ("fingerprint", "rule_id", "function", "subject")
+                                      if k in entry})
+
+
+def apply_to_result(result: ScanResult, settings: Any) -> None:
+    """What the CLI does before reporting: ``--show-suppressed`` and ``--baseline``."""
+    from lambda_advisor.result import InputError
+
+    result.meta["show_suppressed"] = bool(settings.extra.get("show_suppressed"))
+    path = settings.extra.get("baseline")
+    if not path:
+        return
+    try:
+        apply(result, Path(path))
+    except BaselineError as exc:
+        result.errors.append(InputError(exc.path, str(exc).split(": ", 1)[-1]))
+        return
+    if result.stale_baseline:
+        n = len(result.stale_baseline)
+        result.notices.append(f"{path}: {n} baseline entr{'ies' if n != 1 else 'y'} no longer found "
+                              f"(fixed or removed); run `lambda-advisor baseline create` to drop them")

@@ -1,0 +1,219 @@
+"""Project configuration: ``.lambda-advisor.yaml`` or ``[tool.lambda-advisor]`` in ``pyproject.toml``.
+
+Found like ruff finds its own: walk up from the scanned path; in each folder a
+``.lambda-advisor.yaml`` (or ``.yml``) wins over ``pyproject.toml``, and a
+``pyproject.toml`` without a ``[tool.lambda-advisor]`` table is passed over.
+``--config FILE`` names the file explicitly. The file is validated against
+``schema/config.schema.json``; a bad key is one :class:`ConfigError` naming the
+key and the file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+SCHEMA_PATH = Path(__file__).parent / "schema" / "config.schema.json"
+YAML_NAMES = (".lambda-advisor.yaml", ".lambda-advisor.yml")
+PYPROJECT = "pyproject.toml"
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; the message names the file and the key."""
+
+    def __init__(self, path: Path | str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = str(path)
+
+
+@dataclass
+class Config:
+    path: Path | None = None
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    severity: dict[str, str] = field(default_factory=dict)
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rules_dirs: list[Path] = field(default_factory=list)
+    fmt: str | None = None
+    fail_on: str | None = None
+    baseline: Path | None = None
+    show_suppressed: bool | None = None
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    try:
+        with path.open("rb") as fh:
+            data: dict[str, Any] = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(path, f"cannot read: {exc}") from exc
+    return data
+
+
+def _tool_table(path: Path) -> dict[str, Any] | None:
+    table = _read_toml(path).get("tool", {}).get("lambda-advisor")
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(path, "[tool.lambda-advisor] must be a table")
+    return table
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest configuration file at or above ``start`` (a file or folder)."""
+    here = start.resolve()
+    if not here.is_dir():
+        here = here.parent
+    for folder in (here, *here.parents):
+        for name in YAML_NAMES:
+            if (folder / name).is_file():
+                return folder / name
+        pyproject = folder / PYPROJECT
+        if pyproject.is_file():
+            try:
+                if _tool_table(pyproject) is not None:
+                    return pyproject
+            except ConfigError:
+                continue  # an unrelated broken pyproject.toml is not ours to judge
+    return None
+
+
+def _raw(path: Path) -> dict[str, Any]:
+    if path.name == PYPROJECT or path.suffix == ".toml":
+        table = _tool_table(path) if path.name == PYPROJECT else _read_toml(path)
+        return table or {}
+    import yaml
+
+    try:
+        with path.open(encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except OSError as exc:
+        raise ConfigError(path, f"cannot read: {exc.strerror or exc}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(path, f"not valid YAML: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(path, "the configuration must be a mapping of keys to values")
+    return data
+
+
+def _key_path(parts: Sequence[Any]) -> str:
+    return ".".join(str(p) for p in parts)
+
+
+def validate(data: dict[str, Any], path: Path) -> None:
+    errors = sorted(_validator().iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if not errors:
+        return
+    err = errors[0]
+    where = list(err.absolute_path)
+    if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+        allowed = set((err.schema.get("properties") or {}).keys())
+        unknown = sorted(k for k in err.instance if k not in allowed)
+        key = _key_path([*where, unknown[0]]) if unknown else _key_path(where)
+        hint = ""
+        if unknown and unknown[0].replace("_", "-") in allowed:
+            hint = f" (did you mean '{unknown[0].replace('_', '-')}'?)"
+        known = ", ".join(sorted(allowed))
+        raise ConfigError(path, f"unknown key '{key}'{hint}; known keys: {known}")
+    if err.validator == "propertyNames":
+        raise ConfigError(path, f"invalid key '{_key_path([*where, err.instance])}': not a rule ID such as LA205")
+    key = _key_path(where) or "(top level)"
+    raise ConfigError(path, f"invalid value for '{key}': {err.message}")
+
+
+def load_config(path: Path) -> Config:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(path, "no such configuration file")
+    data = _raw(path)
+    validate(data, path)
+    base = path.resolve().parent
+    baseline = data.get("baseline")
+    return Config(
+        path=path,
+        select=list(data.get("select", [])),
+        ignore=list(data.get("ignore", [])),
+        severity=dict(data.get("severity", {})),
+        params={k: dict(v) for k, v in data.get("params", {}).items()},
+        rules_dirs=[base / d for d in data.get("rules-dirs", [])],
+        fmt=data.get("format"),
+        fail_on=data.get("fail-on"),
+        baseline=(base / baseline) if baseline else None,
+        show_suppressed=data.get("show-suppressed"),
+    )
+
+
+def check_params(config: Config, rules: Sequence[Any]) -> None:
+    """Parameters and severities must name rules (and parameters) that exist."""
+    by_id = {r.id: r for r in rules}
+    where = config.path or "configuration"
+    for rule_id in config.severity:
+        if rule_id not in by_id:
+            raise ConfigError(where, f"invalid key 'severity.{rule_id}': no such rule")
+    for rule_id, params in config.params.items():
+        rule = by_id.get(rule_id)
+        if rule is None:
+            raise ConfigError(where, f"invalid key 'params.{rule_id}': no such rule")
+        for name in params:
+            if name not in rule.params:
+                known = ", ".join(sorted(rule.params)) or "none"
+                raise ConfigError(where, f"unknown key 'params.{rule_id}.{name}'; {rule_id} parameters: {known}")
+
+
+def resolve(explicit: Path | None, paths: Sequence[Path]) -> Config:
+    """The configuration for a run: the named file, else the nearest one above the first path, else defaults."""
+    if explicit is not None:
+        return load_config(explicit)
+    start = paths[0] if paths else Path.cwd()
+    found = find_config(start)
+    return load_config(found) if found is not None else Config()
+
+
+def apply(settings: Any, config: Config) -> None:
+    """Fill ``runner.Settings`` from the configuration; what the command line said wins."""
+    if not settings.select:
+        settings.select = list(config.select)
+    settings.ignore = [*config.ignore, *(i for i in settings.ignore if i not in config.ignore)]
+    settings.severity = {**config.severity, **settings.severity}
+    for rule_id, params in config.params.items():
+        settings.params[rule_id] = {**params, **settings.params.get(rule_id, {})}
+    settings.rules_dirs = [*config.rules_dirs, *settings.rules_dirs]
+    if settings.fmt is None:
+        settings.fmt = config.fmt
+    if settings.fail_on is None:
+        settings.fail_on = config.fail_on
+
+
+def apply_to_settings(settings: Any, paths: Sequence[Path]) -> Config:
+    """Resolve the configuration for a command and fold it into its settings (raises ConfigError)."""
+    explicit = settings.extra.get("config_file")
+    config = resolve(Path(explicit) if explicit else None, paths)
+    apply(settings, config)
+    if config.params or config.severity:
+        from lambda_advisor.engine import RuleError, load_rules
+
+        try:
+            rules = load_rules(settings.rules_dirs)
+        except RuleError:
+            rules = None  # the run itself reports the broken rule file
+        if rules is not None:
+            check_params(config, rules)
+    if settings.extra.get("baseline") is None and config.baseline is not None and config.baseline.is_file():
+        settings.extra["baseline"] = config.baseline
+    if settings.extra.get("show_suppressed") is None:
+        settings.extra["show_suppressed"] = bool(config.show_suppressed)
+    return config
