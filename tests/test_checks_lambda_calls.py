@@ -1,0 +1,104 @@
+"""LA301 on hand-built documents: role, SAM LambdaInvokePolicy, environment, code."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from lambda_advisor.checks import Context
+from lambda_advisor.checks.lambda_calls import lambda_invokes_lambda
+
+
+def fn(lid: str, name: str | None = None, file: str = "t.yaml", **fields: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {"id": f"{file}#{lid}", "name": name or lid, "environment": {},
+                            "role": {"statements": []}, "code": None, "lines": {},
+                            "source": {"kind": "template", "file": file, "logical_id": lid, "line": 1}}
+    base.update(fields)
+    return base
+
+
+def ref(lid: str, attribute: str | None = None, typ: str = "AWS::Serverless::Function") -> dict[str, Any]:
+    text = f"!GetAtt {lid}.{attribute}" if attribute else f"!Ref {lid}"
+    return {"unresolved": text, "refs": [{"logical_id": lid, "type": typ, "attribute": attribute}]}
+
+
+def stmt(resources: list[Any], actions: list[str] | None = None, origin: str = "inline policy p",
+         effect: str = "Allow") -> dict[str, Any]:
+    return {"effect": effect, "actions": actions or ["lambda:InvokeFunction"], "resources": resources,
+            "origin": origin, "line": 12}
+
+
+def hits(doc: dict[str, Any], *others: dict[str, Any]) -> list[Any]:
+    return list(lambda_invokes_lambda(doc, Context(params={}, today=date(2026, 11, 22),
+                                                   functions=[doc, *others])))
+
+
+WORKER = fn("Worker")
+NAMED = fn("Payments", name="acme-payments")
+
+
+def test_role_statement_on_another_function_names_both() -> None:
+    api = fn("Api", role={"statements": [stmt([ref("Worker", "Arn")], origin="SAM LambdaInvokePolicy")]})
+    (hit,) = hits(api, WORKER)
+    assert hit.pointer == "/role/statements/0"
+    assert hit.message == ("Api may invoke Worker directly: its role allows lambda:InvokeFunction on Worker "
+                           "(from SAM LambdaInvokePolicy)")
+
+
+def test_sam_policy_template_with_literal_name_and_wildcard_suffix() -> None:
+    resource = {"unresolved": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:acme-payments*"}
+    api = fn("Api", role={"statements": [stmt([resource], origin="SAM LambdaInvokePolicy")]})
+    (hit,) = hits(api, NAMED)
+    assert "acme-payments" in hit.message
+
+
+def test_wildcard_actions_count_but_wildcard_resources_do_not() -> None:
+    api = fn("Api", role={"statements": [stmt([ref("Worker", "Arn")], actions=["lambda:*"]),
+                                         stmt(["*"], actions=["*"]),
+                                         stmt(["arn:aws:lambda:us-east-1:1:function:*"])]})
+    assert [h.pointer for h in hits(api, WORKER)] == ["/role/statements/0"]
+
+
+def test_deny_and_other_actions_do_not_count() -> None:
+    api = fn("Api", role={"statements": [stmt([ref("Worker", "Arn")], effect="Deny"),
+                                         stmt([ref("Worker", "Arn")], actions=["lambda:GetFunction"])]})
+    assert hits(api, WORKER) == []
+
+
+def test_environment_by_ref_getatt_literal_name_and_arn() -> None:
+    api = fn("Api", environment={
+        "WORKER": ref("Worker"),
+        "WORKER_ARN": ref("Worker", "Arn"),
+        "PAYMENTS": "acme-payments",
+        "PAYMENTS_ARN": "arn:aws:lambda:us-east-1:123456789012:function:acme-payments",
+        "TABLE": ref("Table", None, "AWS::DynamoDB::Table"),
+        "MODE": "Worker",  # the logical ID as a literal is no evidence
+    })
+    found = {(h.pointer, h.extra["target"]) for h in hits(api, WORKER, NAMED)}
+    assert found == {("/environment/WORKER", "t.yaml#Worker"), ("/environment/WORKER_ARN", "t.yaml#Worker"),
+                     ("/environment/PAYMENTS", "t.yaml#Payments"),
+                     ("/environment/PAYMENTS_ARN", "t.yaml#Payments")}
+    message = next(h.message for h in hits(api, WORKER) if h.pointer == "/environment/WORKER")
+    assert "Api" in message and "Worker" in message
+
+
+def test_refs_only_match_functions_of_the_same_file() -> None:
+    other_file = fn("Worker", file="other.yaml")
+    api = fn("Api", environment={"WORKER": ref("Worker")})
+    assert hits(api, other_file) == []
+
+
+def test_self_reference_is_not_a_call() -> None:
+    api = fn("Api", environment={"SELF": ref("Api")})
+    assert hits(api) == []
+
+
+def test_code_invoke_calls_are_hits_naming_file_and_line() -> None:
+    api = fn("Api", code={"inspection": {"invoke_calls": [
+        {"path": "src/app.py", "line": 42, "call": "lambda_client.invoke", "target": "acme-payments"},
+        {"path": "src/app.py", "line": 50, "call": "client.invoke"},
+    ]}})
+    first, second = hits(api, NAMED)
+    assert first.message == "Api invokes Lambda acme-payments from its code at src/app.py:42 (lambda_client.invoke)"
+    assert second.message == "Api invokes Lambda from its code at src/app.py:50 (client.invoke)"
+    assert first.subject != second.subject and "42" not in first.subject
