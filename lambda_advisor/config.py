@@ -129,7 +129,7 @@ def validate(data: dict[str, Any], path: Path) -> None:
             hint = f" (did you mean '{unknown[0].replace('_', '-')}'?)"
         known = ", ".join(sorted(allowed))
         raise ConfigError(path, f"unknown key '{key}'{hint}; known keys: {known}")
-    if err.validator == "propertyNames":
+    if err.validator == "propertyNames" or "propertyNames" in err.schema_path:
         raise ConfigError(path, f"invalid key '{_key_path([*where, err.instance])}': not a rule ID such as LA205")
     key = _key_path(where) or "(top level)"
     raise ConfigError(path, f"invalid value for '{key}': {err.message}")
