@@ -1,0 +1,113 @@
+"""Who may invoke a function: function URLs (LA102), resource policies (LA103), layers (LA407)."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterator
+from typing import Any
+
+from lambda_advisor.checks import Context, Document, Hit
+
+#: Condition keys that tie a statement to one source, account or organisation.
+_SCOPING_KEYS = {"aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:principalorgid",
+                 "aws:principalaccount", "aws:principalorgpaths", "lambda:eventsourcetoken"}
+
+
+def _condition_keys(conditions: Any) -> set[str]:
+    keys: set[str] = set()
+    if isinstance(conditions, dict):
+        for block in conditions.values():
+            if isinstance(block, dict):
+                keys |= {str(k).lower() for k in block}
+    return keys
+
+
+def _condition(conditions: Any, key: str) -> Any:
+    if isinstance(conditions, dict):
+        for block in conditions.values():
+            if isinstance(block, dict):
+                for k, v in block.items():
+                    if str(k).lower() == key.lower():
+                        return v[0] if isinstance(v, list) and v else v
+    return None
+
+
+def _url_auth(doc: Document) -> str | None:
+    url = doc.get("url")
+    return url.get("auth_type") if isinstance(url, dict) else None
+
+
+def function_url_public(doc: Document, ctx: Context) -> Iterator[Hit]:
+    """LA102: a function URL anyone can call without signing the request."""
+    url = doc.get("url")
+    if not isinstance(url, dict) or url.get("auth_type") != "NONE":
+        return
+    message = (f"{doc['name']} has a function URL with auth type NONE: anyone who knows the URL can "
+               "invoke it without AWS credentials")
+    origins = url.get("cors_allow_origins") or []
+    if "*" in origins:
+        message += "; its CORS configuration allows any origin (*), so any web page can call it from a browser"
+    message += "; use AWS_IAM (with CloudFront OAC) or authenticate inside the function"
+    yield Hit(message=message, pointer="/url/auth_type", subject="url:NONE",
+              extra={"url": url.get("url"), "cors_any_origin": "*" in origins})
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    return [a for a in statement.get("actions") or [] if isinstance(a, str)]
+
+
+def _only_url_actions(statement: dict[str, Any]) -> bool:
+    actions = _actions(statement)
+    return bool(actions) and all(a.lower() == "lambda:invokefunctionurl" for a in actions)
+
+
+def _invoke_actions(statement: dict[str, Any]) -> bool:
+    actions = _actions(statement)
+    if not actions:
+        return bool(statement.get("actions"))  # unresolved: assume it is an invoke permission
+    return any(fnmatch.fnmatchcase("lambda:invokefunction", a.lower()) or
+               fnmatch.fnmatchcase("lambda:invokefunctionurl", a.lower()) or
+               fnmatch.fnmatchcase("lambda:invokeasync", a.lower()) for a in actions)
+
+
+def resource_policy_open(doc: Document, ctx: Context) -> Iterator[Hit]:
+    """LA103: any principal may invoke, or a service may invoke on behalf of anyone's resources."""
+    exempt = {str(p) for p in ctx.params.get("exempt_principals") or []}
+    for index, st in enumerate(doc.get("resource_policy") or []):
+        if st.get("effect") != "Allow" or not _invoke_actions(st):
+            continue
+        principal = st.get("principal")
+        if not isinstance(principal, str):
+            continue
+        keys = _condition_keys(st.get("conditions"))
+        label = st.get("sid") or st.get("origin") or f"statement {index}"
+        pointer = f"/resource_policy/{index}"
+        if principal == "*" or principal == "arn:aws:iam::*:root":
+            if keys & _SCOPING_KEYS or st.get("source_arn") or st.get("source_account"):
+                continue
+            auth = _condition(st.get("conditions"), "lambda:FunctionUrlAuthType")
+            if _only_url_actions(st) and (auth == "NONE" or (auth is None and _url_auth(doc) == "NONE")):
+                continue  # a public function URL: LA102 reports it
+            actions = ", ".join(_actions(st)) or "invoke"
+            yield Hit(message=(f"resource policy statement {label} of {doc['name']} lets any principal "
+                               f"({principal}) call {actions}; name the account, service or organisation "
+                               "that may invoke it"),
+                      pointer=pointer, subject=f"policy:{label}:any")
+        elif principal.endswith(".amazonaws.com") and principal not in exempt:
+            if st.get("source_arn") or st.get("source_account") or keys & _SCOPING_KEYS:
+                continue
+            yield Hit(message=(f"resource policy statement {label} of {doc['name']} lets {principal} invoke "
+                               "it with neither SourceArn nor SourceAccount: a resource in any AWS account "
+                               "can use that service to invoke this function (confused deputy)"),
+                      pointer=pointer, subject=f"policy:{label}:{principal}")
+
+
+def missing_layer_versions(doc: Document, ctx: Context) -> Iterator[Hit]:
+    """LA407: a layer version the function uses was deleted."""
+    for index, layer in enumerate(doc.get("layers") or []):
+        if layer.get("exists") is False:
+            arn = layer.get("arn")
+            yield Hit(message=(f"{doc['name']} uses layer version {arn}, which no longer exists: the function "
+                               "still runs, but any update of its configuration or a new function with "
+                               "this layer will fail"),
+                      pointer=f"/layers/{index}/arn", subject=f"layer:{arn}")
