@@ -162,9 +162,11 @@ def _resolve(value: Any, template: Path | None) -> Path | None:
     if not isinstance(value, str) or not value or "://" in value:
         return None
     p = Path(value)
-    if not p.is_absolute() and template is not None:
-        p = template.parent / p
-    return p if p.exists() else None
+    if p.exists():  # absolute, or as the template source wrote it (relative to the working folder)
+        return p
+    if not p.is_absolute() and template is not None and (template.parent / p).exists():
+        return template.parent / p
+    return None
 
 
 def inspect_documents(docs: list[Document], *, limits: Limits | None = None,
