@@ -61,6 +61,8 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--inspect-code/--no-inspect-code", "inspect_code", default=True,
+              help="Look inside local deployment packages and layers (default: on).")
 @common_options
 def scan(paths: tuple[Path, ...], **opts: Any) -> None:
     """Scan CloudFormation/SAM templates, cdk.out, .serverless/ or snapshots."""

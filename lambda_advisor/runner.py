@@ -49,6 +49,12 @@ def scan_paths(paths: list[Path], settings: Settings) -> ScanResult:
     from lambda_advisor.sources import collect
 
     collected = collect(paths)
+    if settings.extra.get("inspect_code", True) is not False:
+        from lambda_advisor.sources.package import inspect_documents
+
+        inspected = inspect_documents(collected.documents)
+        collected.errors.extend(InputError(where, message) for where, message in inspected.errors)
+        collected.notices.extend(inspected.notices)
     result = evaluate(collected.documents, settings, errors=collected.errors)
     result.skipped = collected.skipped
     result.notices = collected.notices
