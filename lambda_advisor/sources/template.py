@@ -47,6 +47,11 @@ PRINCIPALS: dict[str, tuple[str, str]] = {
     "lex.amazonaws.com": ("lex", "sync"),
 }
 
+#: What SAM grants the role it creates so Lambda can deliver to a DLQ or destination, by Type.
+_SAM_DESTINATION_ACTIONS = {"SQS": ["sqs:SendMessage"], "SNS": ["sns:Publish"], "Lambda": ["lambda:InvokeFunction"],
+                            "EventBridge": ["events:PutEvents"], "S3Bucket": ["s3:PutObject", "s3:ListBucket"]}
+#: Event source types one service principal stands for (EventBridge invokes both rules and schedules).
+_FAMILY = {"schedule": "eventbridge", "http_api": "api"}
 _ARN_SERVICE_TYPES = {"sqs": "sqs", "kinesis": "kinesis", "dynamodb": "dynamodb", "kafka": "kafka", "mq": "mq",
                       "rds": "docdb"}
 _RESOURCE_TYPE_SOURCES = {"AWS::SQS::Queue": "sqs", "AWS::Kinesis::Stream": "kinesis",
@@ -282,6 +287,12 @@ class TemplateReader:
             self._sam_deployment(doc, props)
             self._sam_url(doc, lid, props)
         self._suppressions(doc, res)
+        if is_sam_fn and "Role" not in props and doc.role is not None:
+            for actions, target, origin in doc.extra.pop("sam_role_grants", []):
+                if actions:
+                    doc.role["statements"].append({"sid": None, "effect": "Allow", "actions": list(actions),
+                                                   "resources": [target], "origin": origin, "line": None})
+        doc.extra.pop("sam_role_grants", None)
         return doc
 
     def _environment(self, doc: Function, props: dict[str, Any]) -> None:
@@ -393,8 +404,11 @@ class TemplateReader:
 
     def _dead_letter(self, doc: Function, props: dict[str, Any], is_sam_fn: bool) -> None:
         if is_sam_fn and "DeadLetterQueue" in props:
-            doc.dead_letter_target = self._value(_props(props["DeadLetterQueue"]).get("TargetArn"))
+            dlq = _props(props["DeadLetterQueue"])
+            doc.dead_letter_target = self._value(dlq.get("TargetArn"))
             self._set(doc, "/dead_letter_target", props, "DeadLetterQueue")
+            doc.extra["sam_role_grants"] = [(_SAM_DESTINATION_ACTIONS.get(str(dlq.get("Type")), []),
+                                            doc.dead_letter_target, "SAM DeadLetterQueue")]
         elif "DeadLetterConfig" in props and _props(props["DeadLetterConfig"]).get("TargetArn") is not None:
             doc.dead_letter_target = self._value(_props(props["DeadLetterConfig"])["TargetArn"])
             self._set(doc, "/dead_letter_target", props, "DeadLetterConfig")
@@ -631,6 +645,12 @@ class TemplateReader:
             "on_success": self._sam_destination(dest.get("OnSuccess")),
         }
         self._set(doc, "/event_invoke", props, "EventInvokeConfig")
+        grants = doc.extra.setdefault("sam_role_grants", [])
+        for when in ("OnFailure", "OnSuccess"):
+            node = _props(dest.get(when))
+            if "Destination" in node:
+                actions = _SAM_DESTINATION_ACTIONS.get(str(self.resolver.text(node.get("Type"))), [])
+                grants.append((actions, self._value(node["Destination"]), f"SAM EventInvokeConfig {when} destination"))
 
     def _sam_destination(self, node: Any) -> Any:
         node = _props(node)
@@ -746,7 +766,7 @@ class TemplateReader:
     def _add_permission_source(self, fn: str, entry: dict[str, Any], line: int) -> None:
         assert self.docs[fn].event_sources is not None
         for existing in self.docs[fn].event_sources or []:
-            if existing["type"] != entry["type"]:
+            if _FAMILY.get(existing["type"], existing["type"]) != _FAMILY.get(entry["type"], entry["type"]):
                 continue
             ours, theirs = entry.get("source_logical_id"), existing.get("source_logical_id")
             if ours is None or theirs is None or ours == theirs:
@@ -754,7 +774,7 @@ class TemplateReader:
         self.add_event_source(fn, entry, line)
 
     def _finish(self, doc: Function) -> None:
-        principals = {str(st.get("principal")) for st in doc.resource_policy or []}
+        principals = {service_principal(st.get("principal")) for st in doc.resource_policy or []}
         for src in doc.event_sources or []:
             if src["has_permission"] is None and src["invocation"] != "poll":
                 wanted = [p for p, (kind, _) in PRINCIPALS.items() if kind == src["type"]]
@@ -809,9 +829,7 @@ def _link_permission(r: TemplateReader, lid: str, res: dict[str, Any], props: di
     assert doc.resource_policy is not None
     doc.resource_policy.append(statement)
     doc.lines[f"/resource_policy/{len(doc.resource_policy) - 1}"] = r._res_line(lid)
-    if isinstance(principal, str) and principal.endswith(".amazonaws.com") and principal.startswith("logs."):
-        principal = "logs.amazonaws.com"
-    kind = PRINCIPALS.get(principal) if isinstance(principal, str) else None
+    kind = PRINCIPALS.get(service_principal(principal))
     if kind is None:
         return
     source = props.get("SourceArn")
@@ -819,6 +837,14 @@ def _link_permission(r: TemplateReader, lid: str, res: dict[str, Any], props: di
     entry["has_permission"] = True
     # A permission says the service may invoke; when a bucket or rule also wires it, that one counts.
     r.permission_sources.append((fn, entry, r._res_line(lid)))
+
+
+def service_principal(principal: Any) -> str:
+    """``logs.${AWS::Region}.amazonaws.com`` and ``logs.eu-west-1.amazonaws.com`` → ``logs.amazonaws.com``."""
+    text = principal.get("unresolved", "") if isinstance(principal, dict) else str(principal)
+    text = text.removeprefix("!Sub ").replace("${AWS::URLSuffix}", "amazonaws.com")
+    text = re.sub(r"\.(\$\{AWS::Region\}|[a-z]{2}(-gov)?-[a-z]+-\d)\.", ".", text)
+    return text
 
 
 def _link_event_invoke(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
