@@ -49,6 +49,6 @@ def clients_in_handler(doc: Document, ctx: Context) -> Iterator[Hit]:
     sites = ((doc.get("code") or {}).get("inspection") or {}).get("handler_clients") or []
     for s in sites:
         yield Hit(message=f"{doc['name']} creates {s.get('call') or 'a client'} inside its handler "
-                          f"{s.get('name') or ''} ({_site(s)}); every invocation pays for a new client or "
+                          f"{s.get('name') or ''}() at {_site(s)}; every invocation pays for a new client or "
                           "connection",
                   pointer="/code", subject=f"{s['path']}:{s.get('name')}:{s.get('call')}")

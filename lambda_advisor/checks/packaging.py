@@ -50,7 +50,7 @@ def _label(layer: dict[str, Any]) -> str:
 
 def _where(doc: Document, item: dict[str, Any]) -> str:
     layer = item.get("layer")
-    return f"layer {layer}" if layer else f"the package of {doc['name']}"
+    return f"{doc['name']}: layer {layer}" if layer else f"{doc['name']}: package"
 
 
 def zipped_size(doc: Document) -> int | None:

@@ -60,9 +60,9 @@ def classify(head: bytes, path: str) -> tuple[str, str | None] | None:
         if path.lower().endswith(WINDOWS_SUFFIXES):
             return "PE", None
         return None
-    order = _MACHO_MAGICS.get(head[:4])
-    if order is not None and len(head) >= 8:
-        (cpu,) = struct.unpack_from(order + "i", head, 4)
+    endian = _MACHO_MAGICS.get(head[:4])
+    if endian is not None and len(head) >= 8:
+        (cpu,) = struct.unpack_from(endian + "i", head, 4)
         return "Mach-O", _MACHO_CPUS.get(cpu & 0xFFFFFFFF, f"cpu {cpu}")
     if head[:4] in _FAT_MAGICS and len(head) >= 8 and not path.endswith(".class"):
         (count,) = struct.unpack_from(">I", head, 4)

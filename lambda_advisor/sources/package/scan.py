@@ -218,11 +218,11 @@ def scan_zip(source: str | os.PathLike[str] | bytes | IO[bytes], limits: Limits 
             return _scan_zip_fh(fh, limits)
     if isinstance(source, (str, os.PathLike)):
         try:
-            fh = open(source, "rb")  # noqa: SIM115 - closed below
+            opened = open(source, "rb")  # noqa: SIM115 - closed below
         except OSError as exc:
             raise PackageError(f"cannot open: {exc.strerror or exc}") from exc
-        with fh:
-            return _scan_zip_fh(fh, limits)
+        with opened:
+            return _scan_zip_fh(opened, limits)
     return _scan_zip_fh(source, limits)
 
 
@@ -345,7 +345,7 @@ def scan_dir(root: str | os.PathLike[str], limits: Limits | None = None) -> Pack
     scanner = _Scanner(facts, limits, full, read_small)
     for name, size, path in entries:
         def opener(path: str = path) -> IO[bytes]:
-            return open(path, "rb")  # noqa: SIM115 - the scanner closes it
+            return open(path, "rb")
 
         scanner.member(name, size, opener)
     scanner.finish()
