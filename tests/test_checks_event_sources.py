@@ -178,3 +178,10 @@ def test_timeout_below_threshold_or_unknown_passes(timeout: Any) -> None:
 
 def test_timeout_threshold_is_a_param() -> None:
     assert len(_la205(doc(timeout_s=600), threshold=300)) == 1
+
+
+def test_events_permission_of_a_schedule_is_not_named_twice() -> None:
+    schedule = {"type": "schedule", "invocation": "async", "name": "Nightly"}
+    stmt = {"effect": "Allow", "actions": ["lambda:InvokeFunction"], "resources": ["*"],
+            "principal": "events.amazonaws.com", "origin": "SAM event Nightly"}
+    assert async_invokers(doc(event_sources=[schedule], resource_policy=[stmt])) == {"schedule": ["Nightly"]}

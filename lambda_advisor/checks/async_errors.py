@@ -28,6 +28,8 @@ ASYNC_PRINCIPALS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^codecommit\.amazonaws\.com$"), "codecommit"),
     (re.compile(r"^config\.amazonaws\.com$"), "config"),
 ]
+#: Event-source types one principal stands for: EventBridge rules carry both patterns and schedules.
+SAME_PRINCIPAL = {"eventbridge": {"eventbridge", "schedule"}, "schedule": {"schedule"}}
 DEFAULT_RETRIES = 2
 
 
@@ -55,7 +57,7 @@ def async_invokers(doc: Document) -> dict[str, list[str]]:
             found.setdefault(source["type"], []).append(source_label(source))
     for i, statement in enumerate(doc.get("resource_policy") or []):
         kind = _async_service(statement.get("principal"))
-        if kind is None or kind in found or not _allows_invoke(statement):
+        if kind is None or not _allows_invoke(statement) or found.keys() & SAME_PRINCIPAL.get(kind, {kind}):
             continue  # the permission of an event source we already named
         label = statement.get("sid") or statement.get("origin") or f"resource policy statement {i + 1}"
         found.setdefault(kind, []).append(f"permission {label}")

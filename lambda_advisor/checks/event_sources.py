@@ -6,7 +6,7 @@ from typing import Any
 
 #: event_source.type -> how AWS calls the service.
 SERVICE_NAMES = {
-    "s3": "S3", "sns": "SNS", "eventbridge": "EventBridge", "schedule": "EventBridge Scheduler/schedule",
+    "s3": "S3", "sns": "SNS", "eventbridge": "EventBridge", "schedule": "EventBridge schedule",
     "ses": "SES", "iot": "IoT", "logs": "CloudWatch Logs", "cloudwatch_alarm": "CloudWatch alarm",
     "codecommit": "CodeCommit", "config": "AWS Config", "sqs": "SQS", "kinesis": "Kinesis",
     "dynamodb": "DynamoDB Streams", "cognito": "Cognito", "alexa": "Alexa", "lex": "Lex",

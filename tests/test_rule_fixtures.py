@@ -1,0 +1,143 @@
+"""Fixture-driven rule tests: adding a case is adding a file.
+
+A fixture in ``fixtures/rules/`` is named ``<RULE>-<variant>.(pass|fail).<ext>``
+(a file, or a folder scanned as a whole). The findings it must produce are
+written in it: ``# expect: LA205`` (comma-separated for several) at the end of
+the line the finding points at. Files that cannot carry comments (JSON) use a
+sidecar ``<fixture>.expect`` with lines ``<line> <RULE>[,<RULE>]`` (or
+``<relative path>:<line> <RULE>`` for a folder fixture). The scan must produce
+exactly the marked set, for all rules: nothing missing, nothing extra.
+``fixtures/demo/`` is checked the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from lambda_advisor.engine import load_rules
+from lambda_advisor.model import validate_document
+from lambda_advisor.runner import Settings, scan_paths
+
+ROOT = Path(__file__).resolve().parent.parent
+RULE_FIXTURES = ROOT / "fixtures" / "rules"
+DEMO = ROOT / "fixtures" / "demo"
+TODAY = date(2026, 11, 22)
+
+NAME = re.compile(r"^(?P<rule>[A-Z]+[0-9]{3})-[^.]+\.(?P<kind>pass|fail)(?:\.(?:ya?ml|json|template))?$")
+EXPECT = re.compile(r"#\s*expect:\s*(?P<rules>[A-Z]+[0-9]{3}(?:\s*,\s*[A-Z]+[0-9]{3})*)\s*$")
+TEXT_SUFFIXES = {".yaml", ".yml", ".json", ".template"}
+
+#: Rules whose cases cannot be a template fixture (they need a live account or a package server),
+#: with the test that covers them instead. Keep this list short.
+LIVE_ONLY: dict[str, str] = {
+    "LA407": "tests/test_account.py (moto server: a function on a deleted layer version)",
+}
+
+Key = tuple[str, int, str]  # (file relative to the fixture, line, rule id)
+
+
+def fixtures() -> list[Path]:
+    found = [p for p in sorted(RULE_FIXTURES.iterdir()) if NAME.match(p.name)] if RULE_FIXTURES.is_dir() else []
+    if DEMO.is_dir():
+        found.append(DEMO)
+    return found
+
+
+def _files(fixture: Path) -> list[Path]:
+    if fixture.is_file():
+        return [fixture]
+    return sorted(p for p in fixture.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES)
+
+
+def _rel(fixture: Path, file: Path) -> str:
+    return file.name if fixture.is_file() else file.resolve().relative_to(fixture.resolve()).as_posix()
+
+
+def expected(fixture: Path) -> set[Key]:
+    """The (file, line, rule) marks written in a fixture and its sidecar."""
+    marks: set[Key] = set()
+    for file in _files(fixture):
+        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+            m = EXPECT.search(line)
+            if m:
+                marks |= {(_rel(fixture, file), number, r.strip()) for r in m.group("rules").split(",")}
+    sidecar = fixture.with_name(fixture.name + ".expect")
+    if sidecar.is_file():
+        default = fixture.name
+        for raw in sidecar.read_text(encoding="utf-8").splitlines():
+            raw = raw.split("#", 1)[0].strip()
+            if not raw:
+                continue
+            where, rules = raw.split(None, 1)
+            file, _, number = where.rpartition(":")
+            marks |= {(file or default, int(number), r.strip()) for r in rules.split(",")}
+    return marks
+
+
+def _id(p: Path) -> str:
+    return p.name
+
+
+@pytest.mark.parametrize("fixture", fixtures(), ids=_id)
+def test_fixture_produces_exactly_the_marked_findings(fixture: Path) -> None:
+    result = scan_paths([fixture], Settings(today=TODAY))
+    assert not result.errors, [str(e) for e in result.errors]
+    assert result.documents, f"{fixture.name}: no function documents read"
+    for doc in result.documents:
+        validate_document(doc)
+    got: set[Key] = set()
+    for finding in result.findings:
+        if finding.suppressed:
+            continue
+        loc = finding.location
+        assert loc.file is not None and loc.line is not None, finding
+        got.add((_rel(fixture, Path(loc.file)), loc.line, finding.rule_id))
+    want = expected(fixture)
+    messages = {(_rel(fixture, Path(f.location.file or "")), f.location.line, f.rule_id): f.message
+                for f in result.findings}
+    missing = sorted(want - got)
+    extra = sorted((k, messages.get(k, "")) for k in got - want)
+    assert not missing and not extra, f"missing: {missing}\nextra (add '# expect:' if right): {extra}"
+
+
+def test_every_rule_has_a_failing_and_a_passing_fixture() -> None:
+    """A rule without a case that must fire and one that must not is an untested rule."""
+    by_rule: dict[str, dict[str, list[str]]] = {}
+    for fixture in fixtures():
+        m = NAME.match(fixture.name)
+        if not m:
+            continue
+        marked = {rule for _, _, rule in expected(fixture)}
+        own = m.group("rule")
+        if m.group("kind") == "fail":
+            assert own in marked, f"{fixture.name}: a .fail fixture must mark at least one {own} finding"
+        else:
+            assert own not in marked, f"{fixture.name}: a .pass fixture must not expect {own}"
+        by_rule.setdefault(own, {}).setdefault(m.group("kind"), []).append(fixture.name)
+    missing = []
+    for rule in load_rules():
+        if rule.id in LIVE_ONLY:
+            continue
+        kinds = by_rule.get(rule.id, {})
+        for kind in ("fail", "pass"):
+            if not kinds.get(kind):
+                missing.append(f"{rule.id} has no fixtures/rules/{rule.id}-*.{kind}.* fixture")
+    assert not missing, "\n".join(missing)
+
+
+def test_live_only_rules_name_an_existing_test() -> None:
+    for rule, test in LIVE_ONLY.items():
+        path = ROOT / test.split(" ", 1)[0].split("::", 1)[0]
+        assert path.is_file(), f"{rule} is allowed without fixtures because {test} covers it, but {path} is missing"
+
+
+def test_expectation_parser() -> None:
+    assert EXPECT.search("      Timeout: 900  # expect: LA205, LA206").group("rules") == "LA205, LA206"  # type: ignore[union-attr]
+    assert EXPECT.search("# expect LA205") is None
+    assert NAME.match("LA205-timeout-globals.fail.yaml")
+    assert NAME.match("LA404-windows-binary.fail")
+    assert not NAME.match("LA205-timeout.fail.yaml.expect")
