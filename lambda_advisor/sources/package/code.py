@@ -210,9 +210,9 @@ def _python_function_clients(path: str, func: ast.FunctionDef | ast.AsyncFunctio
             globals_.update(node.names)
     lazy: set[int] = set()  # calls assigned to a global: created once, reused (lazy init)
     for node in ast.walk(func):
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) \
+        if isinstance(node, ast.Assign) \
                 and any(isinstance(t, ast.Name) and t.id in globals_ for t in node.targets):
-            lazy.add(id(node.value))
+            lazy.update(id(n) for n in ast.walk(node.value) if isinstance(n, ast.Call))
     for node in ast.walk(func):
         if isinstance(node, ast.Call) and id(node) not in lazy:
             name = _is_connector(node)
@@ -233,7 +233,7 @@ _JS_HANDLER = re.compile(
     r"(?m)^\s*(?:export\s+(?:const|let|var|async\s+function\*?|function\*?)\s+(\w+)"
     r"|(?:module\.)?exports\.(\w+)\s*=)")
 _JS_CLIENT = re.compile(
-    r"new\s+(?:AWS\.\w+|\w+Client|Pool|Sequelize|Redis|Client|Knex)\s*\("
+    r"new\s+(?:AWS\.[\w.]+|[\w.]*Client|Pool|Sequelize|Redis|Knex)\s*\("
     r"|\b(?:\w+\.)?(?:createConnection|createPool|createClient)\s*\("
     r"|\bMongoClient\.connect\s*\(|\bmongoose\.connect\s*\(")
 _TARGET = re.compile(
@@ -276,17 +276,33 @@ def _scan_js(path: str, language: str, raw: str, out: Findings) -> None:
                                               c.group(0).rstrip("( "), None, name))
 
 
+_BODY_START = re.compile(r"\s*(?::[^={;]{0,120}?)?\s*(?:=>)?\s*\{")
+
+
 def _brace_body(text: str, pos: int) -> tuple[int, int] | None:
-    """The span of the first ``{...}`` block after ``pos`` (strings skipped, up to the next statement)."""
-    open_at = text.find("{", pos, pos + 400)
-    if open_at < 0:
+    """The body of the function defined at ``pos``: after its parameter list, ``=>`` and ``{``.
+
+    Heuristic: strings are skipped when matching braces; a handler that is not a
+    function literal (``exports.handler = serverless(app)``) has no body.
+    """
+    paren = text.find("(", pos, pos + 300)
+    if paren < 0 or ";" in text[pos:paren] or "\n\n" in text[pos:paren]:
         return None
-    semi = text.find(";", pos, open_at)
-    if semi >= 0 and "=>" not in text[pos:open_at]:
+    close = _match(text, paren, "(", ")")
+    if close is None:
         return None
+    m = _BODY_START.match(text, close + 1)
+    if m is None:
+        return None
+    open_at = m.end() - 1
+    end = _match(text, open_at, "{", "}")
+    return open_at, len(text) if end is None else end
+
+
+def _match(text: str, start: int, opening: str, closing: str) -> int | None:
     depth = 0
-    i = open_at
     quote = ""
+    i = start
     n = len(text)
     while i < n:
         ch = text[i]
@@ -297,14 +313,14 @@ def _brace_body(text: str, pos: int) -> tuple[int, int] | None:
                 quote = ""
         elif ch in "'\"`":
             quote = ch
-        elif ch == "{":
+        elif ch == opening:
             depth += 1
-        elif ch == "}":
+        elif ch == closing:
             depth -= 1
             if depth == 0:
-                return open_at, i
+                return i
         i += 1
-    return open_at, n
+    return None
 
 
 # --- Java, Kotlin, Go, C# ------------------------------------------------------------------------
@@ -312,7 +328,7 @@ def _brace_body(text: str, pos: int) -> tuple[int, int] | None:
 _INVOKES = {
     "java": re.compile(r"\bInvokeRequest\s*\.\s*builder\s*\(|new\s+InvokeRequest\s*\("
                        r"|\b\w*[Ll]ambda\w*\s*\.\s*invoke(?:Async)?\s*\("),
-    "go": re.compile(r"\blambda\.InvokeInput\s*\{|\b\w*[Ll]ambda\w*\s*\.\s*Invoke(?:WithContext|Async)?\s*\("),
+    "go": re.compile(r"\b\w+\.InvokeInput\s*\{|\b\w*[Ll]ambda\w*\s*\.\s*Invoke(?:WithContext|Async)?\s*\("),
     "csharp": re.compile(r"new\s+InvokeRequest\b|\b\w*[Ll]ambda\w*\s*\.\s*Invoke(?:Async)?\s*\("),
 }
 _INVOKES["kotlin"] = _INVOKES["java"]
