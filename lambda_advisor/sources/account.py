@@ -805,7 +805,13 @@ class _RegionAudit:
         return urls
 
     def _layer(self, arn: str) -> tuple[bool | None, str | None, str | None]:
-        got = self.calls.call(self.region, self.lam, "GetLayerVersionByArn", Arn=arn)
+        # GetLayerVersion (layer ARN + version) answers what GetLayerVersionByArn does, and is
+        # also served by emulators that lack the ByArn form; both count against the same quota.
+        layer_arn, _, version = arn.rpartition(":")
+        if not layer_arn or not version.isdigit():
+            return None, None, f"GetLayerVersion: cannot parse layer version ARN {arn}"
+        got = self.calls.call(self.region, self.lam, "GetLayerVersion", LayerName=layer_arn,
+                              VersionNumber=int(version))
         if got is _NOT_FOUND:
             return False, None, None
         if isinstance(got, _Failed):

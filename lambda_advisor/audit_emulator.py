@@ -1,0 +1,382 @@
+"""An emulated AWS account for the demo, the tests and the benchmark (needs moto[server]).
+
+* :func:`start_moto` runs moto's server in this process (a real HTTP endpoint);
+* :func:`seed_pitfalls` creates a handful of functions showing the pitfalls the
+  audit must find, over several regions;
+* :class:`AwsProxy` sits in front of the endpoint and can answer like AWS does
+  when things go wrong: per-region API quotas answered with HTTP 429
+  ``TooManyRequestsException``, AccessDenied on one API, expired tokens.
+
+Never imported by the CLI.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import json
+import os
+import re
+import threading
+import time
+import urllib.request
+import zipfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+ACCOUNT = "123456789012"  # moto's default account
+
+#: Credentials that cannot reach a real account, and no local AWS config.
+FAKE_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+def tiny_zip(body: str = "def handler(event, context):\n    return 'ok'\n") -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("app.py", body)
+    return buf.getvalue()
+
+
+def start_moto() -> tuple[Any, str]:
+    """moto's threaded server on a free port: (server, endpoint URL). Call ``server.stop()``."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    return server, f"http://{host}:{port}"
+
+
+def reset_moto(endpoint: str) -> None:
+    req = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST", data=b"")
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        resp.read()
+
+
+@dataclass
+class Account:
+    """Seeding helpers bound to one endpoint (writes go straight to moto, not through the audit)."""
+
+    endpoint: str
+
+    def client(self, service: str, region: str = "us-east-1") -> Any:
+        import boto3
+
+        return boto3.client(service, region_name=region, endpoint_url=self.endpoint,
+                            aws_access_key_id="testing", aws_secret_access_key="testing",
+                            aws_session_token="testing")
+
+    def role(self, name: str = "fn-role", inline: list[dict[str, Any]] | None = None,
+             managed: list[str] | None = None) -> str:
+        iam = self.client("iam")
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                          "Principal": {"Service": "lambda.amazonaws.com"}}]}
+        try:
+            arn = str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
+        except iam.exceptions.EntityAlreadyExistsException:
+            return str(iam.get_role(RoleName=name)["Role"]["Arn"])
+        for i, doc in enumerate(inline or []):
+            iam.put_role_policy(RoleName=name, PolicyName=f"inline{i}", PolicyDocument=json.dumps(doc))
+        for policy_arn in managed or []:
+            iam.attach_role_policy(RoleName=name, PolicyArn=policy_arn)
+        return arn
+
+    def function(self, name: str, region: str = "us-east-1", *, role: str | None = None,
+                 runtime: str = "python3.12", **kwargs: Any) -> str:
+        lam = self.client("lambda", region)
+        resp = lam.create_function(FunctionName=name, Runtime=runtime, Role=role or self.role(),
+                                   Handler="app.handler", Code={"ZipFile": tiny_zip()}, **kwargs)
+        return str(resp["FunctionArn"])
+
+    def queue(self, name: str, region: str = "us-east-1", **attributes: str) -> str:
+        sqs = self.client("sqs", region)
+        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        return str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
+
+
+#: What :func:`seed_pitfalls` plants: function name -> rule IDs the audit must report on it.
+EXPECTED_PITFALLS: dict[str, set[str]] = {
+    "public-report": {"LA102"},
+    "thumbnailer": {"LA103", "LA201"},
+    "open-invoke": {"LA103"},
+    "billing-api": {"LA101"},
+    "order-worker": {"LA202"},
+    "nightly-batch": {"LA205", "LA501"},
+    "legacy-tools": {"LA407"},
+    "click-stream": {"LA203"},
+    "quiet-batch": set(),  # LA205 is suppressed by its lambda-advisor:ignore tag
+    "healthy": set(),
+}
+
+
+def seed_pitfalls(endpoint: str) -> dict[str, str]:
+    """Ten functions over three regions, each showing pitfalls (see EXPECTED_PITFALLS).
+
+    Returns function name -> region.
+    """
+    acct = Account(endpoint)
+    role = acct.role("app-role", inline=[{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}]}])
+    placed: dict[str, str] = {}
+
+    def fn(name: str, region: str, **kw: Any) -> str:
+        placed[name] = region
+        return acct.function(name, region, role=role, **kw)
+
+    # us-east-1: access control
+    fn("public-report", "us-east-1")
+    lam = acct.client("lambda", "us-east-1")
+    lam.add_permission(FunctionName="public-report", StatementId="FunctionURLAllowPublicAccess",
+                       Action="lambda:InvokeFunctionUrl", Principal="*", FunctionUrlAuthType="NONE")
+    lam.create_function_url_config(FunctionName="public-report", AuthType="NONE",
+                                   Cors={"AllowOrigins": ["*"], "AllowMethods": ["GET"]})
+    fn("thumbnailer", "us-east-1", Timeout=30)
+    lam.add_permission(FunctionName="thumbnailer", StatementId="s3-invoke", Action="lambda:InvokeFunction",
+                       Principal="s3.amazonaws.com")
+    fn("open-invoke", "us-east-1")
+    lam.add_permission(FunctionName="open-invoke", StatementId="anyone", Action="lambda:InvokeFunction",
+                       Principal="*")
+    fn("billing-api", "us-east-1", Environment={"Variables": {
+        "DB_PASSWORD": "pr0d-Passw0rd!x", "TABLE_NAME": "billing"}})
+    lam.add_permission(FunctionName="billing-api", StatementId="apigw", Action="lambda:InvokeFunction",
+                       Principal="apigateway.amazonaws.com",
+                       SourceArn=f"arn:aws:execute-api:us-east-1:{ACCOUNT}:abc123/*/GET/bills")
+
+    # eu-west-1: reliability
+    queue = acct.queue("orders", "eu-west-1", VisibilityTimeout="60")
+    fn("order-worker", "eu-west-1", Timeout=10)
+    acct.client("lambda", "eu-west-1").create_event_source_mapping(
+        FunctionName="order-worker", EventSourceArn=queue, BatchSize=10)
+    fn("nightly-batch", "eu-west-1", Timeout=900, runtime="python3.7")
+    fn("quiet-batch", "eu-west-1", Timeout=880,
+       Tags={"lambda-advisor:ignore": "LA205", "lambda-advisor:ignore-reason": "batch window agreed"})
+
+    # ap-southeast-2: packaging and streams
+    syd = acct.client("lambda", "ap-southeast-2")
+    layer = syd.publish_layer_version(LayerName="shared-utils", Content={"ZipFile": tiny_zip()},
+                                      CompatibleRuntimes=["python3.12"])
+    fn("legacy-tools", "ap-southeast-2", Layers=[layer["LayerVersionArn"]])
+    syd.delete_layer_version(LayerName="shared-utils", VersionNumber=layer["Version"])
+    kinesis = acct.client("kinesis", "ap-southeast-2")
+    kinesis.create_stream(StreamName="clicks", ShardCount=1)
+    stream_arn = kinesis.describe_stream(StreamName="clicks")["StreamDescription"]["StreamARN"]
+    fn("click-stream", "ap-southeast-2")
+    syd.create_event_source_mapping(FunctionName="click-stream", EventSourceArn=stream_arn,
+                                    StartingPosition="LATEST", BatchSize=100)
+    fn("healthy", "ap-southeast-2", TracingConfig={"Mode": "Active"}, MemorySize=512)
+    return placed
+
+
+# --------------------------------------------------------------------------- the proxy
+
+_LAMBDA_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    ("GET", re.compile(r"^/2015-03-31/functions/?$"), "ListFunctions"),
+    ("GET", re.compile(r"^/2015-03-31/functions/[^/]+/policy/?$"), "GetPolicy"),
+    ("GET", re.compile(r"^/2017-10-31/functions/[^/]+/concurrency/?$"), "GetFunctionConcurrency"),
+    ("GET", re.compile(r"^/2015-03-31/functions/[^/]+/?$"), "GetFunction"),
+    ("GET", re.compile(r"^/2015-03-31/event-source-mappings/?$"), "ListEventSourceMappings"),
+    ("GET", re.compile(r"^/2021-10-31/functions/[^/]+/url/?$"), "GetFunctionUrlConfig"),
+    ("GET", re.compile(r"^/2019-09-25/functions/[^/]+/event-invoke-config/?$"), "GetFunctionEventInvokeConfig"),
+    ("GET", re.compile(r"^/2018-10-31/layers/?$"), "GetLayerVersionByArn"),
+    ("GET", re.compile(r"^/2018-10-31/layers/[^/]+/versions/\d+/?$"), "GetLayerVersion"),
+]
+_CREDENTIAL = re.compile(r"Credential=[^/]+/\d+/([^/]+)/([^/]+)/")
+
+
+@dataclass
+class Call:
+    service: str
+    region: str
+    operation: str
+
+
+def identify(method: str, path: str, headers: Any, body: bytes) -> Call:
+    """Which AWS operation a signed request is: service and region from SigV4, the operation from the protocol."""
+    m = _CREDENTIAL.search(headers.get("Authorization", ""))
+    region, service = (m.group(1), m.group(2)) if m else ("?", "?")
+    op = "?"
+    target = headers.get("X-Amz-Target")
+    if target:
+        op = target.rsplit(".", 1)[-1]
+    elif service == "lambda":
+        clean = urlsplit(path).path
+        for verb, pattern, name in _LAMBDA_ROUTES:
+            if verb == method and pattern.match(clean):
+                op = name
+                break
+        else:
+            op = f"{method} {clean}"
+    else:
+        fields = dict(p.split("=", 1) for p in body.decode("utf-8", "replace").split("&") if "=" in p)
+        op = fields.get("Action", "?")
+    return Call(service=service, region=region, operation=op)
+
+
+#: A fault rule: given the call, return (status, headers, body) to answer instead of moto, or None.
+Fault = Callable[[Call], "tuple[int, dict[str, str], bytes] | None"]
+
+
+def lambda_error(status: int, code: str, message: str) -> tuple[int, dict[str, str], bytes]:
+    body = json.dumps({"Type": "User", "message": message, "Message": message}).encode()
+    return status, {"x-amzn-ErrorType": code, "Content-Type": "application/json"}, body
+
+
+def query_error(status: int, code: str, message: str) -> tuple[int, dict[str, str], bytes]:
+    body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>"
+            f"</Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>").encode()
+    return status, {"Content-Type": "text/xml"}, body
+
+
+def throttled() -> tuple[int, dict[str, str], bytes]:
+    return lambda_error(429, "TooManyRequestsException", "Rate exceeded")
+
+
+class _Bucket:
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.capacity = rate, burst
+        self.tokens, self.stamp = burst, time.monotonic()
+        self.lock = threading.Lock()
+
+    def try_take(self) -> bool:
+        with self.lock:
+            now = time.monotonic()
+            self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+            self.stamp = now
+            if self.tokens >= 1.0:
+                self.tokens -= 1.0
+                return True
+            return False
+
+
+@dataclass
+class ProxyStats:
+    calls: Counter[str] = field(default_factory=Counter)  # "region service Operation" -> answered by moto
+    faults: Counter[str] = field(default_factory=Counter)  # same keys -> answered by a fault
+    throttled: Counter[str] = field(default_factory=Counter)  # same keys -> 429 for exceeding a quota
+
+
+class AwsProxy:
+    """A local HTTP proxy in front of moto: counts calls, enforces quotas, injects faults.
+
+    ``quotas`` maps a Lambda quota bucket (``GetFunction``, ``GetPolicy``,
+    ``other``) to calls per second per region; beyond it the proxy answers 429
+    TooManyRequestsException as Lambda does. ``faults`` are tried in order.
+    """
+
+    def __init__(self, upstream: str, *, quotas: dict[str, float] | None = None, burst: float = 1.0,
+                 faults: list[Fault] | None = None) -> None:
+        self.upstream = urlsplit(upstream)
+        self.quotas = quotas
+        self.burst = burst
+        self.faults = list(faults or [])
+        self.stats = ProxyStats()
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                proxy._handle(self)
+
+            do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_GET
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> AwsProxy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _bucket(self, call: Call) -> _Bucket | None:
+        if self.quotas is None or call.service != "lambda":
+            return None
+        name = call.operation if call.operation in self.quotas else "other"
+        key = (call.region, name)
+        with self._lock:
+            if key not in self._buckets:
+                self._buckets[key] = _Bucket(self.quotas[name], self.burst)
+            return self._buckets[key]
+
+    def _upstream(self) -> http.client.HTTPConnection:
+        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = http.client.HTTPConnection(self.upstream.hostname or "127.0.0.1", self.upstream.port, timeout=60)
+            self._local.conn = conn
+        return conn
+
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        length = int(h.headers.get("Content-Length") or 0)
+        body = h.rfile.read(length) if length else b""
+        call = identify(h.command, h.path, h.headers, body)
+        key = f"{call.region} {call.service} {call.operation}"
+        answer = None
+        for fault in self.faults:
+            answer = fault(call)
+            if answer is not None:
+                with self._lock:
+                    self.stats.faults[key] += 1
+                break
+        bucket = self._bucket(call) if answer is None else None
+        if bucket is not None and not bucket.try_take():
+            answer = throttled()
+            with self._lock:
+                self.stats.throttled[key] += 1
+        if answer is None:
+            with self._lock:
+                self.stats.calls[key] += 1
+            answer = self._forward(h, body)
+        status, headers, payload = answer
+        h.send_response(status)
+        for k, v in headers.items():
+            if k.lower() not in {"content-length", "transfer-encoding", "connection", "server", "date"}:
+                h.send_header(k, v)
+        h.send_header("Content-Length", str(len(payload)))
+        h.end_headers()
+        if h.command != "HEAD":
+            h.wfile.write(payload)
+
+    def _forward(self, h: BaseHTTPRequestHandler, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        headers = {k: v for k, v in h.headers.items() if k.lower() not in {"host", "connection"}}
+        headers["Host"] = self.upstream.netloc
+        for attempt in (1, 2):
+            conn = self._upstream()
+            try:
+                conn.request(h.command, h.path, body=body, headers=headers)
+                resp = conn.getresponse()
+                return resp.status, dict(resp.getheaders()), resp.read()
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                self._local.conn = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
