@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+import hashlib
 import importlib
 import json
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,6 +20,7 @@ import yaml
 from lambda_advisor.checks import Check, Context, Hit
 from lambda_advisor.findings import Finding, Location
 from lambda_advisor.model import Document
+from lambda_advisor.schema_match import compile_schema
 
 try:
     from yaml import CSafeLoader as _SafeLoader
@@ -100,12 +104,54 @@ def load_rules(extra_dirs: Sequence[Path | str] = ()) -> list[Rule]:
     for directory, builtin in dirs:
         if not directory.is_dir():
             raise RuleError(directory, "rules directory does not exist")
-        for path in sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")]):
-            rule = load_rule_file(path, builtin=builtin)
+        for rule in _load_rule_dir(directory, builtin):
             if rule.id in rules:
-                raise RuleError(path, f"rule id {rule.id} is already defined in {rules[rule.id].path}")
+                raise RuleError(rule.path, f"rule id {rule.id} is already defined in {rules[rule.id].path}")
             rules[rule.id] = rule
     return sorted(rules.values(), key=lambda r: r.id)
+
+
+def _load_rule_dir(directory: Path, builtin: bool) -> list[Rule]:
+    """Rules of one directory, from the cache when no file changed since they were validated.
+
+    Validating rule files needs jsonschema (~60 ms to import); a warm cache
+    keeps it off the start-up path that pre-commit pays on every commit.
+    """
+    paths = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    cache = rules_cache_file(directory, paths)
+    if cache is not None:
+        try:
+            with cache.open(encoding="utf-8") as fh:
+                return [Rule(**data) for data in json.load(fh)]
+        except (OSError, ValueError, TypeError):
+            pass
+    rules = [load_rule_file(path, builtin=builtin) for path in paths]
+    if cache is not None:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps([dataclasses.asdict(r) for r in rules]), encoding="utf-8")
+            tmp.replace(cache)
+        except OSError:
+            pass  # a read-only home only costs speed
+    return rules
+
+
+def rules_cache_file(directory: Path, paths: Sequence[Path]) -> Path | None:
+    """Where validated rules of ``directory`` are cached, keyed by every file's size and mtime."""
+    if os.environ.get("LAMBDA_ADVISOR_NO_CACHE"):
+        return None
+    from lambda_advisor import __version__
+
+    digest = hashlib.sha256(f"{__version__}\0{directory.resolve()}".encode())
+    try:
+        for path in [*paths, builtin_rules_dir() / "rule.schema.json"]:
+            st = path.stat()
+            digest.update(f"\0{path.name}\0{st.st_size}\0{st.st_mtime_ns}".encode())
+    except OSError:
+        return None
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lambda-advisor"
+    return base / f"rules-{digest.hexdigest()[:24]}.json"
 
 
 def select_rules(rules: Iterable[Rule], select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[Rule]:
@@ -146,6 +192,19 @@ def _compile_match(path: Path | str, match: dict[str, Any], params: dict[str, An
     return jsonschema.Draft202012Validator(schema)
 
 
+def _match_runner(rule: Rule, params: dict[str, Any]) -> Any:
+    """A predicate for a match rule: the jsonschema-free fast path, or jsonschema itself."""
+    assert rule.match is not None
+    try:
+        schema = substitute_params(rule.match, params)
+    except KeyError as exc:
+        raise RuleError(rule.path, f"invalid key match: unknown parameter {exc}") from exc
+    fast = compile_schema(schema)
+    if fast is not None:
+        return fast
+    return _compile_match(rule.path, rule.match, params).is_valid
+
+
 def resolve_check(rule: Rule) -> Check:
     assert rule.check is not None
     module_name, _, func_name = rule.check.rpartition(".")
@@ -170,6 +229,11 @@ def resolve_pointer(doc: Any, pointer: str) -> Any:
     return node
 
 
+#: Parts of a document whose entries carry a template ``line`` of their own (code sites do not:
+#: their line is in another file).
+_OWN_LINE = ("/role/statements/", "/resource_policy/", "/event_sources/")
+
+
 def line_for(doc: Document, pointer: str | None) -> tuple[int | None, str | None]:
     """The line a pointer's value was written on: the pointer itself, or its nearest parent."""
     lines: dict[str, int] = doc.get("lines") or {}
@@ -178,12 +242,14 @@ def line_for(doc: Document, pointer: str | None) -> tuple[int | None, str | None
     while probe:
         if probe in lines:
             return lines[probe], inherited.get(probe)
-        try:
-            node = resolve_pointer(doc, probe)
-        except (IndexError, ValueError):
-            node = None
+        node = None
+        if probe.startswith(_OWN_LINE):  # statements and event sources carry their own line
+            try:
+                node = resolve_pointer(doc, probe)
+            except (IndexError, ValueError):
+                node = None
         if isinstance(node, dict) and isinstance(node.get("line"), int):
-            return node["line"], None  # statements and event sources carry their own line
+            return node["line"], None
         probe = probe.rpartition("/")[0]
     return doc["source"].get("line"), None
 
@@ -204,9 +270,7 @@ class Engine:
         self._prepared: list[tuple[Rule, dict[str, Any], Any]] = []
         for rule in self.rules:
             params = {**rule.params, **self.options.params.get(rule.id, {})}
-            runner = (
-                _compile_match(rule.path, rule.match, params) if rule.match is not None else resolve_check(rule)
-            )
+            runner = _match_runner(rule, params) if rule.match is not None else resolve_check(rule)
             self._prepared.append((rule, params, runner))
 
     def run(self, docs: Sequence[Document]) -> list[Finding]:
@@ -225,7 +289,7 @@ class Engine:
         if rule.match is None:
             yield from runner(doc, ctx)
             return
-        if not runner.is_valid(doc):
+        if not runner(doc):
             return
         pointer = rule.locate
         template = rule.message or "{doc[name]}: " + rule.title
@@ -268,7 +332,7 @@ class Engine:
         )
 
 
-class _Lenient(dict):  # type: ignore[type-arg]
+class _Lenient(dict):  # type: ignore[type-arg,unused-ignore]
     """Lets message templates index missing keys without crashing."""
 
     def __getitem__(self, key: Any) -> Any:

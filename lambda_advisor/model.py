@@ -94,7 +94,7 @@ class Function:
         doc: Document = {"schema_version": 1}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            doc[f.name] = dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+            doc[f.name] = dataclasses.asdict(value) if isinstance(value, Source) else value
         return doc
 
 

@@ -119,6 +119,9 @@ class AuditOptions:
     read_timeout: float = 30.0
     inspect_code: InspectCode | None = None
     progress: Progress | None = None
+    #: Called with (service, region, client) for every client the audit creates (tests attach
+    #: botocore Stubbers here).
+    client_hook: Callable[[str, str, Any], None] | None = None
 
 
 @dataclass
@@ -505,6 +508,8 @@ class _Shared:
             client.meta.events.register(f"before-send.{service}", limiter)
         client.meta.events.register(f"before-send.{client.meta.service_model.service_id.hyphenize()}",
                                     self.calls.count_attempt(region))
+        if self.options.client_hook is not None:
+            self.options.client_hook(service, region, client)
         return client
 
     def iam(self) -> Any:

@@ -15,7 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lambda_advisor.model import LAMBDA_DEFAULT_MEMORY_MB, LAMBDA_DEFAULT_TIMEOUT_S, Function, Source, unresolved
+from lambda_advisor.model import (
+    LAMBDA_DEFAULT_MEMORY_MB,
+    LAMBDA_DEFAULT_TIMEOUT_S,
+    Function,
+    Source,
+    unresolved,
+)
 from lambda_advisor.result import InputError
 from lambda_advisor.sources import Loaded
 from lambda_advisor.sources import sam as samlib
@@ -901,9 +907,9 @@ def _link_role_policy(r: TemplateReader, lid: str, res: dict[str, Any], props: d
         role = doc.role
         if role is None or role.get("logical_id") not in roles:
             continue
-        if res["Type"] == "AWS::IAM::ManagedPolicy":
-            if any(isinstance(m, dict) and r.resolver.logical_target(m) == lid for m in role["managed_policies"]):
-                continue  # already read through ManagedPolicyArns
+        if res["Type"] == "AWS::IAM::ManagedPolicy" and any(
+                isinstance(m, dict) and r.resolver.logical_target(m) == lid for m in role["managed_policies"]):
+            continue  # already read through ManagedPolicyArns
         r._statements(role, props.get("PolicyDocument"), f"{res['Type']} {lid}")
 
 

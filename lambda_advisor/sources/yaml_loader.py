@@ -18,7 +18,7 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 
-class LineDict(dict):  # type: ignore[type-arg]
+class LineDict(dict):  # type: ignore[type-arg,unused-ignore]
     """A mapping that knows its own line and the line of each key."""
 
     __slots__ = ("key_lines", "line")
@@ -32,7 +32,7 @@ class LineDict(dict):  # type: ignore[type-arg]
         return self.key_lines.get(key, self.line)
 
 
-class LineList(list):  # type: ignore[type-arg]
+class LineList(list):  # type: ignore[type-arg,unused-ignore]
     """A sequence that knows its own line and the line of each item."""
 
     __slots__ = ("item_lines", "line")
@@ -52,7 +52,7 @@ class TemplateSyntaxError(Exception):
         self.line = line
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _Loader(_BaseLoader):
     pass
 
 
@@ -114,7 +114,7 @@ def loads(text: str, *, is_json: bool = False) -> Any:
     if is_json:
         text = text.replace("\t", " ")
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - our loader is a SafeLoader
+        return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
