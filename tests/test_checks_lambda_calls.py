@@ -99,6 +99,16 @@ def test_code_invoke_calls_are_hits_naming_file_and_line() -> None:
         {"path": "src/app.py", "line": 50, "call": "client.invoke"},
     ]}})
     first, second = hits(api, NAMED)
-    assert first.message == "Api invokes Lambda acme-payments from its code at src/app.py:42 (lambda_client.invoke)"
-    assert second.message == "Api invokes Lambda from its code at src/app.py:50 (client.invoke)"
+    assert first.message == "Api invokes acme-payments from its code: lambda_client.invoke at src/app.py:42"
+    assert second.message == "Api invokes another function from its code: client.invoke at src/app.py:50"
+    assert first.pointer == "/code"
     assert first.subject != second.subject and "42" not in first.subject
+
+
+def test_code_invoke_target_read_from_the_environment_is_followed() -> None:
+    for target in ("os.environ['PAYMENT_FUNCTION']", 'os.environ.get("PAYMENT_FUNCTION")',
+                   "process.env.PAYMENT_FUNCTION"):
+        api = fn("Api", environment={"PAYMENT_FUNCTION": ref("Payments")},
+                 code={"inspection": {"invoke_calls": [{"path": "app.py", "line": 3, "target": target}]}})
+        code_hits = [h for h in hits(api, NAMED) if h.pointer == "/code"]
+        assert code_hits[0].message.startswith(f"Api invokes acme-payments (via {target})"), target

@@ -19,6 +19,8 @@ from lambda_advisor.checks import Context, Document, Hit
 
 FUNCTION_TYPES = {"AWS::Lambda::Function", "AWS::Serverless::Function"}
 _ARN_FUNCTION = re.compile(r":function:([A-Za-z0-9_*?-]+)")
+#: A function name read from the environment in code: os.environ["X"], os.getenv("X"), process.env.X.
+_ENV_READ = re.compile(r"(?:environ(?:\.get\(|\[)|getenv\(|process\.env(?:\.|\[))\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)")
 _INVOKE_ACTIONS = ("lambda:invokefunction", "lambda:invokeasync")
 
 
@@ -117,15 +119,20 @@ def lambda_invokes_lambda(doc: Document, ctx: Context) -> Iterator[Hit]:
             )
     inspection = (doc.get("code") or {}).get("inspection") or {}
     seen: dict[str, int] = {}
-    for i, call in enumerate(inspection.get("invoke_calls") or []):
+    for call in inspection.get("invoke_calls") or []:
         path = call.get("path", "?")
         seen[path] = seen.get(path, 0) + 1
-        targets = _targets(call.get("target"), doc, index) if call.get("target") else []
-        whom = f" {targets[0]['name']}" if targets else (f" {call['target']}" if call.get("target") else "")
-        what = f" ({call['call']})" if call.get("call") else ""
+        target = call.get("target")
+        targets = _targets(target, doc, index) if target else []
+        env_name = _ENV_READ.search(target or "")
+        if not targets and env_name:  # os.environ["PAYMENT_FUNCTION"]: follow the variable
+            targets = _targets((doc.get("environment") or {}).get(env_name.group(1)), doc, index)
+        whom = (f"{targets[0]['name']} (via {target})" if targets and targets[0]["name"] != target
+                else target or "another function")
+        what = f"{call['call']} at " if call.get("call") else ""
         yield Hit(
-            message=f"{me} invokes Lambda{whom} from its code at {path}:{call.get('line')}{what}",
-            pointer=f"/code/inspection/invoke_calls/{i}",
+            message=f"{me} invokes {whom} from its code: {what}{path}:{call.get('line')}",
+            pointer="/code",  # the finding sits on CodeUri; the message names the code line
             subject=f"code:{path}#{seen[path]}",
             extra={"path": path, "line": call.get("line"), "evidence": "code"},
         )
