@@ -798,21 +798,31 @@ def _link_esm(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[str,
     if fn not in r.docs:
         return
     source = props.get("EventSourceArn")
-    kind = "other"
-    target = r.resolver.logical_target(source) if source is not None else None
-    if target:
-        kind = _RESOURCE_TYPE_SOURCES.get(r.resolver.resource_type(target) or "", "other")
-    elif source is not None:
-        text = r.resolver.text(source) or ""
-        parts = text.split(":")
-        kind = _ARN_SERVICE_TYPES.get(parts[2], "other") if len(parts) > 2 else "other"
-    if "SelfManagedEventSource" in props or "AmazonManagedKafkaEventSourceConfig" in props:
-        kind = "kafka"
-    if "Queues" in props and kind == "other":
-        kind = "mq"
+    kind = _mapping_kind(r, props, source)
     entry = r._event_source(kind, "poll", lid, source, r._res_line(lid))
     r._poller_settings(entry, props)
     r.add_event_source(fn, entry, r._res_line(lid))
+
+
+def _mapping_kind(r: TemplateReader, props: dict[str, Any], source: Any) -> str:
+    """What an event source mapping polls: from the source resource, its ARN, or its own settings."""
+    target = r.resolver.logical_target(source) if source is not None else None
+    if target and r.resolver.resource_type(target) in _RESOURCE_TYPE_SOURCES:
+        return _RESOURCE_TYPE_SOURCES[r.resolver.resource_type(target) or ""]
+    value = r.resolver.value(source) if source is not None else None
+    text = value.get("unresolved", "") if isinstance(value, dict) else str(value or "")
+    parts = text.split(":")
+    if len(parts) > 2 and parts[2] in _ARN_SERVICE_TYPES:
+        return _ARN_SERVICE_TYPES[parts[2]]
+    if "SelfManagedEventSource" in props or "AmazonManagedKafkaEventSourceConfig" in props or "Topics" in props:
+        return "kafka"
+    if "Queues" in props:
+        return "mq"
+    if "DocumentDBEventSourceConfig" in props:
+        return "docdb"
+    if "StartingPosition" not in props:
+        return "sqs"  # every other poller needs a starting position
+    return "other"
 
 
 def _link_permission(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
