@@ -37,9 +37,6 @@ LIVE_ONLY: dict[str, str] = {
     "LA401": "tests/test_package_rules.py",  # a zip over 50 MB: generated in the test, too big to commit
     "LA402": "tests/test_package_rules.py",  # a cdk.out asset holding a sparse 300 MB file, generated in the test
     "LA406": "tests/test_package_rules.py",  # packages near the size limits, generated in the test
-    "LA401": "tests/test_package_rules.py (a zip over 50 MB, generated in the test)",
-    "LA402": "tests/test_package_rules.py (a cdk.out asset with a sparse 300 MB file, generated in the test)",
-    "LA406": "tests/test_package_rules.py (packages near the limits, generated in the test)",
     "LA407": "tests/test_account_live.py",  # moto server: a function on a deleted layer version
 }
 
