@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -161,3 +162,25 @@ def test_no_finding_output_contains_a_secret() -> None:
 def test_empty_or_unknown_environment() -> None:
     assert list(plaintext_secrets(_doc(None), _ctx())) == []
     assert list(plaintext_secrets(_doc({}), _ctx())) == []
+
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "rules" / "LA101-secrets-by-name-and-shape.fail.yaml"
+#: Secret parts written in that fixture ("hunter2" is left out: the rule's own example shows it).
+FIXTURE_SECRETS = ["S3cr3tPass", "abc123def456ghi789", "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG",
+                   "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5", "XXXXXXXXXXXXXXXXXXXXXXXX", "dozjgNryP4J3jVmNHl0w5N",
+                   "q8Vz3LmP0xK7rT2wY9bN4cF6hJ1sD5gA", "Pa55word9", "MIIEowIBAAKCAQEA7bq9"]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "markdown", "html"])
+def test_no_report_format_prints_a_scanned_secret(fmt: str, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from lambda_advisor.cli import cli
+
+    out = tmp_path / f"report.{fmt}"
+    result = CliRunner().invoke(cli, ["scan", str(FIXTURE), "--today", "2026-11-22", "-f", fmt, "-o", str(out)])
+    assert result.exit_code == 1, result.output
+    text = out.read_text(encoding="utf-8") + result.output
+    assert "LA101" in text
+    leaked = [s for s in FIXTURE_SECRETS if s in text or s.replace("/", "\\/") in text]
+    assert not leaked
