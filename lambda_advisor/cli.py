@@ -84,10 +84,12 @@ def scan(paths: tuple[Path, ...], **opts: Any) -> None:
               help="Write a snapshot (JSON, secrets redacted) to re-scan offline with `scan FILE.json`.")
 @click.option("--workers", type=click.IntRange(1, 64), default=10, show_default=True,
               help="Concurrent calls per region (the API quotas bound the rate anyway).")
+@click.option("--inspect-code", is_flag=True,
+              help="Download each function's package and layers (presigned URLs) and look inside them.")
 @common_options
 def audit(profile: str | None, regions: tuple[str, ...], all_regions: bool, role_arn: str | None,
           external_id: str | None, endpoint_url: str | None, save: Path | None, workers: int,
-          **opts: Any) -> None:
+          inspect_code: bool, **opts: Any) -> None:
     """Audit the Lambda functions of a live AWS account (read-only)."""
     from lambda_advisor.audit import AuditError, AuditOptions, run_audit
 
@@ -96,6 +98,10 @@ def audit(profile: str | None, regions: tuple[str, ...], all_regions: bool, role
     settings = _settings(opts)
     options = AuditOptions(profile=profile, regions=_split(regions), all_regions=all_regions, role_arn=role_arn,
                            external_id=external_id, endpoint_url=endpoint_url, workers_per_region=workers)
+    if inspect_code:
+        from lambda_advisor.sources.package.live import LiveInspector
+
+        options.inspect_code = LiveInspector()
     try:
         result = run_audit(options, settings, save=save)
     except AuditError as exc:
