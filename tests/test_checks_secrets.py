@@ -41,6 +41,8 @@ SECRETS: list[tuple[str, Any]] = [
     ("API_KEY", "abc123def456"),
     ("SIGNING_MATERIAL", "q8Vz3LmP0xK7rT2wY9bN4cF6hJ1sD5gA"),
     ("MYSQL_PASSWORD", "correct horse battery staple"),
+    ("JWT_SECRET", "my-super-secret-signing-key"),
+    ("DB_ADMIN_PASSWORD", "P@ssw0rd!"),
 ]
 
 #: (name, value): none may be reported.
@@ -60,6 +62,12 @@ NOT_SECRETS: list[tuple[str, Any]] = [
     ("UPSTREAM_HOST", "203.0.113.10"),
     ("REQUEST_NAMESPACE", "6ba7b810-9dad-11d1-80b4-00c04fd430c8"),
     ("TOKEN_TTL", "3600"),
+    ("TOKEN_ISSUER", "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf"),
+    ("TOKEN_TABLE", "tokens-table"),
+    ("JWT_ALGORITHM", "HS256"),
+    ("PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE", "1000"),
+    ("SECRETS_MANAGER_TTL", "300"),
+    ("PASSWORD_MAX_AGE_DAYS", "90"),
 ]
 
 
@@ -184,3 +192,12 @@ def test_no_report_format_prints_a_scanned_secret(fmt: str, tmp_path: Path) -> N
     assert "LA101" in text
     leaked = [s for s in FIXTURE_SECRETS if s in text or s.replace("/", "\\/") in text]
     assert not leaked
+
+
+def test_rule_file_params_match_the_code_defaults() -> None:
+    """The rule file documents the defaults; the check falls back to the same lists."""
+    from lambda_advisor.checks.secrets import DEFAULT_IGNORE_NAME_PATTERNS, DEFAULT_NAME_PATTERNS
+
+    (rule,) = select_rules(load_rules(), ["LA101"])
+    assert rule.params["name_patterns"] == DEFAULT_NAME_PATTERNS
+    assert rule.params["ignore_name_patterns"] == DEFAULT_IGNORE_NAME_PATTERNS

@@ -8,16 +8,16 @@ detect-secrets 1.5.0):
   (``plugins.base`` imports ``requests`` for verification, the registry loads
   all 27 plugins); this module: 3-5 ms. Most templates have some literal
   environment value, so a lazy import would be paid on nearly every scan.
-* accuracy on the 31 cases of ``tests/test_checks_secrets.py`` (16 secrets, 15
+* accuracy on the 39 cases of ``tests/test_checks_secrets.py`` (18 secrets, 21
   non-secrets; detect-secrets' default settings scanning them as a YAML
-  template, 13 ms): detect-secrets finds 12 of 16 (misses an AWS secret key
+  template, 14 ms): detect-secrets finds 14 of 18 (misses an AWS secret key
   without an "aws" word on its line, a ``github_pat_`` token, a Stripe test key
   and a 32-char random key under a neutral name) and raises 4 false positives
   (its keyword plugin on ``MYSQL_ALLOW_EMPTY_PASSWORD: yes``, on a
   ``{{resolve:secretsmanager:…}}`` reference, on ``DB_SECRET_ARN`` and on
-  ``SECRET_NAME``). The code below finds 16 of 16 with 0 false positives,
+  ``SECRET_NAME``). The code below finds 18 of 18 with 0 false positives,
   because an environment variable hands us its name and value separately
-  instead of a line to guess from. (We wrote the cases, so 16 of 16 is a
+  instead of a line to guess from. (We wrote the cases, so 18 of 18 is a
   regression floor, not an independent benchmark.)
 
 So we keep detect-secrets' well-kept patterns (AWS, private keys, GitHub,
@@ -43,12 +43,18 @@ from lambda_advisor.checks import Context, Document, Hit
 DEFAULT_NAME_PATTERNS = ["*PASSWORD*", "*PASSWD*", "*SECRET*", "*TOKEN*", "*API_KEY*", "*APIKEY*",
                          "*PRIVATE_KEY*", "*CLIENT_KEY*", "*ACCESS_KEY*"]
 #: Names that talk *about* a secret (where it lives, how long it is), not the secret itself.
-DEFAULT_IGNORE_NAME_PATTERNS = ["*_ARN", "*_NAME", "*_ID", "*_IDS", "*_PATH", "*_PARAM", "*_PARAMETER",
-                                "*_PARAMETER_NAME", "*_LENGTH", "*_LEN", "*_MIN*", "*_MAX*", "*_TTL",
-                                "*_EXPIRY", "*_EXPIRATION", "*_EXPIRES*", "*_SECONDS", "*_HEADER",
-                                "*_ENDPOINT", "*_URL", "*_URI", "*_FILE", "*_ENABLED", "*_REQUIRED",
-                                "*_TYPE", "*_FIELD", "*_POLICY", "*_ROTATION*", "*ALLOW_EMPTY*",
-                                "*_REGION", "*_VERSION", "*_KEY_ID"]
+DEFAULT_IGNORE_NAME_PATTERNS = [
+    # where a secret lives or how it is handled, not the secret
+    "*_ARN", "*_NAME", "*_ID", "*_IDS", "*_PATH", "*_PARAM", "*_PARAMETER", "*_FILE", "*_URL", "*_URI",
+    "*_ENDPOINT", "*_HOST", "*_PORT", "*_REGION", "*_TABLE", "*_BUCKET", "*_QUEUE", "*_TOPIC", "*_STREAM",
+    "*_STORE", "*_PROVIDER", "*_SOURCE", "*_PREFIX", "*_SUFFIX", "*_KEY_ID", "*_KMS_KEY*",
+    "PARAMETERS_SECRETS_*", "SECRETS_MANAGER_*",
+    # settings about a secret
+    "*_LENGTH", "*_LEN", "*_MIN", "*_MIN_*", "*_MAX", "*_MAX_*", "*_COUNT", "*_LIMIT", "*_TTL", "*_TIMEOUT", "*_INTERVAL",
+    "*_SECONDS", "*_EXPIRY", "*_EXPIRATION", "*_EXPIRES*", "*_ENABLED", "*_REQUIRED", "*_TYPE", "*_MODE",
+    "*_FORMAT", "*_FIELD", "*_HEADER", "*_POLICY", "*_ROTATION*", "*ALLOW_EMPTY*", "*_VERSION",
+    "*_ALGORITHM", "*_ALG", "*_ISSUER", "*_AUDIENCE", "*_SCOPE", "*_SCOPES", "*_USER", "*_USERNAME",
+]
 #: Values that are obviously settings, never credentials.
 _TRIVIAL = {"", "yes", "no", "true", "false", "on", "off", "y", "n", "none", "null", "nil",
             "enabled", "disabled", "required", "optional", "empty", "changeme_in_ssm", "-"}
@@ -67,6 +73,8 @@ _SHAPES: list[tuple[str, re.Pattern[str]]] = [
     ("a JWT", re.compile(r"\beyJ[A-Za-z0-9_=-]+\.eyJ[A-Za-z0-9_=-]+\.[A-Za-z0-9_.+/=-]*")),
 ]
 _URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@{}$]+:([^\s@/{}$]+)@")
+#: A URL without credentials under a secret-looking name (TOKEN_ISSUER, PASSWORD_RESET_PAGE) is an address.
+_PLAIN_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S*$")
 _AWS_SECRET_KEY = re.compile(r"^[A-Za-z0-9/+]{40}$")
 _BASE64ISH = re.compile(r"^[A-Za-z0-9+/=_-]+$")
 _SUBSTITUTION = re.compile(r"\$\{[^}]*\}")
@@ -181,7 +189,8 @@ def secret_in(name: str, value: Any, params: dict[str, Any] | None = None) -> Se
     patterns = params.get("name_patterns") or DEFAULT_NAME_PATTERNS
     ignore = params.get("ignore_name_patterns")
     ignore = DEFAULT_IGNORE_NAME_PATTERNS if ignore is None else ignore
-    if _name_matches(name, patterns) and not _name_matches(name, ignore) and not _is_trivial(value):
+    if (_name_matches(name, patterns) and not _name_matches(name, ignore) and not _is_trivial(value)
+            and not _PLAIN_URL.match(value.strip())):
         return SecretMatch("a plaintext secret", value)
     return None
 
