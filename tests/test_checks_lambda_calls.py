@@ -41,6 +41,7 @@ def test_role_statement_on_another_function_names_both() -> None:
     api = fn("Api", role={"statements": [stmt([ref("Worker", "Arn")], origin="SAM LambdaInvokePolicy")]})
     (hit,) = hits(api, WORKER)
     assert hit.pointer == "/role/statements/0"
+    assert hit.subject == "role:Worker"  # no path: fingerprints must not depend on the cwd
     assert hit.message == ("Api may invoke Worker directly: its role allows lambda:InvokeFunction on Worker "
                            "(from SAM LambdaInvokePolicy)")
 

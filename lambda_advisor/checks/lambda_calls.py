@@ -87,6 +87,11 @@ def _allows_invoke(statement: dict[str, Any]) -> bool:
     return any(fnmatch.fnmatchcase(wanted, a) for a in actions for wanted in _INVOKE_ACTIONS)
 
 
+def _identity(fn: Document) -> str:
+    """Names a target in a fingerprint: not its id, which holds a path that depends on the cwd."""
+    return str((fn.get("source") or {}).get("logical_id") or fn["name"])
+
+
 def _token(name: str) -> str:
     return name.replace("~", "~0").replace("/", "~1")
 
@@ -105,7 +110,7 @@ def lambda_invokes_lambda(doc: Document, ctx: Context) -> Iterator[Hit]:
                 message=(f"{me} may invoke {target['name']} directly: its role allows "
                          f"lambda:InvokeFunction on {target['name']}{origin}"),
                 pointer=f"/role/statements/{i}",
-                subject=f"role:{target['id']}",
+                subject=f"role:{_identity(target)}",
                 extra={"target": target["id"], "evidence": "role"},
             )
     for name, value in (doc.get("environment") or {}).items():
@@ -114,7 +119,7 @@ def lambda_invokes_lambda(doc: Document, ctx: Context) -> Iterator[Hit]:
                 message=(f"{me} carries the name or ARN of {target['name']} in environment variable {name}, "
                          f"a sign that it invokes {target['name']} directly"),
                 pointer=f"/environment/{_token(name)}",
-                subject=f"env:{name}:{target['id']}",
+                subject=f"env:{name}:{_identity(target)}",
                 extra={"target": target["id"], "evidence": "environment"},
             )
     inspection = (doc.get("code") or {}).get("inspection") or {}
