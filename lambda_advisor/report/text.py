@@ -34,7 +34,7 @@ def render(result: ScanResult, *, color: bool = False) -> str:
         out.append(_style(group, color, bold=True, underline=True))
         for f in groups[group]:
             loc = f.location
-            where = f"{loc.line}" if loc.line else (loc.arn or loc.function_name)
+            where = f"{loc.line}" if loc.line else loc.function_name  # live: grouped by account/region
             sev = _style(f"{f.severity:<8}", color, fg=_COLORS[f.severity], bold=True)
             rid = _style(f.rule_id, color, bold=True)
             out.append(f"  {where:>5}  {sev} {rid}  {f.message}")

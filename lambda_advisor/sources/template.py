@@ -567,6 +567,10 @@ class TemplateReader:
                 return text
             literal = False
             refs.extend(self.resolver.refs(raw))
+            if isinstance(raw, dict) and "Ref" in raw and isinstance(raw["Ref"], str):
+                return "${" + raw["Ref"] + "}"
+            if isinstance(raw, dict) and isinstance(raw.get("Fn::GetAtt"), list):
+                return "${" + ".".join(map(str, raw["Fn::GetAtt"])) + "}"
             return short_text(raw) if raw is not None else "*"
 
         text = re.sub(r"\{(\w+)\}", fill, pattern)

@@ -1,0 +1,63 @@
+"""`make demo`: the main job on the bundled example, end to end.
+
+1. ``scan`` the example SAM application in ``fixtures/demo/``;
+2. ``audit`` an emulated account (moto's server, seeded with functions that
+   show the pitfalls, over several regions) through the same code path as
+   ``lambda-advisor audit``;
+and print both reports. An HTML report of the audit is written to ``out/``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from lambda_advisor.report import render
+from lambda_advisor.runner import Settings, scan_paths
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_APP = ROOT / "fixtures" / "demo"
+
+
+def _heading(text: str) -> None:
+    click.echo(click.style(f"\n=== {text} ===\n", bold=True))
+
+
+def main() -> int:
+    color = sys.stdout.isatty()
+    if not DEMO_APP.is_dir():
+        click.echo("the demo needs a checkout of lambda-advisor (fixtures/demo is not installed with the wheel)",
+                   err=True)
+        return 2
+    _heading(f"lambda-advisor scan {DEMO_APP.relative_to(ROOT)}")
+    os.chdir(ROOT)
+    result = scan_paths([DEMO_APP.relative_to(ROOT)], Settings())
+    click.echo(render("text", result, color=color), nl=False)
+
+    from lambda_advisor.audit import AuditOptions, run_audit
+    from lambda_advisor.audit_emulator import FAKE_ENV, seed_pitfalls, start_moto
+
+    os.environ.update(FAKE_ENV)
+    server, endpoint = start_moto()
+    try:
+        seeded = seed_pitfalls(endpoint)
+        regions = sorted(set(seeded.values()))
+        _heading(f"lambda-advisor audit --endpoint-url {endpoint} --all-regions  (moto, {len(seeded)} functions "
+                 f"in {', '.join(regions)})")
+        audit = run_audit(AuditOptions(endpoint_url=endpoint, all_regions=True), Settings(quiet=True))
+    finally:
+        server.stop()
+    click.echo(render("text", audit, color=color), nl=False)
+    out = ROOT / "out"
+    out.mkdir(exist_ok=True)
+    (out / "demo-audit.html").write_text(render("html", audit), encoding="utf-8")
+    (out / "demo-scan.sarif").write_text(render("sarif", result), encoding="utf-8")
+    click.echo(f"\nHTML audit report: {out / 'demo-audit.html'}; SARIF of the scan: {out / 'demo-scan.sarif'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
