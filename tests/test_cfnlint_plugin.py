@@ -1,0 +1,83 @@
+"""Our template rules inside cfn-lint (``--append-rules lambda_advisor.integrations.cfnlint``), run for real.
+
+Fixtures mark each line a finding must point at with ``# expect: <cfn-lint id> …``.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from lambda_advisor.integrations.cfnlint import cfnlint_id
+
+DATA = Path(__file__).resolve().parent / "data" / "cfnlint"
+PLUGIN = "lambda_advisor.integrations.cfnlint"
+
+
+def _cfn_lint() -> list[str]:
+    script = Path(sys.executable).parent / "cfn-lint"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("cfn-lint")
+    if found is None:
+        pytest.skip("cfn-lint is not installed")
+    return [found]
+
+
+def _expected(path: Path) -> Counter[tuple[int, str]]:
+    out: Counter[tuple[int, str]] = Counter()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        m = re.search(r"#\s*expect:\s*([EWI]9\d{3}(?:\s+[EWI]9\d{3})*)\s*$", line)
+        if m:
+            out.update((number, rid) for rid in m.group(1).split())
+    return out
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    # --append-rules takes one or more values, so the template goes first (or after "--").
+    return subprocess.run([*_cfn_lint(), *args], capture_output=True, text=True, timeout=120, check=False)
+
+
+def _ours(stdout: str) -> Counter[tuple[int, str]]:
+    found: Counter[tuple[int, str]] = Counter()
+    for line in stdout.splitlines():
+        parts = line.split(":", 6)  # file:line:col:end-line:end-col:id:message
+        if len(parts) == 7 and re.fullmatch(r"[EWI]9\d{3}", parts[5]):
+            found[(int(parts[1]), parts[5])] += 1
+    return found
+
+
+def test_id_mapping() -> None:
+    assert cfnlint_id("LA101", "high") == "E9101"
+    assert cfnlint_id("LA205", "low") == "W9205"
+    assert cfnlint_id("LA403", "medium") == "W9403"
+    assert cfnlint_id("LA504", "info") == "I9504"
+
+
+@pytest.mark.parametrize("fixture", ["plain.yaml", "sam.yaml"])
+def test_findings_and_lines_match_the_fixture(fixture: str) -> None:
+    path = DATA / fixture
+    proc = _run(str(path), "--format", "parseable", "--append-rules", PLUGIN)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert _ours(proc.stdout) == _expected(path), proc.stdout
+    assert proc.returncode != 0
+
+
+def test_documented_command_form_with_double_dash() -> None:
+    proc = _run("--append-rules", PLUGIN, "--", str(DATA / "sam.yaml"))
+    assert "E9101" in proc.stdout and "[LA101]" in proc.stdout
+    assert "hunter2-very-secret-Pa55" not in proc.stdout
+    assert "sam.yaml:16:1" in proc.stdout
+    assert "(inherited from Globals" in proc.stdout
+
+
+def test_cfn_lint_ignore_checks_with_our_ids() -> None:
+    proc = _run(str(DATA / "plain.yaml"), "--format", "parseable", "--append-rules", PLUGIN,
+                "--ignore-checks", "W9205")
+    assert _ours(proc.stdout) == Counter()
