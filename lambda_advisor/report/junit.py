@@ -64,7 +64,8 @@ def render(result: ScanResult, *, color: bool = False) -> str:
                 failure.text = body
                 counts["failures"] += 1
             elif hits:
-                ET.SubElement(case, "skipped", message="; ".join(why or "" for _, why in hits))
+                skipped = ET.SubElement(case, "skipped", message="; ".join(why or "" for _, why in hits))
+                skipped.text = "\n".join(f"{f.location.short()}: [{f.severity}] {f.message}" for f, _ in hits)
                 counts["skipped"] += 1
         for key, value in counts.items():
             suite.set(key, str(value))

@@ -59,6 +59,13 @@ def render(result: ScanResult, *, color: bool = False) -> str:
         out += ["<details><summary>How to fix</summary>", ""]
         out += [f"- {line}" for _, line in sorted(fixes.items())]
         out += ["", "</details>", ""]
+    if result.meta.get("show_suppressed") and (result.suppressed or result.baselined):
+        out += ["<details><summary>Suppressed and baselined (not counted)</summary>", "",
+                "| rule | where | finding | why not counted |", "|---|---|---|---|"]
+        out += [f"| {f.rule_id} | {_where(f)} | {_cell(f.message)} | {_cell(f.suppressed or '')} |"
+                for f in result.suppressed]
+        out += [f"| {f.rule_id} | {_where(f)} | {_cell(f.message)} | in baseline |" for f in result.baselined]
+        out += ["", "</details>", ""]
     if result.errors:
         out += ["### Inputs that could not be read", ""]
         out += [f"- `{_cell(str(e))}`" for e in result.errors]
