@@ -342,7 +342,7 @@ class _Lenient(dict):  # type: ignore[type-arg,unused-ignore]
 
 def _sort_key(f: Finding) -> tuple[Any, ...]:
     loc = f.location
-    return (loc.file or "", loc.region or "", loc.function_id, loc.line or 0, f.rule_id, f.subject)
+    return (loc.file or "", loc.region or "", loc.line or 0, loc.function_id, f.rule_id, f.subject)
 
 
 def copy_documents(docs: Iterable[Document]) -> list[Document]:
