@@ -1,0 +1,30 @@
+"""docs/rules.md is generated from rules/*.yaml; this fails when someone forgot `make docs`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lambda_advisor.docs import rules_page
+from lambda_advisor.engine import load_rules
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_rules_page_is_up_to_date() -> None:
+    current = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert current == rules_page(load_rules()), "docs/rules.md is stale: run `make docs` and commit it"
+
+
+def test_every_rule_has_an_anchor_its_help_uri_points_to() -> None:
+    page = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
+    for rule in load_rules():
+        anchor = rule.help_uri.rsplit("#", 1)[1]
+        assert f'<a id="{anchor}"></a>' in page, rule.id
+
+
+def test_ci_doc_has_the_copy_paste_examples() -> None:
+    ci = (REPO / "docs" / "ci.md").read_text(encoding="utf-8")
+    for needle in ("github/codeql-action/upload-sarif", "--format sarif", "junit", "reports:",
+                   "lambda-advisor baseline create", "--baseline", "- id: lambda-advisor",
+                   "--append-rules lambda_advisor.integrations.cfnlint"):
+        assert needle in ci, needle
