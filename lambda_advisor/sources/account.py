@@ -114,7 +114,7 @@ class AuditOptions:
     max_regions_in_parallel: int = 8
     quotas: dict[str, float] = field(default_factory=lambda: dict(LAMBDA_QUOTAS))
     headroom: float = DEFAULT_HEADROOM
-    max_attempts: int = 8
+    max_attempts: int = 8  # in all, the first attempt included
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     inspect_code: InspectCode | None = None
@@ -298,7 +298,7 @@ def _config(options: AuditOptions, pool: int) -> Any:
     from botocore.config import Config
 
     return Config(
-        retries={"mode": "adaptive", "max_attempts": options.max_attempts},
+        retries={"mode": "adaptive", "total_max_attempts": options.max_attempts},
         max_pool_connections=pool,
         connect_timeout=options.connect_timeout,
         read_timeout=options.read_timeout,
@@ -580,7 +580,12 @@ class _RegionAudit:
         self.calls = shared.calls
         self.progress = progress
         workers = self.options.workers_per_region
-        self.lam = shared.client("lambda", region, workers, LambdaRateLimiter(self.options.quotas, self.options.headroom))
+        limiter = LambdaRateLimiter(self.options.quotas, self.options.headroom)
+        # One client per quota bucket: botocore's adaptive retry mode keeps its throttling state
+        # per client, so a 429 on GetPolicy must not slow GetFunction or the other calls down.
+        self.lam = shared.client("lambda", region, workers, limiter)
+        self.lam_get = shared.client("lambda", region, workers, limiter)
+        self.lam_policy = shared.client("lambda", region, workers, limiter)
         self._sqs: Any = None
         self._logs: Any = None
         self._lazy = threading.Lock()
@@ -650,7 +655,7 @@ class _RegionAudit:
         account = arn.split(":")[4] if arn.count(":") >= 5 else self.shared.outcome.account
         fn = function_from_configuration(config, region=self.region, account=account)
 
-        got = self.calls.call(self.region, self.lam, "GetFunction", FunctionName=arn)
+        got = self.calls.call(self.region, self.lam_get, "GetFunction", FunctionName=arn)
         code_location: str | None = None
         if isinstance(got, _Failed):
             missing.append(str(got))
@@ -660,7 +665,7 @@ class _RegionAudit:
             apply_get_function(fn, got)
             code_location = (got.get("Code") or {}).get("Location")
 
-        policy = self.calls.call(self.region, self.lam, "GetPolicy", FunctionName=arn)
+        policy = self.calls.call(self.region, self.lam_policy, "GetPolicy", FunctionName=arn)
         if isinstance(policy, _Failed):
             missing.append(str(policy))
         elif policy is _NOT_FOUND:
