@@ -61,11 +61,6 @@ _PY_CONNECTORS = {
     "opensearchpy.OpenSearch", "Redis", "StrictRedis",
 }
 
-PREFILTER = re.compile(
-    rb"invoke|client|resource|connect|Client|Session|flask|fastapi|django|starlette|mangum|wsgi|"
-    rb"create_engine|Redis|Elasticsearch|OpenSearch|create_pool",
-)
-
 
 def language_of(path: str) -> str | None:
     lower = path.lower()
@@ -95,8 +90,7 @@ def scan_source(path: str, data: bytes, out: Findings) -> None:
     if language is None:
         return
     if language == "python":
-        if PREFILTER.search(data):
-            _scan_python(path, data, out)
+        _scan_python(path, data, out)
         return
     text = data.decode("utf-8", "replace")
     if language in ("javascript", "typescript"):
@@ -155,36 +149,62 @@ def _is_connector(node: ast.Call) -> str | None:
     return None
 
 
+_PY_FRAMEWORK_BYTES = re.compile(rb"\b(?:" + "|".join(_PY_MODULES).encode() + rb")\b")
+_PY_CONNECT_BYTES = re.compile(rb"client|resource|connect|Session|MongoClient|create_engine|Redis|"
+                               rb"Elasticsearch|OpenSearch|create_pool|AsyncIOMotorClient")
+
+
 def _scan_python(path: str, data: bytes, out: Findings) -> None:
+    """One parse; each analysis walks only when the bytes say it could find something."""
+    want_invoke = b"invoke" in data
+    want_imports = _PY_FRAMEWORK_BYTES.search(data) is not None
+    first_def = data.find(b"def ")  # a client made before any function is a module-level one
+    want_clients = first_def >= 0 and _PY_CONNECT_BYTES.search(data, first_def) is not None
+    if not (want_invoke or want_imports or want_clients):
+        return
     try:
         tree = ast.parse(data, filename=path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return
+    if want_invoke or want_imports:
+        _python_module_facts(path, tree, out, want_invoke=want_invoke, want_imports=want_imports)
+    if want_clients:
+        lines = data.split(b"\n")
+        for top in tree.body:
+            if isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                body = b"\n".join(lines[top.lineno - 1:top.end_lineno or len(lines)])
+                if _PY_CONNECT_BYTES.search(body):
+                    _python_function_clients(path, top, out)
+
+
+def _python_module_facts(path: str, tree: ast.Module, out: Findings, *, want_invoke: bool,
+                         want_imports: bool) -> None:
     lambda_names: set[str] = set()
+    candidates: list[ast.Call] = []
     for node in ast.walk(tree):
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None \
-                and _is_lambda_client_call(node.value):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for t in targets:
-                if isinstance(t, ast.Name):
-                    lambda_names.add(t.id)
-                elif isinstance(t, ast.Attribute):
-                    lambda_names.add(t.attr)
-        elif isinstance(node, ast.withitem) and _is_lambda_client_call(node.context_expr) \
-                and isinstance(node.optional_vars, ast.Name):
-            lambda_names.add(node.optional_vars.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        if isinstance(node, ast.Call):
+            if want_invoke and isinstance(node.func, ast.Attribute) and node.func.attr in ("invoke", "invoke_async"):
+                candidates.append(node)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            if want_invoke and node.value is not None and _is_lambda_client_call(node.value):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for t in targets:
+                    if isinstance(t, ast.Name):
+                        lambda_names.add(t.id)
+                    elif isinstance(t, ast.Attribute):
+                        lambda_names.add(t.attr)
+        elif isinstance(node, ast.withitem):
+            if want_invoke and _is_lambda_client_call(node.context_expr) and isinstance(node.optional_vars, ast.Name):
+                lambda_names.add(node.optional_vars.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)) and want_imports:
             modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
             for module in modules:
                 canonical = _PY_MODULES.get(module.split(".")[0])
                 if canonical:
                     call = f"import {module}" if isinstance(node, ast.Import) else f"from {module} import …"
                     out.frameworks.append(_site(path, node.lineno, "python", call, None, canonical))
-
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr in ("invoke", "invoke_async")):
-            continue
+    for node in candidates:
+        assert isinstance(node.func, ast.Attribute)
         receiver = node.func.value
         rname = receiver.id if isinstance(receiver, ast.Name) else (
             receiver.attr if isinstance(receiver, ast.Attribute) else None)
@@ -198,26 +218,29 @@ def _scan_python(path: str, data: bytes, out: Findings) -> None:
         out.invoke_calls.append(_site(path, node.lineno, "python", f"{_short(node.func)}()",
                                       None if target is None else str(target), None))
 
-    for top in tree.body:
-        if isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            _python_function_clients(path, top, out)
-
 
 def _python_function_clients(path: str, func: ast.FunctionDef | ast.AsyncFunctionDef, out: Findings) -> None:
     globals_: set[str] = set()
+    assigns: list[ast.Assign] = []
+    calls: list[tuple[ast.Call, str]] = []
     for node in ast.walk(func):
-        if isinstance(node, (ast.Global, ast.Nonlocal)):
-            globals_.update(node.names)
-    lazy: set[int] = set()  # calls assigned to a global: created once, reused (lazy init)
-    for node in ast.walk(func):
-        if isinstance(node, ast.Assign) \
-                and any(isinstance(t, ast.Name) and t.id in globals_ for t in node.targets):
-            lazy.update(id(n) for n in ast.walk(node.value) if isinstance(n, ast.Call))
-    for node in ast.walk(func):
-        if isinstance(node, ast.Call) and id(node) not in lazy:
+        if isinstance(node, ast.Call):
             name = _is_connector(node)
             if name is not None:
-                out.function_clients.append(_site(path, node.lineno, "python", _short(node), None, func.name))
+                calls.append((node, name))
+        elif isinstance(node, ast.Assign):
+            assigns.append(node)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            globals_.update(node.names)
+    if not calls:
+        return
+    lazy: set[int] = set()  # calls assigned to a global: created once, reused (lazy init)
+    for node in assigns:
+        if any(isinstance(t, ast.Name) and t.id in globals_ for t in node.targets):
+            lazy.update(id(n) for n in ast.walk(node.value) if isinstance(n, ast.Call))
+    for call, _ in calls:
+        if id(call) not in lazy:
+            out.function_clients.append(_site(path, call.lineno, "python", _short(call), None, func.name))
 
 
 # --- JavaScript / TypeScript ---------------------------------------------------------------------
