@@ -120,7 +120,8 @@ class AuditOptions:
     inspect_code: InspectCode | None = None
     progress: Progress | None = None
     #: Called with (service, region, client) for every client the audit creates (tests attach
-    #: botocore Stubbers here).
+    #: botocore Stubbers here). The per-quota Lambda clients are named "lambda:GetFunction" and
+    #: "lambda:GetPolicy"; "lambda" serves every other Lambda call.
     client_hook: Callable[[str, str, Any], None] | None = None
 
 
@@ -501,7 +502,7 @@ class _Shared:
         self._iam: Any = None
         self._iam_lock = threading.Lock()
 
-    def client(self, service: str, region: str, pool: int, limiter: Any = None) -> Any:
+    def client(self, service: str, region: str, pool: int, limiter: Any = None, purpose: str = "") -> Any:
         client = self.session.client(service, region_name=region, endpoint_url=_endpoint(self.options, region),
                                      config=_config(self.options, pool))
         if limiter is not None:
@@ -509,7 +510,7 @@ class _Shared:
         client.meta.events.register(f"before-send.{client.meta.service_model.service_id.hyphenize()}",
                                     self.calls.count_attempt(region))
         if self.options.client_hook is not None:
-            self.options.client_hook(service, region, client)
+            self.options.client_hook(f"{service}:{purpose}" if purpose else service, region, client)
         return client
 
     def iam(self) -> Any:
@@ -584,8 +585,8 @@ class _RegionAudit:
         # One client per quota bucket: botocore's adaptive retry mode keeps its throttling state
         # per client, so a 429 on GetPolicy must not slow GetFunction or the other calls down.
         self.lam = shared.client("lambda", region, workers, limiter)
-        self.lam_get = shared.client("lambda", region, workers, limiter)
-        self.lam_policy = shared.client("lambda", region, workers, limiter)
+        self.lam_get = shared.client("lambda", region, workers, limiter, purpose="GetFunction")
+        self.lam_policy = shared.client("lambda", region, workers, limiter, purpose="GetPolicy")
         self._sqs: Any = None
         self._logs: Any = None
         self._lazy = threading.Lock()

@@ -1,0 +1,100 @@
+"""Account snapshots: schema-validated, secrets redacted, re-scanned offline with their gaps."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from lambda_advisor.cli import cli
+from lambda_advisor.model import Function, Source
+from lambda_advisor.result import Gap
+from lambda_advisor.sources import snapshot
+
+ARN = "arn:aws:lambda:eu-west-1:123456789012:function:{}"
+
+
+def _fn(name: str, **kw: Any) -> dict[str, Any]:
+    arn = ARN.format(name)
+    fields: dict[str, Any] = {
+        "runtime": "python3.12", "handler": "app.handler", "package_type": "Zip", "architectures": ["x86_64"],
+        "memory_mb": 128, "timeout_s": 3, "environment": {}, "event_sources": [], "resource_policy": [],
+        "dead_letter_target": False, "layers": [], **kw}
+    doc = Function(id=arn, name=name, source=Source(kind="account", arn=arn, account="123456789012",
+                                                    region="eu-west-1"), **fields)
+    return doc.to_json()
+
+
+def _write(tmp_path: Path, docs: list[dict[str, Any]], gaps: list[Gap] | None = None) -> Path:
+    path = tmp_path / "snap.json"
+    snapshot.save(path, snapshot.build_snapshot(docs, gaps or [], account="123456789012", regions=["eu-west-1"]))
+    return path
+
+
+def test_secrets_are_redacted_and_the_rest_kept(tmp_path: Path) -> None:
+    env = {"DB_PASSWORD": "hunter2hunter2", "KEY": "AKIAIOSFODNN7EXAMPLE", "TABLE": "orders"}
+    path = _write(tmp_path, [_fn("api", environment=env)])
+    text = path.read_text()
+    assert "hunter2hunter2" not in text and "AKIAIOSFODNN7EXAMPLE" not in text
+    data = json.loads(text)
+    assert data["functions"][0]["environment"]["TABLE"] == "orders"
+    assert {r["variable"] for r in data["redacted"]} == {"DB_PASSWORD", "KEY"}
+    assert text.lstrip().startswith('{\n "format": "lambda-advisor-snapshot"')
+
+
+def test_scan_reruns_rules_and_brings_the_gaps_back(tmp_path: Path) -> None:
+    public = _fn("public", url={"auth_type": "NONE", "cors_allow_origins": None, "url": None})
+    gap = Gap(where=ARN.format("hidden"), region="eu-west-1", missing=["GetPolicy: AccessDeniedException (HTTP 403)"])
+    path = _write(tmp_path, [public, _fn("hidden", resource_policy=None)], [gap])
+    result = CliRunner().invoke(cli, ["scan", str(path), "--format", "json", "-q", "--select", "LA102"])
+    assert result.exit_code == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert [f["rule_id"] for f in report["findings"]] == ["LA102"]
+    assert report["findings"][0]["location"]["kind"] == "snapshot"
+    assert report["findings"][0]["location"]["arn"] == ARN.format("public")
+    assert report["gaps"] == [{"where": gap.where, "region": "eu-west-1", "missing": gap.missing}]
+    only_gaps = CliRunner().invoke(cli, ["scan", str(path), "-q", "--select", "LA407"])
+    assert only_gaps.exit_code == 3
+    assert "not fully evaluated" in only_gaps.stdout
+
+
+def test_invalid_snapshot_names_the_key(tmp_path: Path) -> None:
+    path = _write(tmp_path, [_fn("api")])
+    data = json.loads(path.read_text())
+    data["functions"][0]["timeout_s"] = "three"
+    path.write_text(json.dumps(data))
+    result = CliRunner().invoke(cli, ["scan", str(path)])
+    assert result.exit_code == 2
+    assert "invalid snapshot key functions/0/timeout_s" in result.output
+
+
+def test_unknown_version_is_refused_clearly(tmp_path: Path) -> None:
+    path = _write(tmp_path, [_fn("api")])
+    data = json.loads(path.read_text())
+    data["version"] = 99
+    path.write_text(json.dumps(data))
+    loaded = snapshot.load(path)
+    assert loaded.documents == []
+    assert "snapshot version 99 is not supported" in loaded.errors[0].message
+
+
+def test_ordinary_json_is_not_claimed(tmp_path: Path) -> None:
+    other = tmp_path / "package.json"
+    other.write_text('{"name": "x"}')
+    assert not snapshot.claims_file(other, other.read_bytes())
+
+
+def test_scanning_a_snapshot_never_imports_boto3(tmp_path: Path) -> None:
+    path = _write(tmp_path, [_fn("api")])
+    code = (
+        "import sys\n"
+        "from lambda_advisor.cli import cli\n"
+        f"try:\n    cli(['scan', {str(path)!r}, '-q'])\nexcept SystemExit:\n    pass\n"
+        "print('BOTO3' if 'boto3' in sys.modules or 'botocore' in sys.modules else 'CLEAN')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().endswith("CLEAN"), out.stdout + out.stderr
