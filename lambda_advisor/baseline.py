@@ -122,6 +122,8 @@ def apply(result: ScanResult, path: Path) -> None:
     result.findings = kept
     scanned = {_rel(d["source"]["file"], base) for d in result.documents if (d.get("source") or {}).get("file")}
     scanned |= {_rel(e.where, base) for e in result.errors}
+    seen_scopes = {_arn_scope(str((d.get("source") or {}).get("arn") or d.get("id") or "")) for d in result.documents}
+    seen_scopes.discard(None)
     for entry in data["findings"]:
         if remaining[entry["fingerprint"]] <= 0:
             continue
@@ -130,10 +132,18 @@ def apply(result: ScanResult, path: Path) -> None:
         # Only entries this run could have seen: its file was scanned, or the file is gone.
         if file is not None and file not in scanned and (base / file).exists():
             continue
-        if file is None and result.kind != "audit":
-            continue
+        if file is None and _arn_scope(entry["function"]) not in seen_scopes:
+            continue  # a live function in an account/region this run did not look at
         result.stale_baseline.append({k: entry[k] for k in ("fingerprint", "rule_id", "function", "subject")
                                       if k in entry})
+
+
+def _arn_scope(arn: str) -> tuple[str, str] | None:
+    """(account, region) of a Lambda ARN, or None for anything else."""
+    parts = arn.split(":")
+    if len(parts) >= 7 and parts[0] == "arn" and parts[2] == "lambda":
+        return parts[4], parts[3]
+    return None
 
 
 def apply_to_result(result: ScanResult, settings: Any) -> None:

@@ -132,3 +132,31 @@ def test_broken_baseline_is_an_input_error(project: Path) -> None:
     code, out, err = _run("scan", "template.yaml", "--baseline", "bl.json")
     assert code == 2
     assert "bl.json: invalid baseline at findings/0: 'fingerprint' is a required property" in out + err
+
+
+def _live(region: str, name: str, rule: str = "LA502") -> tuple[dict, object]:
+    from lambda_advisor.findings import Finding, Location
+
+    arn = f"arn:aws:lambda:{region}:123456789012:function:{name}"
+    loc = Location(function_id=arn, function_name=name, kind="account", arn=arn, account="123456789012",
+                   region=region)
+    doc = {"id": arn, "name": name, "source": {"kind": "account", "arn": arn, "region": region}}
+    return doc, Finding(rule, "low", "X-Ray tracing off", f"{name}: tracing off", "Turn it on.", loc,
+                        subject="/tracing")
+
+
+def test_live_baseline_keys_on_arn_and_only_judges_scanned_regions(tmp_path: Path) -> None:
+    from lambda_advisor.baseline import apply, write
+    from lambda_advisor.result import ScanResult
+
+    d1, f1 = _live("eu-west-1", "orders")
+    d2, f2 = _live("us-east-1", "billing")
+    path = tmp_path / "bl.json"
+    write(ScanResult(findings=[f1, f2], documents=[d1, d2], kind="audit"), path)
+
+    # Only eu-west-1 audited today, and orders is fixed: its entry is stale, billing's is not judged.
+    d3, f3 = _live("eu-west-1", "payments")
+    result = ScanResult(findings=[f3], documents=[d1, d3], kind="audit")
+    apply(result, path)
+    assert [f.location.function_name for f in result.findings] == ["payments"]
+    assert [e["function"] for e in result.stale_baseline] == [f1.location.arn]
