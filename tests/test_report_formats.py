@@ -126,6 +126,15 @@ def test_sarif_fingerprint_ignores_line_numbers() -> None:
     assert fa == fb
 
 
+def test_sarif_fingerprint_ignores_how_the_path_was_written() -> None:
+    a, b = sample_result(), sample_result()
+    b.findings[0].location.file = str(Path.cwd() / "infra" / "." / "app.yaml")
+    fa = json.loads(render("sarif", a))["runs"][0]["results"][0]
+    fb = json.loads(render("sarif", b))["runs"][0]["results"][0]
+    assert fa["partialFingerprints"] == fb["partialFingerprints"]
+    assert fb["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "infra/app.yaml"
+
+
 def test_json_report_validates_against_its_schema() -> None:
     doc = json.loads(render("json", sample_result()))
     report_validator().validate(doc)

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -106,6 +107,21 @@ def _location(f: Finding) -> dict[str, Any]:
     return out
 
 
+def fingerprint(f: Finding) -> str:
+    """Rule + function identity + subject, with the file as a repository-relative URI.
+
+    Like :attr:`Finding.fingerprint` (no line numbers), but ``infra/app.yaml``,
+    ``./infra/app.yaml`` and an absolute path give the same value.
+    """
+    loc = f.location
+    if loc.file and loc.logical_id is not None:
+        identity = f"{artifact_uri(loc.file)}#{loc.logical_id}"
+    else:
+        identity = loc.arn or loc.function_id
+    text = "\x1f".join((f.rule_id, identity, f.subject))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
 def _result(f: Finding, index: int, suppression: dict[str, Any] | None = None) -> dict[str, Any]:
     message = f.message
     if f.fix:
@@ -116,7 +132,7 @@ def _result(f: Finding, index: int, suppression: dict[str, Any] | None = None) -
         "level": LEVELS[f.severity],
         "message": {"text": message},
         "locations": [_location(f)],
-        "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(f)},
         "properties": {"severity": f.severity, "subject": f.subject},
     }
     loc = f.location
