@@ -9,6 +9,7 @@ filter state can be given in the address (``report.html#q=orders&sev=high&sort=n
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from html import escape
@@ -45,7 +46,7 @@ border-radius:6px;box-shadow:0 1px 2px #0002;position:sticky;top:0;z-index:2}
 border-left:6px solid #2e7d32}.fn h3{margin:0;font-size:17px}.fn .meta{color:#555;font-size:13px}
 .finding{border-top:1px solid #eceef1;padding:8px 0}.finding p{margin:4px 0}.fix{background:#f1f8e9;
 border-radius:4px;padding:6px 8px;font-size:14px}.fix b{color:#33691e}.muted{opacity:.6}
-.hidden{display:none}.ok{color:#2e7d32}.errors li{color:#b71c1c}svg text{font:13px system-ui,sans-serif}
+.hidden{display:none}code{background:#eef0f3;border-radius:3px;padding:0 3px;font-size:90%}.ok{color:#2e7d32}.errors li{color:#b71c1c}svg text{font:13px system-ui,sans-serif}
 """
 
 _JS = """
@@ -97,6 +98,12 @@ def _e(value: Any) -> str:
     return escape(str(value), quote=True)
 
 
+def _prose(text: str) -> str:
+    """Escape rule prose and render its `code` spans (the only markdown rule texts use inline)."""
+    escaped = _e(" ".join(text.split()))
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
+
+
 def _badge(severity: str) -> str:
     return f'<span class="badge" style="background:{COLORS[severity]}">{_e(severity)}</span>'
 
@@ -131,7 +138,7 @@ def _finding_html(f: Finding, rules: dict[str, Any], note: str | None = None) ->
     loc = f.location
     where = f"{loc.file}:{loc.line}" if loc.file and loc.line else (loc.file or loc.arn or loc.function_id)
     rule = rules.get(f.rule_id)
-    why = f'<p class="id">Why it matters: {_e(" ".join(rule.why.split()))}</p>' if rule is not None else ""
+    why = f'<p class="id">Why it matters: {_prose(rule.why)}</p>' if rule is not None else ""
     inherited = f" (inherited from {_e(loc.inherited_from)})" if loc.inherited_from else ""
     fix = f.fix.strip()
     note_html = f'<p class="id">Not counted: {_e(note)}</p>' if note else ""
@@ -214,7 +221,7 @@ def render(result: ScanResult, *, color: bool = False) -> str:
     h.append("</div>")
     not_counted = []
     if result.suppressed:
-        not_counted.append(f"{len(result.suppressed)} suppressed in the templates or configuration")
+        not_counted.append(f"{len(result.suppressed)} suppressed on purpose (template Metadata, function tags or configuration)")
     if result.baselined:
         not_counted.append(f"{len(result.baselined)} accepted in the baseline")
     if result.stale_baseline:
@@ -235,10 +242,10 @@ def render(result: ScanResult, *, color: bool = False) -> str:
     ordered = sorted(by_rule.items(), key=lambda kv: (-SEVERITY_RANK[kv[1][0].severity], -len(kv[1]), kv[0]))
     for rule_id, rule_hits in ordered:
         rule = rules.get(rule_id)
-        why = " ".join(rule.why.split()) if rule is not None else ""
+        why = _prose(rule.why) if rule is not None else ""
         h.append(f'<tr data-rule="{_e(rule_id)}"><td>{_e(rule_hits[0].title)} <span class="id">{_e(rule_id)}</span></td>'
                  f"<td>{_badge(rule_hits[0].severity)}</td><td class=\"n\">{len(rule_hits)}</td>"
-                 f'<td class="n">{len({f.location.function_id for f in rule_hits})}</td><td>{_e(why)}</td></tr>')
+                 f'<td class="n">{len({f.location.function_id for f in rule_hits})}</td><td>{why}</td></tr>')
     if not ordered:
         h.append('<tr><td colspan="5" class="ok">No findings.</td></tr>')
     h.append("</tbody></table>")
