@@ -275,14 +275,15 @@ class AwsProxy:
 
     ``quotas`` maps a Lambda quota bucket (``GetFunction``, ``GetPolicy``,
     ``other``) to calls per second per region; beyond it the proxy answers 429
-    TooManyRequestsException as Lambda does. ``faults`` are tried in order.
+    TooManyRequestsException as Lambda does. Each bucket holds ``burst_s``
+    seconds of its quota (at least 2 calls). ``faults`` are tried in order.
     """
 
-    def __init__(self, upstream: str, *, quotas: dict[str, float] | None = None, burst: float = 1.0,
+    def __init__(self, upstream: str, *, quotas: dict[str, float] | None = None, burst_s: float = 0.1,
                  faults: list[Fault] | None = None) -> None:
         self.upstream = urlsplit(upstream)
         self.quotas = quotas
-        self.burst = burst
+        self.burst_s = burst_s
         self.faults = list(faults or [])
         self.stats = ProxyStats()
         self._buckets: dict[tuple[str, str], _Bucket] = {}
@@ -324,7 +325,8 @@ class AwsProxy:
         key = (call.region, name)
         with self._lock:
             if key not in self._buckets:
-                self._buckets[key] = _Bucket(self.quotas[name], self.burst)
+                rate = self.quotas[name]
+                self._buckets[key] = _Bucket(rate, max(2.0, rate * self.burst_s))
             return self._buckets[key]
 
     def _upstream(self) -> http.client.HTTPConnection:

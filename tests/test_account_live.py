@@ -64,7 +64,7 @@ def test_all_regions_reports_every_seeded_pitfall_and_snapshot_round_trips(moto:
     text = snap.read_text()
     assert "pr0d-Passw0rd!x" not in text
     assert json.loads(text)["redacted"] == [
-        {"function": f"arn:aws:lambda:us-east-1:123456789012:function:billing-api", "variable": "DB_PASSWORD"}]
+        {"function": "arn:aws:lambda:us-east-1:123456789012:function:billing-api", "variable": "DB_PASSWORD"}]
     rescan = _invoke("scan", str(snap), "--format", "json", "--quiet")
     assert rescan.exit_code == 1, rescan.stderr
     again = json.loads(rescan.stdout)

@@ -10,7 +10,11 @@ from typing import Any
 import pytest
 
 from lambda_advisor.checks import Context
-from lambda_advisor.checks.access import function_url_public, missing_layer_versions, resource_policy_open
+from lambda_advisor.checks.access import (
+    function_url_public,
+    missing_layer_versions,
+    resource_policy_open,
+)
 from lambda_advisor.model import Function, Source
 from lambda_advisor.sources.account import (
     LambdaRateLimiter,

@@ -39,6 +39,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from lambda_advisor.model import Document, Function, Source
@@ -423,7 +424,7 @@ class _Calls:
 
     def count_attempt(self, region: str) -> Callable[..., None]:
         def hook(event_name: str = "", **_: Any) -> None:
-            _, service, op = event_name.split(".", 2)
+            service, op = event_name.split(".", 2)[1:]
             with self.lock:
                 self.outcome.calls[f"{region} {service} {op}"] += 1
         return hook
@@ -553,7 +554,7 @@ class _Shared:
         for pol in attached:
             arn = pol["PolicyArn"]
             role["managed_policies"].append(arn)
-            statements, why = self.managed.get(arn, lambda arn=arn: self._read_managed(arn))
+            statements, why = self.managed.get(arn, partial(self._read_managed, arn))
             if why:
                 missing.append(f"{why} (role {name})")
             role["statements"] += statements
@@ -641,7 +642,7 @@ class _RegionAudit:
         missing: list[str] = []
         try:
             return self._read_function(config, missing)
-        except Exception as exc:  # noqa: BLE001 - a bug must not lose the function
+        except Exception as exc:
             missing.append(f"lambda-advisor: {type(exc).__name__}: {exc}")
             arn = _unqualified(config.get("FunctionArn", ""))
             fn = Function(id=arn, name=config.get("FunctionName", arn),
@@ -688,7 +689,7 @@ class _RegionAudit:
         if self.options.inspect_code is not None:
             try:
                 self.options.inspect_code(doc, code_location, layer_urls)
-            except Exception as exc:  # noqa: BLE001 - a broken package must not lose the function
+            except Exception as exc:
                 missing.append(f"inspect-code: {type(exc).__name__}: {exc}")
                 doc["errors"] = list(missing)
         return doc, missing
@@ -698,7 +699,7 @@ class _RegionAudit:
         for m in self.mappings.get(arn, []):
             source = event_source_from_mapping(m)
             if source["type"] == "sqs" and isinstance(source.get("arn"), str):
-                queue, why = self.queues.get(source["arn"], lambda a=source["arn"]: self._queue(a))
+                queue, why = self.queues.get(source["arn"], partial(self._queue, source["arn"]))
                 source["queue"] = queue
                 if why:
                     missing.append(why)
@@ -808,7 +809,7 @@ class _RegionAudit:
         urls: dict[str, str | None] = {}
         for layer in fn.layers or []:
             arn = layer["arn"]
-            exists, url, why = self.layers.get(arn, lambda a=arn: self._layer(a))
+            exists, url, why = self.layers.get(arn, partial(self._layer, arn))
             layer["exists"] = exists
             urls[arn] = url
             if why:
@@ -989,7 +990,8 @@ def parse_policy(policy: str | dict[str, Any], *, origin: str) -> list[dict[str,
         source_arn = _condition_value(conditions or {}, "aws:SourceArn")
         source_account = (_condition_value(conditions or {}, "aws:SourceAccount")
                           or _condition_value(conditions or {}, "aws:SourceOwner"))
-        for principal in _principals(st.get("Principal")) or [None]:
+        principals: list[str | None] = [*_principals(st.get("Principal"))] or [None]
+        for principal in principals:
             out.append({**base, "principal": principal, "source_arn": source_arn or False,
                         "source_account": source_account or False})
     return out

@@ -1,0 +1,167 @@
+"""Benchmark: a live audit of a large emulated account, against Lambda's API quotas.
+
+An account of N functions (default 2,000) over 3 regions lives in moto's
+server; a local proxy in front of it enforces Lambda's per-region quotas
+(GetFunction 100/s, GetPolicy 15/s, every other control-plane call 15/s, each
+optionally multiplied by --scale to keep the run short) and answers HTTP 429
+TooManyRequestsException beyond them, as Lambda does. The audit runs through
+the same code as ``lambda-advisor audit``.
+
+Reported: calls per function by API, throttled and failed calls, gaps, wall
+time, and the ratio of wall time to the quota bound (the time the quotas alone
+impose: per region, the largest of calls / quota over the three buckets; the
+regions run in parallel, so the bound is the slowest region's).
+
+Targets (issue 3): <= 2 quota-bound calls per function, wall <= 1.2 x bound,
+zero failed calls.
+
+    .venv/bin/python bench/audit_bench.py                 # 2,000 functions, real quotas (~50 s)
+    .venv/bin/python bench/audit_bench.py --scale 4       # quotas x4: same shape, ~1/4 of the time
+    .venv/bin/python bench/audit_bench.py --functions 300 # quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from lambda_advisor.audit_emulator import FAKE_ENV, Account, AwsProxy, start_moto, tiny_zip
+from lambda_advisor.sources.account import LAMBDA_QUOTAS, AuditOptions, audit
+
+REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
+ACCOUNT = "123456789012"
+
+
+def seed(endpoint: str, functions: int) -> dict[str, int]:
+    """``functions`` functions spread over REGIONS; a realistic minority with triggers, URLs and layers.
+
+    Every 10th function is invoked by S3 (so it is async: its event invoke config is read), every 50th
+    has a function URL, every 20th reads an SQS queue, every 5th uses a shared layer.
+    """
+    acct = Account(endpoint)
+    role = acct.role("bench-role")
+    zip_bytes = tiny_zip()
+    per_region: Counter[str] = Counter()
+    layers: dict[str, str] = {}
+    queues: dict[str, str] = {}
+    for region in REGIONS:
+        lam = acct.client("lambda", region)
+        layers[region] = lam.publish_layer_version(LayerName="shared", Content={"ZipFile": zip_bytes})[
+            "LayerVersionArn"]
+        queues[region] = acct.queue("bench-queue", region)
+
+    clients = {r: acct.client("lambda", r) for r in REGIONS}
+
+    def one(i: int) -> str:
+        region = REGIONS[i % len(REGIONS)]
+        lam = clients[region]
+        name = f"fn-{i:05d}"
+        kwargs: dict[str, Any] = {}
+        if i % 5 == 0:
+            kwargs["Layers"] = [layers[region]]
+        lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
+                            Code={"ZipFile": zip_bytes}, Timeout=30, **kwargs)
+        if i % 10 == 0:
+            lam.add_permission(FunctionName=name, StatementId="s3", Action="lambda:InvokeFunction",
+                               Principal="s3.amazonaws.com", SourceArn="arn:aws:s3:::bench-bucket",
+                               SourceAccount=ACCOUNT)
+        if i % 50 == 1:
+            lam.add_permission(FunctionName=name, StatementId="url", Action="lambda:InvokeFunctionUrl",
+                               Principal="*", FunctionUrlAuthType="NONE")
+            lam.create_function_url_config(FunctionName=name, AuthType="NONE")
+        if i % 20 == 3:
+            lam.create_event_source_mapping(FunctionName=name, EventSourceArn=queues[region], BatchSize=10)
+        return region
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for region in pool.map(one, range(functions)):
+            per_region[region] += 1
+    return dict(per_region)
+
+
+def bucket_of(op: str) -> str:
+    return op if op in LAMBDA_QUOTAS else "other"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--functions", type=int, default=2000)
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply every quota (and the client's limits)")
+    parser.add_argument("--workers", type=int, default=10, help="concurrent calls per region")
+    parser.add_argument("--burst-s", type=float, default=0.1,
+                        help="proxy token-bucket burst, in seconds of quota (at least 2 requests)")
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    args = parser.parse_args()
+
+    os.environ.update(FAKE_ENV)
+    quotas = {k: v * args.scale for k, v in LAMBDA_QUOTAS.items()}
+    server, endpoint = start_moto()
+    try:
+        t0 = time.monotonic()
+        per_region = seed(endpoint, args.functions)
+        seeding = time.monotonic() - t0
+        with AwsProxy(endpoint, quotas=quotas, burst_s=args.burst_s) as proxy:
+            outcome = audit(AuditOptions(endpoint_url=proxy.endpoint, regions=REGIONS, quotas=quotas,
+                                         workers_per_region=args.workers))
+            stats = proxy.stats
+            print("throttled:", dict(stats.throttled), file=sys.stderr)
+    finally:
+        server.stop()
+
+    n = len(outcome.documents)
+    by_api: Counter[str] = Counter()
+    bound_per_region: dict[str, float] = {}
+    for region in REGIONS:
+        buckets: Counter[str] = Counter()
+        for key, count in stats.calls.items():
+            r, service, op = key.split(" ", 2)
+            if r == region and service == "lambda":
+                buckets[bucket_of(op)] += count
+        bound_per_region[region] = max(buckets[b] / quotas[b] for b in quotas)
+    for key, count in stats.calls.items():
+        _, service, op = key.split(" ", 2)
+        by_api[f"{service}:{op}"] += count
+    bound = max(bound_per_region.values())
+    lambda_calls = sum(c for k, c in by_api.items() if k.startswith("lambda:"))
+    per_bucket = Counter()
+    for k, c in by_api.items():
+        if k.startswith("lambda:"):
+            per_bucket[bucket_of(k.split(":", 1)[1])] += c
+    figures = {
+        "functions_seeded": sum(per_region.values()),
+        "functions_in_result": n,
+        "regions": per_region,
+        "quotas_per_region_per_s": quotas,
+        "seeding_s": round(seeding, 1),
+        "wall_s": round(outcome.seconds, 2),
+        "quota_bound_s": round(bound, 2),
+        "wall_over_bound": round(outcome.seconds / bound, 3) if bound else None,
+        "lambda_calls_per_function": round(lambda_calls / n, 3) if n else None,
+        "calls_per_function_by_quota_bucket": {b: round(c / n, 3) for b, c in sorted(per_bucket.items())},
+        "calls_per_function_by_api": {k: round(c / n, 4) for k, c in sorted(by_api.items())},
+        "calls_by_api": dict(sorted(by_api.items())),
+        "throttled_429": sum(stats.throttled.values()),
+        "failed_calls": sum(outcome.failed_calls.values()),
+        "gaps": len(outcome.gaps),
+    }
+    print(json.dumps(figures, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    ok = (n == args.functions and figures["failed_calls"] == 0 and not outcome.gaps
+          and per_bucket["GetPolicy"] / n <= 1.0 and per_bucket["GetFunction"] / n <= 1.0
+          and outcome.seconds <= 1.2 * bound)
+    print("targets met" if ok else "TARGETS MISSED", file=sys.stderr)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
