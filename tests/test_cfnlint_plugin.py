@@ -81,3 +81,12 @@ def test_cfn_lint_ignore_checks_with_our_ids() -> None:
     proc = _run(str(DATA / "plain.yaml"), "--format", "parseable", "--append-rules", PLUGIN,
                 "--ignore-checks", "W9205")
     assert _ours(proc.stdout) == Counter()
+
+
+def test_bad_configuration_is_reported_once(tmp_path: Path) -> None:
+    template = tmp_path / "plain.yaml"
+    template.write_text((DATA / "plain.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / ".lambda-advisor.yaml").write_text("fail_on: high\n", encoding="utf-8")
+    proc = _run(str(template), "--append-rules", PLUGIN)
+    assert proc.stdout.count("E0002") == 1, proc.stdout
+    assert "unknown key 'fail_on'" in proc.stdout and ".lambda-advisor.yaml" in proc.stdout

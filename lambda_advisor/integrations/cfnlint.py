@@ -39,24 +39,21 @@ def cfnlint_id(rule_id: str, severity: str) -> str:
 
 
 @lru_cache(maxsize=32)
-def _findings(filename: str, mtime: float) -> tuple[Any, ...]:
+def _findings(filename: str, mtime: float) -> tuple[tuple[Any, ...], str | None]:
+    """Every finding for one template, and an error that stops the run (a bad configuration)."""
     from lambda_advisor.config import ConfigError, resolve
-    from lambda_advisor.engine import Engine, RunOptions, load_rules, select_rules
+    from lambda_advisor.engine import Engine, RuleError, RunOptions, load_rules, select_rules
     from lambda_advisor.sources.template import load_template
 
     path = Path(filename)
     try:
         config = resolve(None, [path])
-    except ConfigError:
-        from lambda_advisor.config import Config
-
-        config = Config()
+        rules = select_rules(load_rules(), config.select, config.ignore)
+        engine = Engine(rules, RunOptions(today=date.today(), params=config.params))
+    except (ConfigError, RuleError) as exc:
+        return (), f"lambda-advisor: {exc}"
     loaded = load_template(path, explicit=True)
-    if not loaded.documents:
-        return ()
-    rules = select_rules(load_rules(), config.select, config.ignore)
-    engine = Engine(rules, RunOptions(today=date.today(), params=config.params))
-    return tuple(engine.run(loaded.documents))
+    return tuple(engine.run(loaded.documents)), None
 
 
 class _LambdaAdvisorRule(CloudFormationLintRule):
@@ -67,8 +64,13 @@ class _LambdaAdvisorRule(CloudFormationLintRule):
         filename = getattr(cfn, "filename", None)
         if not filename or not os.path.isfile(filename):
             return []
+        findings, error = _findings(os.path.abspath(filename), os.path.getmtime(filename))
+        if error is not None:
+            if self.la_id == _FIRST[0]:  # once per template; cfn-lint shows it as E0002
+                raise RuntimeError(error)
+            return []
         matches = []
-        for f in _findings(os.path.abspath(filename), os.path.getmtime(filename)):
+        for f in findings:
             if f.rule_id != self.la_id or f.suppressed:
                 continue
             loc = f.location
@@ -81,6 +83,9 @@ class _LambdaAdvisorRule(CloudFormationLintRule):
             else:
                 matches.append(RuleMatch(path, message))
         return matches
+
+
+_FIRST: list[str] = [""]  # the first rule's ID: the one that reports a configuration error
 
 
 def _make_rules(base: type[CloudFormationLintRule]) -> dict[str, type[CloudFormationLintRule]]:
@@ -103,6 +108,7 @@ def _make_rules(base: type[CloudFormationLintRule]) -> dict[str, type[CloudForma
             "source_url": rule.help_uri,
             "tags": ["lambda", "lambda-advisor", rule.category],
         })
+    _FIRST[0] = min((getattr(c, "la_id", "") for c in classes.values()), default="")
     return classes
 
 
