@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from lambda_advisor.cli import cli
 from lambda_advisor.engine import Engine, RunOptions, load_rules
+from lambda_advisor.model import validate_document
 from lambda_advisor.runner import Settings, scan_paths
 from lambda_advisor.sources.package.binaries import make_elf, make_pe
 
@@ -145,8 +146,13 @@ def test_la402_cdk_out_with_an_oversized_asset(tmp_path: Path) -> None:
 
 
 def _doc(**code: Any) -> dict[str, Any]:
-    return {"id": "arn:aws:lambda:eu-west-1:1:function:f", "name": "f", "source": {"kind": "account"},
-            "layers": [], "architectures": ["x86_64"], "code": code, "lines": {}, "suppressions": []}
+    """A valid live function document with the given ``code`` facts."""
+    from lambda_advisor.model import Function, Source
+
+    fn = Function(id="arn:aws:lambda:eu-west-1:1:function:f", name="f",
+                  source=Source(kind="account", arn="arn:aws:lambda:eu-west-1:1:function:f"),
+                  architectures=["x86_64"], layers=[], code=dict(code))
+    return fn.to_json()
 
 
 def _run(doc: dict[str, Any], *rules: str) -> list[Any]:
@@ -172,6 +178,7 @@ def test_la401_from_live_code_size() -> None:
 def test_la403_from_the_layers_list_alone() -> None:
     doc = _doc()
     doc["layers"] = [{"arn": f"arn:aws:lambda:eu-west-1:1:layer:l{i}:1"} for i in range(6)]
+    validate_document(doc)
     (hit,) = _run(doc, "LA403")
     assert hit.message == "f uses 6 layers; Lambda allows at most 5"
 
@@ -180,6 +187,7 @@ def test_binary_findings_are_capped() -> None:
     doc = _doc()
     doc["code"]["inspection"] = {"binaries": [{"path": f"b{i}.exe", "format": "PE", "arch": None}
                                               for i in range(25)]}
+    validate_document(doc)
     hits = _run(doc, "LA404")
     assert len(hits) == 21
     assert sum(h.message == "f: 5 more Windows binaries not listed" for h in hits) == 1
