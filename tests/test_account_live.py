@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from pathlib import Path
@@ -259,3 +260,26 @@ def test_inspect_code_hook_gets_the_code_location_and_layers(moto: Any) -> None:
     assert got and got[0][0] == "with-layer" and list(got[0][2]) == [layer]
     assert outcome.documents[0]["code"]["inspection"] == {"files": 1}
     assert outcome.documents[0]["layers"][0]["exists"] is True
+
+
+class _Stream(io.StringIO):
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self._tty = tty
+
+    def isatty(self) -> bool:
+        return self._tty
+
+
+def test_progress_only_on_a_terminal_and_never_with_quiet(moto: Any) -> None:
+    moto.function("a", "us-east-1")
+    moto.function("b", "eu-west-1")
+    regions = ["us-east-1", "eu-west-1"]
+    tty = _Stream(tty=True)
+    run_audit(AuditOptions(endpoint_url=moto.endpoint, regions=regions), Settings(), progress_stream=tty)
+    assert "2/2" in tty.getvalue() and "eu-west-1 1/1" in tty.getvalue() and "us-east-1 1/1" in tty.getvalue()
+    pipe = _Stream(tty=False)
+    run_audit(AuditOptions(endpoint_url=moto.endpoint, regions=regions), Settings(), progress_stream=pipe)
+    quiet = _Stream(tty=True)
+    run_audit(AuditOptions(endpoint_url=moto.endpoint, regions=regions), Settings(quiet=True), progress_stream=quiet)
+    assert pipe.getvalue() == "" and quiet.getvalue() == ""
