@@ -327,3 +327,12 @@ def test_packaged_frameworks_are_found_by_name() -> None:
         "flask-3.0.0.dist-info/RECORD": b"",
     }))
     assert {s["name"] for s in result["frameworks"]} == {"express", "spring-boot", "flask"}
+
+
+def test_zip64_member_count_is_read_from_the_zip64_record() -> None:
+    """A zip64 archive announcing ten million members is refused from its last 98 bytes."""
+    zip64_eocd = struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, 10_000_000, 10_000_000, 0, 0)
+    locator = struct.pack("<IIQI", 0x07064B50, 0, 0, 1)
+    eocd = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    with pytest.raises(PackageError, match="declares 10000000 members"):
+        scan_zip(zip64_eocd + locator + eocd)
