@@ -113,3 +113,16 @@ def test_screenshot_is_not_blank(report: Path, tmp_path: Path) -> None:
     width, height, colours = _png_pixels(shot.read_bytes())
     assert (width, height) == (1200, 900)
     assert len(colours) > 20, f"screenshot looks blank: {len(colours)} colours"
+
+
+def test_audit_report_groups_by_account_and_region(tmp_path: Path) -> None:
+    browser = _chromium()
+    result = sample_result()
+    result.kind = "audit"
+    page = tmp_path / "audit.html"
+    page.write_text(render("html", result), encoding="utf-8")
+    dom = _run(browser, tmp_path, "--dump-dom", page.as_uri() + "#sort=place&only=1").stdout
+    assert "Lambda account audit" in dom and "By account / region" in dom
+    assert "Showing 2 of 3 functions (3 findings)" in dom  # the clean function is hidden by "only"
+    names = re.findall(r'<section class="fn[^"]*" data-name="([^"]+)"', dom)
+    assert names == ["billing", "clean", "orders"], names  # "123456789012 / eu-west-1" sorts before "infra/…"
