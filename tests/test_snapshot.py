@@ -43,6 +43,8 @@ def test_secrets_are_redacted_and_the_rest_kept(tmp_path: Path) -> None:
     data = json.loads(text)
     assert data["functions"][0]["environment"]["TABLE"] == "orders"
     assert {r["variable"] for r in data["redacted"]} == {"DB_PASSWORD", "KEY"}
+    assert data["functions"][0]["extra"]["redacted_environment"] == {
+        "DB_PASSWORD": "a plaintext secret", "KEY": "an AWS access key ID"}
     assert text.lstrip().startswith('{\n "format": "lambda-advisor-snapshot"')
 
 

@@ -53,8 +53,13 @@ def build_snapshot(docs: list[dict[str, Any]], gaps: list[Gap], *, account: str 
 
 def redact_documents(docs: list[dict[str, Any]], secret_params: dict[str, Any] | None = None
                      ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
-    """Copies of ``docs`` whose secret environment values are redacted, and what was redacted."""
-    from lambda_advisor.checks.secrets import redact_environment
+    """Copies of ``docs`` whose secret environment values are redacted, and what was redacted.
+
+    Each redacted document also keeps ``extra.redacted_environment`` (variable -> what LA101
+    recognised, e.g. "an AWS access key ID"), so the fact survives even where the redacted
+    text no longer shows the secret's shape.
+    """
+    from lambda_advisor.checks.secrets import redact_environment, secret_in
 
     out: list[dict[str, Any]] = []
     redacted: list[dict[str, str]] = []
@@ -63,10 +68,15 @@ def redact_documents(docs: list[dict[str, Any]], secret_params: dict[str, Any] |
         env = copy_.get("environment")
         if isinstance(env, dict):
             clean = redact_environment(env, secret_params) or {}
+            kinds: dict[str, str] = {}
             for name in env:
                 if clean.get(name) != env[name]:
                     redacted.append({"function": copy_["id"], "variable": name})
+                    found = secret_in(name, env[name], secret_params)
+                    kinds[name] = found.kind if found else "a secret"
             copy_["environment"] = clean
+            if kinds:
+                copy_.setdefault("extra", {})["redacted_environment"] = kinds
         out.append(copy_)
     return out, redacted
 
