@@ -12,7 +12,7 @@ _ICONS = {"critical": "🟣", "high": "🔴", "medium": "🟠", "low": "🔵", "
 
 
 def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
+    return " ".join(text.split()).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _where(f: Finding) -> str:
@@ -54,8 +54,10 @@ def render(result: ScanResult, *, color: bool = False) -> str:
             out.append(f"\n…and {len(active) - MAX_ROWS} more; see the full report.")
         out.append("")
         fixes: dict[str, str] = {}
+        uris = {r.id: r.help_uri for r in result.rules}
         for f in active:
-            fixes.setdefault(f.rule_id, f"**{f.rule_id}** {f.title}: {_cell(f.fix.splitlines()[0]) if f.fix else ''}")
+            name = f"[{f.rule_id}]({uris[f.rule_id]})" if f.rule_id in uris else f.rule_id
+            fixes.setdefault(f.rule_id, f"**{name}** {f.title}: {_cell(f.fix) if f.fix else ''}")
         out += ["<details><summary>How to fix</summary>", ""]
         out += [f"- {line}" for _, line in sorted(fixes.items())]
         out += ["", "</details>", ""]
