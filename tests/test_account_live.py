@@ -54,6 +54,7 @@ def test_all_regions_reports_every_seeded_pitfall_and_snapshot_round_trips(moto:
     found = _by_function(report)
     for name, rules in EXPECTED_PITFALLS.items():
         assert rules <= found.get(name, set()), (name, found.get(name))
+    assert "LA407" in found["legacy-tools"]  # the layer version was deleted after the function was created
     assert "LA205" not in found.get("quiet-batch", set())
     assert _by_function(report, "suppressed")["quiet-batch"] == {"LA205"}
     # the finding points at the live function
