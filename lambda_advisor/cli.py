@@ -211,8 +211,9 @@ def baseline() -> None:
 
 @baseline.command(name="create")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path(".lambda-advisor-baseline.json"), show_default=True, help="Baseline file to write.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Baseline file to write (default: the configuration's `baseline`, "
+                   "else .lambda-advisor-baseline.json).")
 @click.option("--select", multiple=True, help="Only these rules (IDs or prefixes, comma-separated).")
 @click.option("--ignore", multiple=True, help="Skip these rules (IDs or prefixes, comma-separated).")
 @click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False, path_type=Path))
@@ -226,6 +227,8 @@ def baseline_create(paths: tuple[Path, ...], **opts: Any) -> None:
 
     output = opts.pop("output")
     settings = _settings(opts, paths)
+    if output is None:
+        output = settings.extra.get("baseline_default") or Path(".lambda-advisor-baseline.json")
     result = scan_paths(list(paths), settings)
     for err in result.errors:
         click.echo(f"lambda-advisor: error: {err}", err=True)

@@ -212,8 +212,10 @@ def apply_to_settings(settings: Any, paths: Sequence[Path]) -> Config:
             rules = None  # the run itself reports the broken rule file
         if rules is not None:
             check_params(config, rules)
-    if settings.extra.get("baseline") is None and config.baseline is not None and config.baseline.is_file():
-        settings.extra["baseline"] = config.baseline
+    if config.baseline is not None:
+        settings.extra["baseline_default"] = config.baseline  # where `baseline create` writes
+        if settings.extra.get("baseline") is None and config.baseline.is_file():
+            settings.extra["baseline"] = config.baseline
     if settings.extra.get("show_suppressed") is None:
         settings.extra["show_suppressed"] = bool(config.show_suppressed)
     return config
