@@ -479,7 +479,7 @@ def audit(options: AuditOptions) -> AuditOutcome:
     try:
         with ThreadPoolExecutor(max_workers=max(1, min(len(regions), options.max_regions_in_parallel)),
                                 thread_name_prefix="la-region") as pool:
-            results = list(pool.map(lambda r: _RegionAudit(r, shared, progress).run(), regions))
+            results = list(pool.map(lambda r: _audit_region(r, shared, progress), regions))
     finally:
         progress.close()
     for docs, gaps in results:
@@ -487,6 +487,13 @@ def audit(options: AuditOptions) -> AuditOutcome:
         outcome.gaps.extend(gaps)
     outcome.seconds = time.monotonic() - started
     return outcome
+
+
+def _audit_region(region: str, shared: _Shared, progress: Progress) -> tuple[list[Document], list[Gap]]:
+    try:
+        return _RegionAudit(region, shared, progress).run()
+    except Exception as exc:  # one broken region must not end the audit unreported
+        return [], [Gap(where=region, region=region, missing=[f"lambda-advisor: {type(exc).__name__}: {exc}"])]
 
 
 class _Shared:
@@ -502,10 +509,13 @@ class _Shared:
         self.managed = _Once()
         self._iam: Any = None
         self._iam_lock = threading.Lock()
+        self._create_lock = threading.Lock()  # a boto3 Session is not thread-safe; its clients are
 
     def client(self, service: str, region: str, pool: int, limiter: Any = None, purpose: str = "") -> Any:
-        client = self.session.client(service, region_name=region, endpoint_url=_endpoint(self.options, region),
-                                     config=_config(self.options, pool))
+        with self._create_lock:
+            client = self.session.client(service, region_name=region,
+                                         endpoint_url=_endpoint(self.options, region),
+                                         config=_config(self.options, pool))
         if limiter is not None:
             client.meta.events.register(f"before-send.{service}", limiter)
         client.meta.events.register(f"before-send.{client.meta.service_model.service_id.hyphenize()}",
