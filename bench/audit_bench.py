@@ -18,6 +18,9 @@ zero failed calls.
     .venv/bin/python bench/audit_bench.py                 # 2,000 functions, real quotas (~50 s)
     .venv/bin/python bench/audit_bench.py --scale 4       # quotas x4: same shape, ~1/4 of the time
     .venv/bin/python bench/audit_bench.py --functions 300 # quick look
+
+The emulator (moto and the proxy) runs in a child process so that its work does
+not compete with the audit for one Python interpreter.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -92,16 +96,12 @@ def bucket_of(op: str) -> str:
     return op if op in LAMBDA_QUOTAS else "other"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--functions", type=int, default=2000)
-    parser.add_argument("--scale", type=float, default=1.0, help="multiply every quota (and the client's limits)")
-    parser.add_argument("--workers", type=int, default=10, help="concurrent calls per region")
-    parser.add_argument("--burst-s", type=float, default=0.1,
-                        help="proxy token-bucket burst, in seconds of quota (at least 2 requests)")
-    parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
-    args = parser.parse_args()
+def serve(args: argparse.Namespace) -> int:
+    """The emulated account in its own process: moto + the quota proxy, seeded.
 
+    Prints one JSON line (endpoint, seeding figures); then answers each line read on stdin with
+    the proxy's counters as one JSON line, and stops at end of input.
+    """
     os.environ.update(FAKE_ENV)
     quotas = {k: v * args.scale for k, v in LAMBDA_QUOTAS.items()}
     server, endpoint = start_moto()
@@ -110,29 +110,68 @@ def main() -> int:
         per_region = seed(endpoint, args.functions)
         seeding = time.monotonic() - t0
         with AwsProxy(endpoint, quotas=quotas, burst_s=args.burst_s) as proxy:
-            outcome = audit(AuditOptions(endpoint_url=proxy.endpoint, regions=REGIONS, quotas=quotas,
-                                         workers_per_region=args.workers))
-            stats = proxy.stats
-            print("throttled:", dict(stats.throttled), file=sys.stderr)
+            print(json.dumps({"endpoint": proxy.endpoint, "per_region": per_region, "seeding_s": seeding}),
+                  flush=True)
+            for _ in sys.stdin:
+                stats = proxy.stats
+                print(json.dumps({"calls": stats.calls, "throttled": stats.throttled, "faults": stats.faults}),
+                      flush=True)
     finally:
         server.stop()
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--functions", type=int, default=2000)
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply every quota (and the client's limits)")
+    parser.add_argument("--workers", type=int, default=10, help="concurrent calls per region")
+    parser.add_argument("--burst-s", type=float, default=0.1,
+                        help="proxy token-bucket burst, in seconds of quota (at least 2 requests)")
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        return serve(args)
+
+    # The emulator runs in a child process, as AWS would be elsewhere: it must not share the
+    # auditor's interpreter (and its GIL), or its own delays would be counted against the audit.
+    os.environ.update(FAKE_ENV)
+    quotas = {k: v * args.scale for k, v in LAMBDA_QUOTAS.items()}
+    child = subprocess.Popen([sys.executable, __file__, "--serve", "--functions", str(args.functions),
+                              "--scale", str(args.scale), "--burst-s", str(args.burst_s)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert child.stdin is not None and child.stdout is not None
+    try:
+        ready = json.loads(child.stdout.readline())
+        outcome = audit(AuditOptions(endpoint_url=ready["endpoint"], regions=REGIONS, quotas=quotas,
+                                     workers_per_region=args.workers))
+        child.stdin.write("stats\n")
+        child.stdin.flush()
+        stats = json.loads(child.stdout.readline())
+    finally:
+        child.stdin.close()
+        child.wait(timeout=60)
+    per_region, seeding = ready["per_region"], ready["seeding_s"]
+    calls: dict[str, int] = stats["calls"]
+    throttled: dict[str, int] = stats["throttled"]
 
     n = len(outcome.documents)
     by_api: Counter[str] = Counter()
     bound_per_region: dict[str, float] = {}
     for region in REGIONS:
         buckets: Counter[str] = Counter()
-        for key, count in stats.calls.items():
+        for key, count in calls.items():
             r, service, op = key.split(" ", 2)
             if r == region and service == "lambda":
                 buckets[bucket_of(op)] += count
         bound_per_region[region] = max(buckets[b] / quotas[b] for b in quotas)
-    for key, count in stats.calls.items():
+    for key, count in calls.items():
         _, service, op = key.split(" ", 2)
         by_api[f"{service}:{op}"] += count
     bound = max(bound_per_region.values())
     lambda_calls = sum(c for k, c in by_api.items() if k.startswith("lambda:"))
-    per_bucket = Counter()
+    per_bucket: Counter[str] = Counter()
     for k, c in by_api.items():
         if k.startswith("lambda:"):
             per_bucket[bucket_of(k.split(":", 1)[1])] += c
@@ -149,7 +188,8 @@ def main() -> int:
         "calls_per_function_by_quota_bucket": {b: round(c / n, 3) for b, c in sorted(per_bucket.items())},
         "calls_per_function_by_api": {k: round(c / n, 4) for k, c in sorted(by_api.items())},
         "calls_by_api": dict(sorted(by_api.items())),
-        "throttled_429": sum(stats.throttled.values()),
+        "throttled_429": sum(throttled.values()),
+        "throttled_by_api": throttled,
         "failed_calls": sum(outcome.failed_calls.values()),
         "gaps": len(outcome.gaps),
     }
