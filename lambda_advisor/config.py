@@ -91,9 +91,13 @@ def find_config(start: Path) -> Path | None:
 
 
 def _raw(path: Path) -> dict[str, Any]:
-    if path.name == PYPROJECT or path.suffix == ".toml":
-        table = _tool_table(path) if path.name == PYPROJECT else _read_toml(path)
-        return table or {}
+    if path.name == PYPROJECT:
+        table = _tool_table(path)
+        if table is None:
+            raise ConfigError(path, "has no [tool.lambda-advisor] table")
+        return table
+    if path.suffix == ".toml":
+        return _read_toml(path)
     import yaml
 
     try:

@@ -141,3 +141,9 @@ def test_baseline_and_show_suppressed_from_the_config(tmp_path: Path) -> None:
     code, out, err = _scan(str(tpl))
     assert code == 0, out + err
     assert "[in baseline]" in out and "1 in baseline" in out
+
+
+def test_explicit_pyproject_without_the_table(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"has no \[tool.lambda-advisor\] table"):
+        load_config(tmp_path / "pyproject.toml")

@@ -46,6 +46,7 @@ border-radius:6px;box-shadow:0 1px 2px #0002;position:sticky;top:0;z-index:2}
 border-left:6px solid #2e7d32}.fn h3{margin:0;font-size:17px}.fn .meta{color:#555;font-size:13px}
 .finding{border-top:1px solid #eceef1;padding:8px 0}.finding p{margin:4px 0}.fix{background:#f1f8e9;
 border-radius:4px;padding:6px 8px;font-size:14px}.fix b{color:#33691e}.muted{opacity:.6}
+@media print{.controls{display:none}.fn,.finding,tr{break-inside:avoid}body{background:#fff}}
 .hidden{display:none}code{background:#eef0f3;border-radius:3px;padding:0 3px;font-size:90%}.ok{color:#2e7d32}.errors li{color:#b71c1c}svg text{font:13px system-ui,sans-serif}
 """
 
