@@ -116,6 +116,7 @@ EXPECTED_PITFALLS: dict[str, set[str]] = {
     "open-invoke": {"LA103"},
     "billing-api": {"LA101"},
     "order-worker": {"LA202"},
+    "checkout": {"LA301"},
     "nightly-batch": {"LA205", "LA501"},
     "legacy-tools": {"LA407"},
     "click-stream": {"LA203"},
@@ -125,7 +126,7 @@ EXPECTED_PITFALLS: dict[str, set[str]] = {
 
 
 def seed_pitfalls(endpoint: str) -> dict[str, str]:
-    """Ten functions over three regions, each showing pitfalls (see EXPECTED_PITFALLS).
+    """Eleven functions over three regions, each showing pitfalls (see EXPECTED_PITFALLS).
 
     Returns function name -> region.
     """
@@ -162,6 +163,11 @@ def seed_pitfalls(endpoint: str) -> dict[str, str]:
     fn("order-worker", "eu-west-1", Timeout=10)
     acct.client("lambda", "eu-west-1").create_event_source_mapping(
         FunctionName="order-worker", EventSourceArn=queue, BatchSize=10)
+    invoker = acct.role("checkout-role", inline=[{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "lambda:InvokeFunction",
+         "Resource": f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:order-worker"}]}])
+    placed["checkout"] = "eu-west-1"
+    acct.function("checkout", "eu-west-1", role=invoker, TracingConfig={"Mode": "Active"})
     fn("nightly-batch", "eu-west-1", Timeout=900, runtime="python3.7")
     fn("quiet-batch", "eu-west-1", Timeout=880,
        Tags={"lambda-advisor:ignore": "LA205", "lambda-advisor:ignore-reason": "batch window agreed"})
