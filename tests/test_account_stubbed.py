@@ -57,7 +57,7 @@ def test_paginated_listing_dlq_logging_url_and_event_invoke_config(moto: Any) ->
         if not service.startswith("lambda"):
             return
         stub = Stubber(client)
-        if service == "lambda":
+        if service == "lambda:ListFunctions":
             stub.add_response("list_functions", {"Functions": [_config(
                 "alpha", DeadLetterConfig={"TargetArn": f"arn:aws:sqs:{REGION}:{ACCT}:alpha-dlq"},
                 LoggingConfig={"LogFormat": "JSON", "LogGroup": "/custom/alpha"})], "NextMarker": "page2"})
@@ -65,6 +65,7 @@ def test_paginated_listing_dlq_logging_url_and_event_invoke_config(moto: Any) ->
                 "beta", VpcConfig={"SubnetIds": ["subnet-1"], "SecurityGroupIds": ["sg-1"], "VpcId": "vpc-1"},
                 SnapStart={"ApplyOn": "PublishedVersions", "OptimizationStatus": "On"})]},
                 expected_params={"Marker": "page2"})
+        elif service == "lambda":
             stub.add_response("list_event_source_mappings", {"EventSourceMappings": []})
             stub.add_response("get_function_url_config", {
                 "FunctionUrl": "https://abc.lambda-url.eu-west-1.on.aws/",

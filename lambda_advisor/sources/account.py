@@ -121,8 +121,8 @@ class AuditOptions:
     inspect_code: InspectCode | None = None
     progress: Progress | None = None
     #: Called with (service, region, client) for every client the audit creates (tests attach
-    #: botocore Stubbers here). The per-quota Lambda clients are named "lambda:GetFunction" and
-    #: "lambda:GetPolicy"; "lambda" serves every other Lambda call.
+    #: botocore Stubbers here). The Lambda clients are "lambda:GetFunction", "lambda:GetPolicy"
+    #: (one per quota), "lambda:ListFunctions" (the listing thread) and "lambda" (every other call).
     client_hook: Callable[[str, str, Any], None] | None = None
 
 
@@ -598,16 +598,16 @@ class _RegionAudit:
         self.lam = shared.client("lambda", region, workers, limiter)
         self.lam_get = shared.client("lambda", region, workers, limiter, purpose="GetFunction")
         self.lam_policy = shared.client("lambda", region, workers, limiter, purpose="GetPolicy")
+        self.lam_list = shared.client("lambda", region, 2, limiter, purpose="ListFunctions")
         self._sqs: Any = None
         self._logs: Any = None
         self._lazy = threading.Lock()
         self.layers = _Once()
         self.queues = _Once()
-        self.log_groups: dict[str, int | None] = {}
-        self.log_groups_failed: _Failed | None = None
+        self._facts_started = False
+        self._mappings_future: Future[tuple[dict[str, list[dict[str, Any]]], _Failed | None]] | None = None
+        self._log_groups_future: Future[tuple[dict[str, int | None], _Failed | None]] | None = None
         self.custom_log_groups = _Once()
-        self.mappings: dict[str, list[dict[str, Any]]] = {}
-        self.mappings_failed: _Failed | None = None
 
     def sqs(self) -> Any:
         with self._lazy:
@@ -622,29 +622,53 @@ class _RegionAudit:
             return self._logs
 
     def run(self) -> tuple[list[Document], list[Gap]]:
+        """List the region page by page; each function starts while the next page is read.
+
+        The region-wide facts (event source mappings, log groups) are read alongside, once the
+        region turns out to have functions; a function waits for them only after its own calls.
+        """
         gaps: list[Gap] = []
-        configs, failed = self.calls.pages(self.region, self.lam, "ListFunctions", "Functions")
-        if failed:
-            what = "region could not be listed" if not configs else f"listing stopped after {len(configs)} functions"
-            gaps.append(Gap(where=self.region, region=self.region, missing=[f"{failed} ({what})"]))
-        self.progress.region_total(self.region, len(configs))
-        if not configs:
-            return [], gaps
-        mappings, self.mappings_failed = self.calls.pages(self.region, self.lam, "ListEventSourceMappings",
-                                                          "EventSourceMappings")
-        for m in mappings:
-            self.mappings.setdefault(_unqualified(m.get("FunctionArn", "")), []).append(m)
-        groups, self.log_groups_failed = self.calls.pages(self.region, self.logs(), "DescribeLogGroups", "logGroups",
-                                                          logGroupNamePrefix="/aws/lambda/")
-        self.log_groups = {g["logGroupName"]: g.get("retentionInDays") for g in groups}
-        docs: list[Document] = []
-        with ThreadPoolExecutor(max_workers=self.options.workers_per_region,
-                                thread_name_prefix=f"la-{self.region}") as pool:
-            for doc, missing in pool.map(self._function, configs):
+        errors = _botocore_errors()
+        futures: list[Future[tuple[Document, list[str]]]] = []
+        listed = 0
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"la-{self.region}-facts") as side, \
+                ThreadPoolExecutor(max_workers=self.options.workers_per_region,
+                                   thread_name_prefix=f"la-{self.region}") as pool:
+            try:
+                for page in self.lam_list.get_paginator("list_functions").paginate():
+                    configs = page.get("Functions") or []
+                    if configs and not self._facts_started:
+                        self._facts_started = True
+                        self._mappings_future = side.submit(self._list_mappings)
+                        self._log_groups_future = side.submit(self._list_log_groups)
+                    listed += len(configs)
+                    self.progress.region_total(self.region, listed)
+                    futures += [pool.submit(self._function, config) for config in configs]
+            except (errors.ClientError, errors.BotoCoreError, OSError) as exc:
+                failed = self.calls._failed(self.region, self.lam_list, "ListFunctions", exc)
+                what = "region could not be listed" if not listed else f"listing stopped after {listed} functions"
+                gaps.append(Gap(where=self.region, region=self.region, missing=[f"{failed} ({what})"]))
+            if not listed:
+                self.progress.region_total(self.region, 0)
+            docs: list[Document] = []
+            for future in futures:
+                doc, missing = future.result()
                 docs.append(doc)
                 if missing:
                     gaps.append(Gap(where=doc["id"], region=self.region, missing=missing))
         return docs, gaps
+
+    def _list_mappings(self) -> tuple[dict[str, list[dict[str, Any]]], _Failed | None]:
+        items, failed = self.calls.pages(self.region, self.lam, "ListEventSourceMappings", "EventSourceMappings")
+        mappings: dict[str, list[dict[str, Any]]] = {}
+        for m in items:
+            mappings.setdefault(_unqualified(m.get("FunctionArn", "")), []).append(m)
+        return mappings, failed
+
+    def _list_log_groups(self) -> tuple[dict[str, int | None], _Failed | None]:
+        groups, failed = self.calls.pages(self.region, self.logs(), "DescribeLogGroups", "logGroups",
+                                          logGroupNamePrefix="/aws/lambda/")
+        return {g["logGroupName"]: g.get("retentionInDays") for g in groups}, failed
 
     # ---- one function
 
@@ -706,7 +730,9 @@ class _RegionAudit:
 
     def _event_sources(self, fn: Function, arn: str, missing: list[str]) -> None:
         sources: list[dict[str, Any]] = []
-        for m in self.mappings.get(arn, []):
+        assert self._mappings_future is not None
+        all_mappings, mappings_failed = self._mappings_future.result()
+        for m in all_mappings.get(arn, []):
             source = event_source_from_mapping(m)
             if source["type"] == "sqs" and isinstance(source.get("arn"), str):
                 queue, why = self.queues.get(source["arn"], partial(self._queue, source["arn"]))
@@ -721,8 +747,8 @@ class _RegionAudit:
             kind, invocation = SERVICE_SOURCES[principal]
             sources.append({"type": kind, "invocation": invocation, "name": st.get("sid"),
                             "arn": st.get("source_arn") or None, "has_permission": True})
-        if self.mappings_failed is not None:
-            missing.append(str(self.mappings_failed))
+        if mappings_failed is not None:
+            missing.append(str(mappings_failed))
             fn.event_sources = sources or None
         elif fn.resource_policy is None:
             fn.event_sources = sources or None  # the policy-driven sources are unknown
@@ -792,11 +818,13 @@ class _RegionAudit:
         group = cfg.get("LogGroup") or f"/aws/lambda/{config['FunctionName']}"
         logging: dict[str, Any] = {"log_group": group, "format": cfg.get("LogFormat"), "retention_days": None}
         if group.startswith("/aws/lambda/"):
-            if self.log_groups_failed is not None:
-                missing.append(str(self.log_groups_failed))
+            assert self._log_groups_future is not None
+            log_groups, log_groups_failed = self._log_groups_future.result()
+            if log_groups_failed is not None:
+                missing.append(str(log_groups_failed))
             else:
                 # A group that does not exist yet is created on first invoke without retention.
-                logging["retention_days"] = self.log_groups.get(group) or False
+                logging["retention_days"] = log_groups.get(group) or False
         else:
             retention, why = self.custom_log_groups.get(group, lambda: self._custom_log_group(group))
             if why:
