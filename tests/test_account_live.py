@@ -284,3 +284,16 @@ def test_progress_only_on_a_terminal_and_never_with_quiet(moto: Any) -> None:
     quiet = _Stream(tty=True)
     run_audit(AuditOptions(endpoint_url=moto.endpoint, regions=regions), Settings(quiet=True), progress_stream=quiet)
     assert pipe.getvalue() == "" and quiet.getvalue() == ""
+
+
+def test_all_regions_needs_describe_regions_and_says_so(moto: Any) -> None:
+    def deny(call: Call) -> Any:
+        if call.operation == "DescribeRegions":
+            return query_error(403, "UnauthorizedOperation", "You are not authorized to perform this operation.")
+        return None
+
+    with AwsProxy(moto.endpoint, faults=[deny]) as proxy:
+        result = _invoke("audit", "--endpoint-url", proxy.endpoint, "--all-regions")
+    assert result.exit_code == 2
+    assert "cannot list the account's enabled regions (EC2 DescribeRegions): UnauthorizedOperation" in result.stderr
+    assert "pass --region instead" in result.stderr and "Traceback" not in result.stderr

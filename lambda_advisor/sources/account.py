@@ -25,6 +25,17 @@ together):
   operation that is not Get*/List*/Describe* (or STS AssumeRole) is refused
   before it is signed or sent.
 
+Permissions the audit uses (all read-only; AWS's ``ReadOnlyAccess`` or
+``SecurityAudit`` + ``AWSLambda_ReadOnlyAccess`` cover them); a missing one is a
+gap, never a crash: ``sts:GetCallerIdentity``, ``ec2:DescribeRegions``
+(``--all-regions``), ``lambda:ListFunctions``, ``lambda:GetFunction``,
+``lambda:GetPolicy``, ``lambda:ListEventSourceMappings``,
+``lambda:GetFunctionUrlConfig``, ``lambda:GetFunctionEventInvokeConfig``,
+``lambda:GetLayerVersion``, ``sqs:GetQueueUrl``, ``sqs:GetQueueAttributes``,
+``logs:DescribeLogGroups``, ``iam:ListRolePolicies``, ``iam:GetRolePolicy``,
+``iam:ListAttachedRolePolicies``, ``iam:GetPolicy``, ``iam:GetPolicyVersion``
+(and ``sts:AssumeRole`` with ``--role-arn``).
+
 boto3 is imported inside functions only: ``scan`` never pays for it.
 """
 
