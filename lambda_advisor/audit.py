@@ -37,6 +37,10 @@ def run_audit(options: AuditOptions, settings: Settings, *, save: Path | None = 
         "calls": dict(sorted(outcome.calls.items())),
         "failed_calls": dict(sorted(outcome.failed_calls.items())),
     })
+    expired = [g for g in outcome.gaps if any(code in m for m in g.missing for code in _EXPIRY_CODES)]
+    if expired:
+        result.notices.append(f"the AWS credentials expired or were revoked during the audit: {len(expired)} "
+                              "functions or regions were not fully read; refresh them and audit again")
     if save is not None:
         from lambda_advisor.sources.snapshot import build_snapshot
         from lambda_advisor.sources.snapshot import save as save_snapshot
@@ -48,6 +52,9 @@ def run_audit(options: AuditOptions, settings: Settings, *, save: Path | None = 
             result.notices.append(f"snapshot saved to {save} ({len(outcome.documents)} functions, "
                                   f"{len(snapshot['redacted'])} secret values redacted)")
     return result
+
+
+_EXPIRY_CODES = ("ExpiredToken", "RequestExpired", "InvalidClientTokenId", "UnrecognizedClientException")
 
 
 def _isatty(stream: Any) -> bool:
