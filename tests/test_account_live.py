@@ -297,3 +297,21 @@ def test_all_regions_needs_describe_regions_and_says_so(moto: Any) -> None:
     assert result.exit_code == 2
     assert "cannot list the account's enabled regions (EC2 DescribeRegions): UnauthorizedOperation" in result.stderr
     assert "pass --region instead" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_credentials_expiring_mid_audit_are_gaps_and_one_notice(moto: Any) -> None:
+    moto.function("a")
+    moto.function("b")
+
+    def expire(call: Call) -> Any:
+        if call.operation == "GetFunction":
+            return lambda_error(403, "ExpiredTokenException", "The security token included in the request is expired")
+        return None
+
+    with AwsProxy(moto.endpoint, faults=[expire]) as proxy:
+        result = run_audit(AuditOptions(endpoint_url=proxy.endpoint, regions=["us-east-1"]), Settings())
+    assert len(result.documents) == 2 and len(result.gaps) == 2
+    assert result.exit_code("critical") == 3
+    assert [n for n in result.notices if "expired" in n] == [
+        "the AWS credentials expired or were revoked during the audit: 2 functions or regions were not fully "
+        "read; refresh them and audit again"]
