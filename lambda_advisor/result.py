@@ -54,10 +54,11 @@ class ScanResult:
         return [f for f in self.findings if f.suppressed]
 
     def exit_code(self, fail_on: str) -> int:
+        # An audit that could not see everything says so first: its findings are a lower bound.
         if self.errors:
             return 2
-        if any(at_least(f.severity, fail_on) for f in self.active):
-            return 1
         if self.gaps:
             return 3
+        if any(at_least(f.severity, fail_on) for f in self.active):
+            return 1
         return 0

@@ -213,18 +213,24 @@ def _pointer_token(name: str) -> str:
 
 def plaintext_secrets(doc: Document, ctx: Context) -> Iterator[Hit]:
     """LA101: one hit per environment variable that holds a secret in plain text."""
+    # A snapshot keeps what was found before it redacted the value (the shape is gone by then).
+    redacted: dict[str, str] = (doc.get("extra") or {}).get("redacted_environment") or {}
     for name, value in (doc.get("environment") or {}).items():
-        found = secret_in(name, value, ctx.params)
-        if found is None:
-            continue
-        if found.kind == "a plaintext secret":
-            what = f"holds a plaintext secret ({redact(found.secret)})"
+        if name in redacted:
+            kind, shown = redacted[name], str(value)  # already redacted: prefix and length only
         else:
-            what = f"holds {found.kind} ({redact(found.secret)})"
+            found = secret_in(name, value, ctx.params)
+            if found is None:
+                continue
+            kind, shown = found.kind, redact(found.secret)
+        if kind in ("a plaintext secret", "a secret"):
+            what = f"holds a plaintext secret ({shown})"
+        else:
+            what = f"holds {kind} ({shown})"
         yield Hit(
             message=(f"environment variable {name} of {doc['name']} {what}; store it in Secrets Manager "
                      "or SSM SecureString and pass its ARN or name instead"),
             pointer=f"/environment/{_pointer_token(name)}",
             subject=f"env:{name}",
-            extra={"variable": name, "kind": found.kind},
+            extra={"variable": name, "kind": kind},
         )
