@@ -276,3 +276,35 @@ def test_json_templates_have_lines() -> None:
     docs = _docs(FIXTURES / "mixed" / "plain.json")
     assert docs["JsonFn"]["lines"]["/timeout_s"] == 10
     assert docs["JsonFn"]["role"]["logical_id"] == "Role"
+
+
+def test_push_source_permissions_are_true_false_or_unknown(tmp_path: Path) -> None:
+    head = """\
+Parameters:
+  Caller: {Type: String}
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: a.h, Role: r, Code: {ZipFile: x}}
+  Api:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties: {ApiId: x, IntegrationType: AWS_PROXY, IntegrationUri: !GetAtt Fn.Arn}
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties:
+      Subscription: [{Protocol: lambda, Endpoint: !GetAtt Fn.Arn}]
+"""
+    granted = head + """\
+  ApiPermission:
+    Type: AWS::Lambda::Permission
+    Properties: {FunctionName: !Ref Fn, Action: lambda:InvokeFunction, Principal: apigateway.amazonaws.com}
+"""
+    sources = {s["type"]: s["has_permission"] for s in _docs(_write(tmp_path, granted))["Fn"]["event_sources"]}
+    assert sources == {"http_api": True, "sns": False}  # HTTP APIs are granted to apigateway too
+    unknown = granted + """\
+  Other:
+    Type: AWS::Lambda::Permission
+    Properties: {FunctionName: !Ref Fn, Action: lambda:InvokeFunction, Principal: !Ref Caller}
+"""
+    sources = {s["type"]: s["has_permission"] for s in _docs(_write(tmp_path, unknown))["Fn"]["event_sources"]}
+    assert sources == {"http_api": True, "sns": None}  # a principal we cannot read might be SNS

@@ -784,14 +784,23 @@ class TemplateReader:
         self.add_event_source(fn, entry, line)
 
     def _finish(self, doc: Function) -> None:
-        principals = {service_principal(st.get("principal")) for st in doc.resource_policy or []}
+        """Does a permission let each push source invoke? True, False, or None when we cannot tell."""
+        statements = doc.resource_policy or []
+        principals = {service_principal(st.get("principal")) for st in statements}
+        # A principal we cannot read (a parameter, an intrinsic) or "*" might be the one.
+        open_or_unknown = any(not isinstance(st.get("principal"), str) or st.get("principal") == "*"
+                              for st in statements)
         for src in doc.event_sources or []:
-            if src["has_permission"] is None and src["invocation"] != "poll":
-                wanted = [p for p, (kind, _) in PRINCIPALS.items() if kind == src["type"]]
-                if src["type"] == "schedule":
-                    wanted.append("events.amazonaws.com")
-                src["has_permission"] = any(p in principals or p.replace(".amazonaws.com", "") in principals
-                                            for p in wanted)
+            if src["has_permission"] is not None or src["invocation"] == "poll":
+                continue
+            family = _FAMILY.get(src["type"], src["type"])
+            wanted = [p for p, (kind, _) in PRINCIPALS.items() if _FAMILY.get(kind, kind) == family]
+            if not wanted:
+                continue  # no service principal we know of: stays unknown
+            if any(p in principals or p.replace(".amazonaws.com", "") in principals for p in wanted):
+                src["has_permission"] = True
+            elif not open_or_unknown:
+                src["has_permission"] = False
 
 
 # -- linkers: resources that shape a function from elsewhere in the template ---------------
