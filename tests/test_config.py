@@ -65,7 +65,7 @@ def test_params_and_severity_change_the_findings(tmp_path: Path) -> None:
 def test_pyproject_table_select_ignore_and_fail_on(tmp_path: Path) -> None:
     tpl = _project(tmp_path)
     (tmp_path / "pyproject.toml").write_text(
-        '[tool.lambda-advisor]\nignore = ["LA5"]\nfail-on = "critical"\n'
+        '[tool.lambda-advisor]\nselect = ["LA2", "LA5"]\nignore = ["LA5"]\nfail-on = "critical"\n'
         '[tool.lambda-advisor.params.LA205]\nthreshold_s = 600\n', encoding="utf-8")
     code, out, _ = _scan(str(tpl), "--format", "json")
     rules = {f["rule_id"] for f in json.loads(out)["findings"]}

@@ -3,7 +3,8 @@
 ``try-repo`` installs the hook from this repository's committed ``HEAD`` (we pass
 ``--ref`` so that uncommitted work in a shared tree does not leak in) into a
 fresh virtualenv with pip, so it needs the package index. The two runs (a bad
-template that must fail, a good one plus an unrelated YAML file that must pass)
+template that must fail, a good one plus an unrelated YAML file that must pass;
+the temporary project sets ``fail-on: high`` in its ``.lambda-advisor.yaml``)
 go in parallel; each takes about 15 s.
 """
 
@@ -30,9 +31,21 @@ Resources:
       Runtime: python3.12
       Handler: app.handler
       CodeUri: src/
-      Timeout: 900
+      Timeout: 30
+      Environment:
+        Variables:
+          DB_PASSWORD: "hunter2-very-secret-Pa55"
 """
-GOOD = BAD.replace("Timeout: 900", "Timeout: 30")
+GOOD = BAD.replace('DB_PASSWORD: "hunter2-very-secret-Pa55"', "DB_PASSWORD_SECRET_ARN: !Ref DbPasswordSecret").replace(
+    "      Timeout: 30\n",
+    "      Timeout: 30\n      Policies:\n        - AWSSecretsManagerGetSecretValuePolicy:\n"
+    "            SecretArn: !Ref DbPasswordSecret\n")
+GOOD += """\
+  DbPasswordSecret:
+    Type: AWS::SecretsManager::Secret
+"""
+# The project fails commits on high and critical findings only (advice such as X-Ray stays in CI reports).
+CONFIG = "fail-on: high\n"
 WORKFLOW = "name: ci\non: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps: []\n"
 
 
@@ -71,6 +84,7 @@ def test_try_repo_fails_bad_and_passes_good(tmp_path: Path) -> None:
     (work / "bad.yaml").write_text(BAD, encoding="utf-8")
     (work / "good.yaml").write_text(GOOD, encoding="utf-8")
     (work / "workflow.yaml").write_text(WORKFLOW, encoding="utf-8")
+    (work / ".lambda-advisor.yaml").write_text(CONFIG, encoding="utf-8")
     _git(work, "init", "-q")
     _git(work, "add", ".")
     _git(work, "commit", "-q", "-m", "templates")
@@ -87,7 +101,8 @@ def test_try_repo_fails_bad_and_passes_good(tmp_path: Path) -> None:
 
     assert bad.returncode == 1, bad_out
     assert "lambda-advisor" in bad_out and "Failed" in bad_out
-    assert "LA205" in bad_out and "bad.yaml" in bad_out and "900 s" in bad_out
+    assert "LA101" in bad_out and "bad.yaml" in bad_out and "DB_PASSWORD" in bad_out
+    assert "hunter2-very-secret-Pa55" not in bad_out
 
     assert good.returncode == 0, good_out
     assert "Passed" in good_out
