@@ -52,13 +52,15 @@ def _async_service(principal: Any) -> str | None:
 def async_invokers(doc: Document) -> dict[str, list[str]]:
     """Service type -> labels of what invokes this function asynchronously, in document order."""
     found: dict[str, list[str]] = {}
+    wired: set[str] = set()  # every source type, sync ones too: an SES filter rule is RequestResponse
     for source in doc.get("event_sources") or []:
+        wired.add(source["type"])
         if source.get("invocation") == "async":
             found.setdefault(source["type"], []).append(source_label(source))
     for i, statement in enumerate(doc.get("resource_policy") or []):
         kind = _async_service(statement.get("principal"))
-        if kind is None or not _allows_invoke(statement) or found.keys() & SAME_PRINCIPAL.get(kind, {kind}):
-            continue  # the permission of an event source we already named
+        if kind is None or not _allows_invoke(statement) or wired & SAME_PRINCIPAL.get(kind, {kind}):
+            continue  # the permission of an event source we already know (and its invocation type)
         label = statement.get("sid") or statement.get("origin") or f"resource policy statement {i + 1}"
         found.setdefault(kind, []).append(f"permission {label}")
     return found
