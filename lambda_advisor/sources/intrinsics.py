@@ -216,7 +216,7 @@ def short_text(node: Any, depth: int = 0) -> str:
         if key == "Fn::GetAtt" and isinstance(arg, list):
             return "!GetAtt " + ".".join(str(a) for a in arg)
         if isinstance(arg, str):
-            return f"!{name} {arg}"
+            return f"!{name} {arg}" if arg else f'!{name} ""'
         return f"!{name} {short_text(arg, depth + 1)}"
     if isinstance(node, list):
         return "[" + ", ".join(short_text(v, depth + 1) for v in node) + "]"
