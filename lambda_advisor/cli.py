@@ -32,7 +32,7 @@ def common_options(func: Any) -> Any:
                      help="Write the report to this file instead of stdout."),
         click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
                      help="Exit 1 when a finding is at or above this severity (default: low)."),
-        click.option("--select", multiple=True, help="Only these rules (IDs or prefixes, comma-separated)."),
+        click.option("--select", multiple=True, help="Only these rules (IDs or prefixes, comma-separated; ALL for every rule, opt-in ones too)."),
         click.option("--ignore", multiple=True, help="Skip these rules (IDs or prefixes, comma-separated)."),
         click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False, path_type=Path),
                      help="Extra directory of rule YAML files (repeatable)."),
@@ -114,7 +114,7 @@ def audit(profile: str | None, regions: tuple[str, ...], all_regions: bool, role
 @click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text")
 def list_rules(rules_dir: tuple[Path, ...], fmt: str) -> None:
-    """List every rule: ID, severity, category and title."""
+    """List every rule: ID, severity, category, whether it is on by default (or opt-in) and title."""
     from lambda_advisor.engine import RuleError, load_rules
 
     try:
@@ -125,11 +125,14 @@ def list_rules(rules_dir: tuple[Path, ...], fmt: str) -> None:
         import json
 
         click.echo(json.dumps([{"id": r.id, "severity": r.severity, "category": r.category,
-                                "title": r.title} for r in rules], indent=2))
+                                "default": r.default, "title": r.title} for r in rules], indent=2))
         return
-    click.echo(f"{'ID':<7} {'SEVERITY':<9} {'CATEGORY':<13} TITLE")
+    click.echo(f"{'ID':<7} {'SEVERITY':<9} {'CATEGORY':<13} {'DEFAULT':<7} TITLE")
     for r in rules:
-        click.echo(f"{r.id:<7} {r.severity:<9} {r.category:<13} {r.title}")
+        click.echo(f"{r.id:<7} {r.severity:<9} {r.category:<13} {'on' if r.default else 'opt-in':<7} {r.title}")
+    if any(not r.default for r in rules):
+        click.echo("opt-in rules run only when --select (or `select` in the configuration) names their "
+                   "full ID or ALL; a prefix such as LA5 does not turn them on.", err=True)
 
 
 @cli.command()
@@ -214,7 +217,7 @@ def baseline() -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Baseline file to write (default: the configuration's `baseline`, "
                    "else .lambda-advisor-baseline.json).")
-@click.option("--select", multiple=True, help="Only these rules (IDs or prefixes, comma-separated).")
+@click.option("--select", multiple=True, help="Only these rules (IDs or prefixes, comma-separated; ALL for every rule, opt-in ones too).")
 @click.option("--ignore", multiple=True, help="Skip these rules (IDs or prefixes, comma-separated).")
 @click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None)

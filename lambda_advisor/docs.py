@@ -9,8 +9,9 @@ from typing import Any
 
 def rule_markdown(rule: Any, *, heading: str = "#") -> str:
     """One rule in ruff's four parts: what it does, why it is bad, example, use instead."""
+    selection = "" if rule.default else f" · **opt-in**: runs only with `--select {rule.id}` (or `ALL`)"
     parts = [f"{heading} {rule.id}: {rule.title}", "",
-             f"Severity: **{rule.severity}** · category: {rule.category}", "",
+             f"Severity: **{rule.severity}** · category: {rule.category}{selection}", "",
              f"{heading}# What it does", "", rule.what.strip(), "",
              f"{heading}# Why is this bad?", "", rule.why.strip(), ""]
     if rule.example:
@@ -31,8 +32,13 @@ def rules_page(rules: Sequence[Any]) -> str:
     """The whole ``docs/rules.md`` page."""
     lines = ["# lambda-advisor rules", "",
              "Generated from `rules/*.yaml` by `make docs`; do not edit by hand.", "",
-             "| ID | severity | category | title |", "|---|---|---|---|"]
-    lines += [f"| [{r.id}](#{r.id.lower()}) | {r.severity} | {r.category} | {r.title} |" for r in rules]
+             "Rules marked **opt-in** would fire on most functions, so they are off unless selected by "
+             "their full ID or `ALL` (`--select LA502`, `--select ALL`, or `select: [ALL]` in the "
+             "configuration). A prefix such as `--select LA5` does not turn them on, as ruff's preview "
+             "rules need explicit selection.", "",
+             "| ID | severity | category | default | title |", "|---|---|---|---|---|"]
+    lines += [f"| [{r.id}](#{r.id.lower()}) | {r.severity} | {r.category} | {'on' if r.default else '**opt-in**'} "
+              f"| {r.title} |" for r in rules]
     lines.append("")
     for r in rules:
         lines += [f'<a id="{r.id.lower()}"></a>', "", rule_markdown(r, heading="##")]

@@ -55,6 +55,8 @@ class Rule:
     check: str | None = None
     message: str | None = None
     locate: str | None = None
+    #: False for an opt-in rule: only a ``select`` of its full ID (or ``ALL``) turns it on.
+    default: bool = True
     builtin: bool = True
 
     @property
@@ -154,16 +156,33 @@ def rules_cache_file(directory: Path, paths: Sequence[Path]) -> Path | None:
     return base / f"rules-{digest.hexdigest()[:24]}.json"
 
 
+#: A ``select``/``ignore`` entry that names every rule, opt-in rules included (as in ruff).
+ALL = "ALL"
+
+
 def select_rules(rules: Iterable[Rule], select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[Rule]:
-    """ruff-style selection: a code or any prefix of one (``LA2`` selects LA201…LA299)."""
+    """ruff-style selection: a code or any prefix of one (``LA2`` selects LA201…LA299).
+
+    An opt-in rule (``default: false``) runs only when ``select`` names its full ID or
+    ``ALL``; a prefix such as ``LA5`` never pulls it in, and no ``select`` leaves it out.
+    ``ignore`` wins over ``select``; ``ignore: [ALL]`` turns every rule off.
+    """
     chosen = []
     for rule in rules:
-        if select and not any(rule.id.startswith(s) for s in select):
+        if not _selected(rule, select):
             continue
-        if any(rule.id.startswith(i) for i in ignore):
+        if any(i == ALL or rule.id.startswith(i) for i in ignore):
             continue
         chosen.append(rule)
     return chosen
+
+
+def _selected(rule: Rule, select: Sequence[str]) -> bool:
+    if ALL in select or rule.id in select:
+        return True
+    if not rule.default:
+        return False
+    return not select or any(rule.id.startswith(s) for s in select)
 
 
 def substitute_params(schema: Any, params: dict[str, Any]) -> Any:

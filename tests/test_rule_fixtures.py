@@ -6,8 +6,13 @@ written in it: ``# expect: LA205`` (comma-separated for several) at the end of
 the line the finding points at. Files that cannot carry comments (JSON) use a
 sidecar ``<fixture>.expect`` with lines ``<line> <RULE>[,<RULE>]`` (or
 ``<relative path>:<line> <RULE>`` for a folder fixture). The scan must produce
-exactly the marked set, for all rules: nothing missing, nothing extra.
+exactly the marked set, for all selected rules: nothing missing, nothing extra.
 ``fixtures/demo/`` is checked the same way.
+
+Opt-in rules (``default: false``) run only when selected, so their fixtures
+opt in on the first line: ``# lambda-advisor-fixture: select=ALL`` (every rule,
+opt-in ones included) or ``select=LA502,LA503`` (only those). The fixture is
+scanned with that selection, and must mark every finding of every rule it selects.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from lambda_advisor.engine import load_rules
+from lambda_advisor.engine import load_rules, select_rules
 from lambda_advisor.model import validate_document
 from lambda_advisor.runner import Settings, scan_paths
 
@@ -30,6 +35,7 @@ TODAY = date(2026, 11, 22)
 NAME = re.compile(r"^(?P<rule>[A-Z]+[0-9]{3})-[^.]+\.(?P<kind>pass|fail)(?:\.(?:ya?ml|json|template))?$")
 EXPECT = re.compile(r"#\s*expect:\s*(?P<rules>[A-Z]+[0-9]{3}(?:\s*,\s*[A-Z]+[0-9]{3})*)\s*$")
 TEXT_SUFFIXES = {".yaml", ".yml", ".json", ".template"}
+HEADER = re.compile(r"^#\s*lambda-advisor-fixture:\s*select\s*=\s*(?P<select>[A-Z0-9]+(?:\s*,\s*[A-Z0-9]+)*)\s*$")
 
 #: Rules whose cases cannot be a template fixture (they need a live account, a package server, or a
 #: package too big to commit), with the test that covers them instead. Keep this list short.
@@ -81,13 +87,26 @@ def expected(fixture: Path) -> set[Key]:
     return marks
 
 
+def selection(fixture: Path) -> list[str]:
+    """The rules a fixture's first line selects (``# lambda-advisor-fixture: select=...``); [] for the default set."""
+    if not fixture.is_file() or fixture.suffix.lower() not in TEXT_SUFFIXES:
+        return []
+    with fixture.open(encoding="utf-8") as fh:
+        first = fh.readline().strip()
+    if not first.startswith("#") or "lambda-advisor-fixture" not in first:
+        return []
+    m = HEADER.match(first)
+    assert m, f"{fixture.name}: bad fixture header {first!r}; write '# lambda-advisor-fixture: select=ALL' or select=LA502,LA503"
+    return [s.strip() for s in m.group("select").split(",")]
+
+
 def _id(p: Path) -> str:
     return p.name
 
 
 @pytest.mark.parametrize("fixture", fixtures(), ids=_id)
 def test_fixture_produces_exactly_the_marked_findings(fixture: Path) -> None:
-    result = scan_paths([fixture], Settings(today=TODAY))
+    result = scan_paths([fixture], Settings(today=TODAY, select=selection(fixture)))
     assert not result.errors, [str(e) for e in result.errors]
     assert result.documents, f"{fixture.name}: no function documents read"
     for doc in result.documents:
@@ -109,6 +128,7 @@ def test_fixture_produces_exactly_the_marked_findings(fixture: Path) -> None:
 
 def test_every_rule_has_a_failing_and_a_passing_fixture() -> None:
     """A rule without a case that must fire and one that must not is an untested rule."""
+    rules = {r.id: r for r in load_rules()}
     by_rule: dict[str, dict[str, list[str]]] = {}
     for fixture in fixtures():
         m = NAME.match(fixture.name)
@@ -116,13 +136,18 @@ def test_every_rule_has_a_failing_and_a_passing_fixture() -> None:
             continue
         marked = {rule for _, _, rule in expected(fixture)}
         own = m.group("rule")
+        if own in rules:
+            # An opt-in rule's fixture that does not select it would pass without running it.
+            assert [r.id for r in select_rules([rules[own]], selection(fixture) or ())], (
+                f"{fixture.name}: {own} is opt-in; start the fixture with "
+                f"'# lambda-advisor-fixture: select={own}' (or select=ALL)")
         if m.group("kind") == "fail":
             assert own in marked, f"{fixture.name}: a .fail fixture must mark at least one {own} finding"
         else:
             assert own not in marked, f"{fixture.name}: a .pass fixture must not expect {own}"
         by_rule.setdefault(own, {}).setdefault(m.group("kind"), []).append(fixture.name)
     missing = []
-    for rule in load_rules():
+    for rule in rules.values():
         if rule.id in LIVE_ONLY:
             continue
         kinds = by_rule.get(rule.id, {})
@@ -145,3 +170,19 @@ def test_expectation_parser() -> None:
     assert NAME.match("LA205-timeout-globals.fail.yaml")
     assert NAME.match("LA404-windows-binary.fail")
     assert not NAME.match("LA205-timeout.fail.yaml.expect")
+    assert HEADER.match("# lambda-advisor-fixture: select=ALL").group("select") == "ALL"  # type: ignore[union-attr]
+    assert HEADER.match("# lambda-advisor-fixture: select=LA502, LA503").group("select") == "LA502, LA503"  # type: ignore[union-attr]
+    assert HEADER.match("# lambda-advisor-fixture: select=") is None
+
+
+def test_fixture_header_selects(tmp_path: Path) -> None:
+    fixture = tmp_path / "LA502-x.fail.yaml"
+    fixture.write_text("# lambda-advisor-fixture: select=LA502,LA504\nResources: {}\n", encoding="utf-8")
+    assert selection(fixture) == ["LA502", "LA504"]
+    fixture.write_text("# lambda-advisor-fixture: select=ALL\nResources: {}\n", encoding="utf-8")
+    assert selection(fixture) == ["ALL"]
+    fixture.write_text("# a plain comment\nResources: {}\n", encoding="utf-8")
+    assert selection(fixture) == []
+    fixture.write_text("# lambda-advisor-fixture: select ALL\n", encoding="utf-8")
+    with pytest.raises(AssertionError, match="bad fixture header"):
+        selection(fixture)

@@ -25,7 +25,7 @@ from lambda_advisor.model import (
 from lambda_advisor.result import InputError
 from lambda_advisor.sources import Loaded
 from lambda_advisor.sources import sam as samlib
-from lambda_advisor.sources.intrinsics import Resolver, short_text
+from lambda_advisor.sources.intrinsics import Resolver, is_intrinsic, short_text
 from lambda_advisor.sources.sam import MergedDict, as_list, list_lines
 from lambda_advisor.sources.yaml_loader import LineDict, LineList, TemplateSyntaxError, loads
 
@@ -374,16 +374,20 @@ class TemplateReader:
         return sorted(set(azs)) if azs else None
 
     def _tracing(self, doc: Function, props: dict[str, Any], is_sam_fn: bool) -> None:
-        if is_sam_fn:
-            mode = self.resolver.text(props.get("Tracing")) if "Tracing" in props else None
-            if "Tracing" in props:
-                self._set(doc, "/tracing", props, "Tracing")
-        else:
-            cfg = _props(props.get("TracingConfig"))
-            mode = self.resolver.text(cfg.get("Mode")) if cfg else None
-            if cfg:
-                self._set(doc, "/tracing", props, "TracingConfig")
-        doc.tracing = mode if mode in ("Active", "PassThrough") else ("PassThrough" if mode is None else None)
+        """PassThrough when no mode is written (Lambda's default); None when one is written but not resolvable."""
+        key = "Tracing" if is_sam_fn else "TracingConfig"
+        node = props.get(key)
+        if not is_sam_fn and isinstance(node, dict) and not is_intrinsic(node):
+            node = node.get("Mode")
+        if key in props:
+            self._set(doc, "/tracing", props, key)
+        if node is None:
+            doc.tracing = "PassThrough"
+            return
+        mode = self.resolver.text(node)
+        if is_sam_fn and mode == "Disabled":
+            mode = "PassThrough"  # SAM: the same as leaving Tracing out
+        doc.tracing = mode if mode in ("Active", "PassThrough") else None
 
     def _concurrency(self, doc: Function, props: dict[str, Any]) -> None:
         if "ReservedConcurrentExecutions" in props:
@@ -504,8 +508,8 @@ class TemplateReader:
                     self._managed(role, implicit)
             if "VpcConfig" in props:
                 self._managed(role, "AWSLambdaVPCAccessExecutionRole")
-            if doc.tracing == "Active":
-                self._managed(role, "AWSXrayWriteOnlyAccess")
+            if props.get("Tracing") and self.resolver.text(props.get("Tracing")) != "Disabled":
+                self._managed(role, "AWSXrayWriteOnlyAccess")  # as SAM does for any Tracing but Disabled
         else:
             role["complete"] = False
         doc.role = role
