@@ -308,3 +308,35 @@ Resources:
 """
     sources = {s["type"]: s["has_permission"] for s in _docs(_write(tmp_path, unknown))["Fn"]["event_sources"]}
     assert sources == {"http_api": True, "sns": None}  # a principal we cannot read might be SNS
+
+
+def test_log_group_retention_known_absent_or_unknown(tmp_path: Path) -> None:
+    path = _write(tmp_path, """\
+Resources:
+  Plain:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: a.h, Role: r, Code: {ZipFile: x}}
+  Shared:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: a.h
+      Role: r
+      Code: {ZipFile: x}
+      LoggingConfig: {LogGroup: /org/shared-logs}
+  Own:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: a.h
+      Role: r
+      Code: {ZipFile: x}
+      LoggingConfig: {LogGroup: !Ref OwnLogs}
+  OwnLogs:
+    Type: AWS::Logs::LogGroup
+    Properties: {RetentionInDays: 30}
+""")
+    docs = _docs(path)
+    assert docs["Plain"]["logging"]["retention_days"] is False  # Lambda will create it, never expiring
+    assert docs["Shared"]["logging"]["retention_days"] is None  # created outside this template
+    assert docs["Own"]["logging"]["retention_days"] == 30

@@ -286,6 +286,8 @@ class TemplateReader:
                 lg = logging_config["LogGroup"]
                 doc.logging["log_group"] = self.resolver.text(lg)
                 doc.logging["log_group_logical_id"] = self.resolver.logical_target(lg)
+                if doc.logging["log_group_logical_id"] is None:
+                    doc.logging["retention_days"] = None  # a log group made elsewhere: its retention is unknown
         self._role(doc, props, is_sam_fn)
         if is_sam_fn:
             self._sam_events(doc, lid, props)
