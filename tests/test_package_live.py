@@ -58,6 +58,15 @@ class CodeServer:
                     server.requests.append(path)
                     server.active += 1
                     server.peak = max(server.peak, server.active)
+                counted = True
+
+                def done() -> None:
+                    nonlocal counted
+                    if counted:
+                        with server.lock:
+                            server.active -= 1
+                        counted = False
+
                 try:
                     time.sleep(server.delay)
                     body = server.files.get(path)
@@ -68,10 +77,14 @@ class CodeServer:
                     if server.send_length:
                         self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
-                    self.wfile.write(body)
+                    # Count the request as finished before its last byte leaves: the client cannot
+                    # release its download slot earlier, so any overlap seen here is a real overlap.
+                    self.wfile.write(body[:-1])
+                    self.wfile.flush()
+                    done()
+                    self.wfile.write(body[-1:])
                 finally:
-                    with server.lock:
-                        server.active -= 1
+                    done()
 
             def log_message(self, *args: Any) -> None:
                 pass
