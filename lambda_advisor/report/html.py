@@ -100,9 +100,14 @@ def _e(value: Any) -> str:
 
 
 def _prose(text: str) -> str:
-    """Escape rule prose and render its `code` spans (the only markdown rule texts use inline)."""
-    escaped = _e(" ".join(text.split()))
-    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
+    """Escape rule prose and render the inline markdown rule texts use: `code` and *emphasis*."""
+    out = []
+    for i, part in enumerate(re.split(r"(`[^`]+`)", " ".join(text.split()))):
+        if i % 2:  # a code span: its content stays literal, stars included
+            out.append(f"<code>{_e(part[1:-1])}</code>")
+        else:
+            out.append(re.sub(r"(?<![\w*])\*(\S[^*]*?)\*(?![\w*])", r"<em>\1</em>", _e(part)))
+    return "".join(out)
 
 
 def _badge(severity: str) -> str:
