@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import posixpath
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -62,5 +63,7 @@ class Finding:
 def _identity(location: Location) -> str:
     # Templates: the file and logical ID; live: the ARN without the account-independent bits.
     if location.logical_id is not None:
-        return f"{location.file or ''}#{location.logical_id}"
+        # ./infra/a.yaml and infra/a.yaml are the same file: normalise before hashing.
+        path = posixpath.normpath(location.file.replace("\\", "/")) if location.file else ""
+        return f"{path}#{location.logical_id}"
     return location.arn or location.function_id

@@ -133,3 +133,13 @@ def test_every_builtin_rule_has_ruff_style_docs() -> None:
         assert rule.what.strip() and rule.why.strip() and rule.fix.strip(), rule.id
         assert rule.example and rule.use_instead, f"{rule.id} lacks an example or a use_instead"
         assert rule.references, f"{rule.id} has no references"
+
+
+def test_fingerprints_do_not_depend_on_how_the_path_was_written(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    (project / "sub").mkdir()
+    rules = select_rules(load_rules(), ["LA205"])
+    plain = Engine(rules).run(load_template(Path("template.yaml"), explicit=True).documents)
+    dotted = Engine(rules).run(load_template(Path("./sub/../template.yaml"), explicit=True,
+                                             display_path="./sub/../template.yaml").documents)
+    assert plain and [f.fingerprint for f in plain] == [f.fingerprint for f in dotted]

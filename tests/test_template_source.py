@@ -229,12 +229,12 @@ Resources:
           - {id: LA205, reason: "batch job, reviewed"}
       cfn-lint:
         config:
-          ignore_checks: [W3005, LA101]
+          ignore_checks: [W3005, LA101, W9501]
     Properties: {Runtime: python3.12, Handler: a.h, Role: r, Code: {ZipFile: x}}
 """)
     sup = _docs(path)["Fn"]["suppressions"]
     assert {(s["rule"], s["reason"]) for s in sup} == {("LA502", None), ("LA205", "batch job, reviewed"),
-                                                      ("LA101", None)}
+                                                      ("LA101", None), ("LA501", None)}  # W9501: the plugin's ID
 
 
 def test_folder_walk_skips_non_templates_and_reports_broken_files() -> None:

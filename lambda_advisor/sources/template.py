@@ -720,8 +720,9 @@ class TemplateReader:
                     doc.suppressions.append({"rule": item, "reason": None, "origin": f"{origin} lambda-advisor"})
             cfn = _props(_props(meta.get("cfn-lint")).get("config"))
             for item in as_list(cfn.get("ignore_checks")):
-                if isinstance(item, str) and item.startswith("LA"):
-                    doc.suppressions.append({"rule": item, "reason": None, "origin": f"{origin} cfn-lint ignore_checks"})
+                rule = _our_rule_id(item)
+                if rule is not None:
+                    doc.suppressions.append({"rule": rule, "reason": None, "origin": f"{origin} cfn-lint ignore_checks"})
 
     # shared by SAM events and CloudFormation linking
 
@@ -1105,6 +1106,16 @@ def _props(node: Any) -> Any:
 
 def _res_props(resource: Any) -> Any:
     return _props(resource.get("Properties")) if isinstance(resource, dict) else LineDict()
+
+
+def _our_rule_id(item: Any) -> str | None:
+    """``LA205`` as is, and our cfn-lint plugin's ``W9205`` (E/W/I + 9 + number) back to ``LA205``."""
+    if not isinstance(item, str):
+        return None
+    if item.startswith("LA"):
+        return item
+    m = re.fullmatch(r"[EWI]9(\d{3})", item)
+    return f"LA{m.group(1)}" if m else None
 
 
 def _escape(key: str) -> str:
