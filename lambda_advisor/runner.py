@@ -45,26 +45,12 @@ def evaluate(docs: list[dict[str, Any]], settings: Settings, *, kind: str = "sca
     return ScanResult(findings=findings, documents=docs, errors=list(errors or []), rules=engine.rules, kind=kind)
 
 
-def _has_local_packages(docs: list[dict[str, Any]]) -> bool:
-    """Cheap gate so templates without local code never import the package inspector."""
-    for doc in docs:
-        src = doc["source"]
-        if src["kind"] != "template":
-            continue
-        paths = [(doc.get("code") or {}).get("local_path"), *((layer or {}).get("local_path")
-                                                              for layer in doc.get("layers") or ())]
-        if any(p and Path(p).exists() for p in paths):
-            return True
-        if src.get("file") and (Path(src["file"]).parent / ".aws-sam" / "build").is_dir():
-            return True
-    return False
-
-
 def scan_paths(paths: list[Path], settings: Settings) -> ScanResult:
     from lambda_advisor.sources import collect
+    from lambda_advisor.sources.package_paths import has_local_packages
 
     collected = collect(paths)
-    if settings.extra.get("inspect_code", True) is not False and _has_local_packages(collected.documents):
+    if settings.extra.get("inspect_code", True) is not False and has_local_packages(collected.documents):
         from lambda_advisor.sources.package import inspect_documents
 
         inspected = inspect_documents(collected.documents)

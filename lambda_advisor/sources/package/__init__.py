@@ -28,6 +28,7 @@ from lambda_advisor.sources.package.scan import (
     scan_path,
     scan_zip,
 )
+from lambda_advisor.sources.package_paths import local_packages
 
 __all__ = ["Inspector", "Limits", "PackageError", "PackageFacts", "inspect_documents", "inspect_package",
            "layer_label"]
@@ -158,17 +159,6 @@ def _notices(outcome: Outcome, path: Path, facts: PackageFacts) -> None:
             outcome.notices.append(text)
 
 
-def _resolve(value: Any, template: Path | None) -> Path | None:
-    if not isinstance(value, str) or not value or "://" in value:
-        return None
-    p = Path(value)
-    if p.exists():  # absolute, or as the template source wrote it (relative to the working folder)
-        return p
-    if not p.is_absolute() and template is not None and (template.parent / p).exists():
-        return template.parent / p
-    return None
-
-
 def inspect_documents(docs: list[Document], *, limits: Limits | None = None,
                       inspector: Inspector | None = None) -> Outcome:
     """Inspect the local packages of template documents, in place.
@@ -182,27 +172,11 @@ def inspect_documents(docs: list[Document], *, limits: Limits | None = None,
     inspector = inspector or Inspector(limits)
     outcome = Outcome()
     for doc in docs:
-        src = doc.get("source") or {}
-        if src.get("kind") != "template" or doc.get("package_type") == "Image":
+        package, layers = local_packages(doc)
+        if package is None and not layers:
             continue
-        code = doc.get("code") or {}
-        if code.get("inspection") is not None:
-            continue
-        template = Path(src["file"]) if src.get("file") else None
-        package = _built(template, src.get("logical_id")) or _resolve(code.get("local_path"), template)
-        layer_paths: list[tuple[int, str, Path]] = []
-        for i, layer in enumerate(doc.get("layers") or ()):
-            lp = _built(template, layer.get("logical_id")) or _resolve(layer.get("local_path"), template)
-            if lp is not None:
-                layer_paths.append((i, layer_label(layer), lp))
-        if package is None and not layer_paths:
-            continue
+        layer_paths = [(i, layer_label((doc.get("layers") or [])[i]), path) for i, path in layers]
         inspector.inspect_document(doc, package, layer_paths, outcome)
     return outcome
 
 
-def _built(template: Path | None, logical_id: Any) -> Path | None:
-    if template is None or not isinstance(logical_id, str) or not logical_id:
-        return None
-    p = template.parent / ".aws-sam" / "build" / logical_id
-    return p if p.is_dir() else None
