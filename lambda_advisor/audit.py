@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from lambda_advisor import pipeline
+from lambda_advisor.pipeline import Settings
 from lambda_advisor.result import ScanResult
-from lambda_advisor.runner import Settings, evaluate
 from lambda_advisor.sources.account import AuditError, AuditOptions, TerminalProgress, audit
 
 __all__ = ["AuditError", "AuditOptions", "run_audit"]
@@ -28,7 +29,7 @@ def run_audit(options: AuditOptions, settings: Settings, *, save: Path | None = 
     if options.progress is None and not settings.quiet and _isatty(stream):
         options.progress = TerminalProgress(stream)
     outcome = audit(options)
-    result = evaluate(outcome.documents, settings, kind="audit")
+    result = pipeline.evaluate(outcome.documents, settings, kind="audit")
     result.gaps = list(outcome.gaps)
     result.meta.update({
         "account": outcome.account,

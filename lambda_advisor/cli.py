@@ -66,11 +66,10 @@ def cli() -> None:
 @common_options
 def scan(paths: tuple[Path, ...], **opts: Any) -> None:
     """Scan CloudFormation/SAM templates, cdk.out, .serverless/ or snapshots."""
-    from lambda_advisor.runner import scan_paths
+    from lambda_advisor import pipeline
 
     settings = _settings(opts, paths)
-    result = scan_paths(list(paths), settings)
-    _emit(result, settings)
+    _emit(pipeline.run_scan(list(paths), settings), settings)
 
 
 @cli.command()
@@ -91,7 +90,8 @@ def audit(profile: str | None, regions: tuple[str, ...], all_regions: bool, role
           external_id: str | None, endpoint_url: str | None, save: Path | None, workers: int,
           inspect_code: bool, **opts: Any) -> None:
     """Audit the Lambda functions of a live AWS account (read-only)."""
-    from lambda_advisor.audit import AuditError, AuditOptions, run_audit
+    from lambda_advisor.audit import AuditError, AuditOptions
+    from lambda_advisor.pipeline import run_audit
 
     if all_regions and regions:
         raise click.UsageError("pass either --region or --all-regions, not both")
@@ -166,7 +166,7 @@ def _settings(opts: dict[str, Any], paths: Sequence[Path] = ()) -> Any:
 
 
 def _plain_settings(opts: dict[str, Any]) -> Any:
-    from lambda_advisor.runner import Settings
+    from lambda_advisor.pipeline import Settings
 
     today = opts.get("today")
     return Settings(
@@ -185,26 +185,14 @@ def _plain_settings(opts: dict[str, Any]) -> Any:
 
 
 def _emit(result: Any, settings: Any) -> None:
-    from lambda_advisor.baseline import apply_to_result
-    from lambda_advisor.report import render
+    from lambda_advisor import pipeline
 
-    apply_to_result(result, settings)  # --baseline and --show-suppressed
-    fmt = settings.fmt or "text"
-    if settings.output is not None:
-        text = render(fmt, result, color=False)
-        settings.output.parent.mkdir(parents=True, exist_ok=True)
-        settings.output.write_text(text, encoding="utf-8")
-    else:
-        color = settings.color if settings.color is not None else sys.stdout.isatty()
-        click.echo(render(fmt, result, color=color and fmt == "text"), nl=False)
-    if not settings.quiet:
-        for notice in result.notices:
-            click.echo(f"lambda-advisor: {notice}", err=True)
-    if settings.output is not None or fmt != "text":
-        # The text report already lists errors; other formats go to tools, so tell the human too.
-        for err in result.errors:
-            click.echo(f"lambda-advisor: error: {err}", err=True)
-    sys.exit(result.exit_code(settings.fail_on or "low"))
+    rendered = pipeline.render(result, settings, tty=sys.stdout.isatty())
+    if rendered.stdout:
+        click.echo(rendered.stdout, nl=False)
+    for line in rendered.stderr:
+        click.echo(line, err=True)
+    sys.exit(rendered.exit_code)
 
 
 @cli.group()
@@ -226,7 +214,7 @@ def baseline() -> None:
 def baseline_create(paths: tuple[Path, ...], **opts: Any) -> None:
     """Scan PATHS and write every finding to the baseline file."""
     from lambda_advisor.baseline import write
-    from lambda_advisor.runner import scan_paths
+    from lambda_advisor.pipeline import scan_paths
 
     output = opts.pop("output")
     settings = _settings(opts, paths)

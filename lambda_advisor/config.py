@@ -188,7 +188,7 @@ def resolve(explicit: Path | None, paths: Sequence[Path]) -> Config:
 
 
 def apply(settings: Any, config: Config) -> None:
-    """Fill ``runner.Settings`` from the configuration; what the command line said wins."""
+    """Fill ``pipeline.Settings`` from the configuration; what the command line said wins."""
     if not settings.select:
         settings.select = list(config.select)
     settings.ignore = [*config.ignore, *(i for i in settings.ignore if i not in config.ignore)]

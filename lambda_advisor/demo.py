@@ -15,8 +15,8 @@ from pathlib import Path
 
 import click
 
+from lambda_advisor.pipeline import Settings, scan_paths
 from lambda_advisor.report import render
-from lambda_advisor.runner import Settings, scan_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_APP = ROOT / "fixtures" / "demo"

@@ -3,11 +3,10 @@
 import pytest
 from conftest_moto import moto, moto_server  # noqa: F401
 
-import lambda_advisor.audit
-import lambda_advisor.runner
+import lambda_advisor.pipeline
 from lambda_advisor.model import validate_document
 
-_evaluate = lambda_advisor.runner.evaluate
+_evaluate = lambda_advisor.pipeline.evaluate
 
 
 @pytest.fixture(autouse=True)
@@ -22,5 +21,4 @@ def _every_document_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
             validate_document(doc)
         return _evaluate(docs, *args, **kwargs)
 
-    monkeypatch.setattr(lambda_advisor.runner, "evaluate", checked)
-    monkeypatch.setattr(lambda_advisor.audit, "evaluate", checked)
+    monkeypatch.setattr(lambda_advisor.pipeline, "evaluate", checked)

@@ -22,7 +22,7 @@ from lambda_advisor.audit_emulator import (
     throttled,
 )
 from lambda_advisor.cli import cli
-from lambda_advisor.runner import Settings
+from lambda_advisor.pipeline import Settings
 from lambda_advisor.sources.account import AuditOptions, ReadOnlyViolation, audit, open_session
 
 REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]

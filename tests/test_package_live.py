@@ -169,7 +169,7 @@ def test_only_http_urls_are_fetched() -> None:
 
 def test_audit_inspect_code_reports_the_invoke_call(moto: Any, server: CodeServer) -> None:
     from lambda_advisor.audit import run_audit
-    from lambda_advisor.runner import Settings
+    from lambda_advisor.pipeline import Settings
     from lambda_advisor.sources.account import AuditOptions
 
     moto.function("caller")

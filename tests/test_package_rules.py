@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from lambda_advisor.cli import cli
 from lambda_advisor.engine import Engine, RunOptions, load_rules
 from lambda_advisor.model import validate_document
-from lambda_advisor.runner import Settings, scan_paths
+from lambda_advisor.pipeline import Settings, scan_paths
 from lambda_advisor.sources.package.binaries import make_elf, make_pe
 
 ROOT = Path(__file__).resolve().parent.parent

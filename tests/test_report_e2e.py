@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from test_report_formats import report_validator, sarif_validator
 
+from lambda_advisor.pipeline import Settings, scan_paths
 from lambda_advisor.report import render
 from lambda_advisor.result import ScanResult
-from lambda_advisor.runner import Settings, scan_paths
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -25,7 +25,7 @@ import pytest
 
 from lambda_advisor.engine import load_rules, select_rules
 from lambda_advisor.model import validate_document
-from lambda_advisor.runner import Settings, scan_paths
+from lambda_advisor.pipeline import Settings, scan_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 RULE_FIXTURES = ROOT / "fixtures" / "rules"

@@ -7,7 +7,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-from lambda_advisor.runner import Settings, scan_paths
+from lambda_advisor.pipeline import Settings, scan_paths
 from lambda_advisor.sources import serverless
 
 ROOT = Path(__file__).resolve().parent.parent
