@@ -1,0 +1,102 @@
+"""The state a template reader keeps, and the small helpers every resource family uses.
+
+Each resource family (functions, event sources, permissions and policies, APIs, SAM
+expansion) lives in its own module of this package and adds its part to the reader.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lambda_advisor.model import Function, unresolved
+from lambda_advisor.sources import sam as samlib
+from lambda_advisor.sources.intrinsics import Resolver, short_text
+from lambda_advisor.sources.sam import MergedDict
+from lambda_advisor.sources.yaml_loader import LineDict, LineList
+
+FUNCTION_TYPES = {"AWS::Lambda::Function", "AWS::Serverless::Function"}
+
+
+class ReaderBase:
+    def __init__(self, path: str, data: dict[str, Any], *, base_dir: Path, fmt: str | None = None) -> None:
+        self.path = path
+        self.data = data
+        self.base_dir = base_dir
+        self.resolver = Resolver(data)
+        self.resources: dict[str, Any] = {k: v for k, v in data["Resources"].items() if isinstance(v, dict)}
+        self.sam = samlib.is_sam(data)
+        self.fmt = fmt or ("sam" if self.sam else "cloudformation")
+        glob = data.get("Globals")
+        self.globals: dict[str, Any] = glob.get("Function", {}) if isinstance(glob, dict) else {}
+        self.docs: dict[str, Function] = {}
+        self.names: dict[str, str] = {}  # literal FunctionName -> logical ID
+        self.problems: list[tuple[str, int | None]] = []
+        # Sources known only from a Permission; added last, when nothing else wires that service.
+        self.permission_sources: list[tuple[str, dict[str, Any], int]] = []
+
+    # helpers
+
+    def _res_line(self, lid: str) -> int:
+        res_map = self.data["Resources"]
+        return res_map.line_of(lid) if isinstance(res_map, LineDict) else 0
+
+    def _set(self, doc: Function, pointer: str, container: Any, key: Any) -> None:
+        """Record the line of ``container[key]`` for ``pointer``, and whether Globals gave it."""
+        if isinstance(container, LineDict):
+            doc.lines[pointer] = container.line_of(key)
+            if isinstance(container, MergedDict) and key in container.inherited:
+                doc.inherited[pointer] = "Globals"
+        elif isinstance(container, LineList) and isinstance(key, int):
+            doc.lines[pointer] = container.line_of(key)
+
+    def function_for(self, node: Any) -> str | None:
+        """The function (logical ID) an expression designates: Ref, GetAtt, alias/version, or name."""
+        target = self.resolver.logical_target(node)
+        if target is not None:
+            rtype = self.resolver.resource_type(target)
+            if rtype in FUNCTION_TYPES:
+                return target
+            if rtype in ("AWS::Lambda::Alias", "AWS::Lambda::Version"):
+                return self.function_for(res_props(self.resources[target]).get("FunctionName"))
+            return None
+        text = self.resolver.text(node)
+        if text:
+            name = text.split(":function:", 1)[-1].split(":", 1)[0]
+            return self.names.get(name)
+        return None
+
+    def _value(self, node: Any) -> Any:
+        v = self.resolver.value(node)
+        if isinstance(v, dict | list) and not (isinstance(v, dict) and "unresolved" in v):
+            return unresolved(short_text(node), self.resolver.refs(node))
+        return v
+
+    def _int(self, node: Any) -> int | None:
+        v = self.resolver.value(node)
+        try:
+            return int(v) if isinstance(v, str | int | float) and not isinstance(v, bool) else None
+        except ValueError:
+            return None
+
+    def _bool(self, node: Any) -> bool | None:
+        v = self.resolver.value(node)
+        if isinstance(v, bool):
+            return v
+        if isinstance(v, str) and v.lower() in ("true", "false"):
+            return v.lower() == "true"
+        return None
+
+
+def as_props(node: Any) -> Any:
+    """The node when it is a mapping, else an empty one: templates are often half-written."""
+    return node if isinstance(node, dict) else LineDict()
+
+
+def res_props(resource: Any) -> Any:
+    return as_props(resource.get("Properties")) if isinstance(resource, dict) else LineDict()
+
+
+
+def escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")

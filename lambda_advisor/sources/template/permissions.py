@@ -1,0 +1,263 @@
+"""Permissions and policies: who may invoke a function, and what its role may do.
+
+Reads the execution role (inline, managed, SAM policy templates and the policies SAM adds),
+``AWS::IAM::Policy`` attached through ``Roles``, and ``AWS::Lambda::Permission``; then
+decides for each push source whether a permission lets its service invoke.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from lambda_advisor.model import Function, unresolved
+from lambda_advisor.sources import sam as samlib
+from lambda_advisor.sources.intrinsics import short_text
+from lambda_advisor.sources.sam import as_list, list_lines
+from lambda_advisor.sources.template.base import as_props, res_props
+from lambda_advisor.sources.template.events import EventParts
+from lambda_advisor.sources.yaml_loader import LineDict
+
+if TYPE_CHECKING:
+    from lambda_advisor.sources.template.reader import TemplateReader
+
+#: Service principal -> (event source type, invocation) for functions wired by a Permission.
+PRINCIPALS: dict[str, tuple[str, str]] = {
+    "s3.amazonaws.com": ("s3", "async"),
+    "sns.amazonaws.com": ("sns", "async"),
+    "events.amazonaws.com": ("eventbridge", "async"),
+    "scheduler.amazonaws.com": ("schedule", "async"),
+    "ses.amazonaws.com": ("ses", "async"),
+    "iot.amazonaws.com": ("iot", "async"),
+    "logs.amazonaws.com": ("logs", "async"),
+    "codecommit.amazonaws.com": ("codecommit", "async"),
+    "config.amazonaws.com": ("config", "async"),
+    "lambda.alarms.cloudwatch.amazonaws.com": ("cloudwatch_alarm", "async"),
+    "secretsmanager.amazonaws.com": ("secretsmanager", "sync"),
+    "apigateway.amazonaws.com": ("api", "sync"),
+    "elasticloadbalancing.amazonaws.com": ("alb", "sync"),
+    "cognito-idp.amazonaws.com": ("cognito", "sync"),
+    "alexa-appkit.amazon.com": ("alexa", "sync"),
+    "lex.amazonaws.com": ("lex", "sync"),
+}
+
+#: Event source types one service principal stands for (EventBridge invokes both rules and schedules).
+_FAMILY = {"schedule": "eventbridge", "http_api": "api"}
+
+
+class PermissionParts(EventParts):
+    def _role(self, doc: Function, props: dict[str, Any], is_sam_fn: bool) -> None:
+        role: dict[str, Any] = {"arn": None, "logical_id": None, "statements": [], "managed_policies": [],
+                                "complete": True}
+        if "Role" in props:
+            raw = props["Role"]
+            role["arn"] = self._value(raw)
+            self._set(doc, "/role", props, "Role")
+            target = self.resolver.logical_target(raw)
+            if target and self.resolver.resource_type(target) == "AWS::IAM::Role":
+                role["logical_id"] = target
+                rprops = res_props(self.resources[target])
+                for pol in as_list(rprops.get("Policies")):
+                    self._statements(role, as_props(pol).get("PolicyDocument"),
+                                     f"inline policy {self.resolver.text(as_props(pol).get('PolicyName'))}")
+                for arn in as_list(rprops.get("ManagedPolicyArns")):
+                    self._managed(role, arn)
+            else:
+                role["complete"] = False
+        elif is_sam_fn:
+            role["arn"] = unresolved(f"!GetAtt {doc.source.logical_id}Role.Arn")
+            role["logical_id"] = f"{doc.source.logical_id}Role"
+            self._managed(role, "AWSLambdaBasicExecutionRole")
+            policies = props.get("Policies")
+            plines = list_lines(policies, props.line_of("Policies") if isinstance(props, LineDict) else 0)
+            for i, pol in enumerate(as_list(policies)):
+                self._sam_policy(role, pol, plines[i])
+            for ev in as_props(props.get("Events")).values():
+                implicit = samlib.IMPLICIT_EVENT_POLICIES.get(str(as_props(ev).get("Type")))
+                if implicit:
+                    self._managed(role, implicit)
+            if "VpcConfig" in props:
+                self._managed(role, "AWSLambdaVPCAccessExecutionRole")
+            if props.get("Tracing") and self.resolver.text(props.get("Tracing")) != "Disabled":
+                self._managed(role, "AWSXrayWriteOnlyAccess")  # as SAM does for any Tracing but Disabled
+        else:
+            role["complete"] = False
+        doc.role = role
+
+    def _managed(self, role: dict[str, Any], raw: Any) -> None:
+        value = self._value(raw) if not isinstance(raw, str) else raw
+        target = self.resolver.logical_target(raw) if not isinstance(raw, str) else None
+        if target and self.resolver.resource_type(target) == "AWS::IAM::ManagedPolicy":
+            role["managed_policies"].append(value)
+            self._statements(role, res_props(self.resources[target]).get("PolicyDocument"),
+                             f"AWS::IAM::ManagedPolicy {target}")
+            return
+        name = samlib.managed_policy_name(value)
+        arn = value if not name or (isinstance(value, str) and value.startswith("arn:")) else \
+            f"arn:aws:iam::aws:policy/{name}"
+        role["managed_policies"].append(arn)
+        known = samlib.KNOWN_MANAGED_POLICIES.get(name or "")
+        if known is None:
+            role["complete"] = False
+            return
+        for actions, resources in known:
+            role["statements"].append({"sid": None, "effect": "Allow", "actions": list(actions),
+                                       "resources": list(resources), "origin": f"managed policy {name}",
+                                       "line": None})
+
+    def _sam_policy(self, role: dict[str, Any], pol: Any, line: int) -> None:
+        if isinstance(pol, str) or (isinstance(pol, dict) and ("Ref" in pol or "Fn::GetAtt" in pol or
+                                                              "Fn::Sub" in pol or "Fn::If" in pol)):
+            self._managed(role, pol)
+            return
+        if not isinstance(pol, dict):
+            return
+        if "Statement" in pol:
+            self._statements(role, pol, "SAM Policies (inline)")
+            return
+        for name, params in pol.items():
+            template = samlib.POLICY_TEMPLATES.get(name)
+            if template is None:
+                role["complete"] = False
+                continue
+            actions, patterns = template
+            resources: list[Any] = []
+            for pattern in patterns:
+                resources.append(self._template_resource(pattern, as_props(params)))
+            role["statements"].append({"sid": None, "effect": "Allow", "actions": list(actions),
+                                       "resources": resources, "origin": f"SAM {name}",
+                                       "line": pol.line_of(name) if isinstance(pol, LineDict) else line})
+
+    def _template_resource(self, pattern: str, params: dict[str, Any]) -> Any:
+        """Fill a policy template's ``{Param}`` placeholders; keep refs when they do not resolve."""
+        refs: list[dict[str, Any]] = []
+        literal = True
+
+        def fill(m: re.Match[str]) -> str:
+            nonlocal literal
+            raw = params.get(m.group(1))
+            text = self.resolver.text(raw)
+            if text is not None:
+                return text
+            literal = False
+            refs.extend(self.resolver.refs(raw))
+            if isinstance(raw, dict) and "Ref" in raw and isinstance(raw["Ref"], str):
+                return "${" + raw["Ref"] + "}"
+            if isinstance(raw, dict) and isinstance(raw.get("Fn::GetAtt"), list):
+                return "${" + ".".join(map(str, raw["Fn::GetAtt"])) + "}"
+            return short_text(raw) if raw is not None else "*"
+
+        text = re.sub(r"\{(\w+)\}", fill, pattern)
+        if literal and "${" not in text:
+            return text
+        return unresolved(text, refs)
+
+    def _statements(self, role: dict[str, Any], document: Any, origin: str) -> None:
+        stmts = as_props(document).get("Statement")
+        lines = list_lines(stmts, 0)
+        for i, st in enumerate(as_list(stmts)):
+            if not isinstance(st, dict):
+                continue
+            entry: dict[str, Any] = {
+                "sid": self.resolver.text(st.get("Sid")),
+                "effect": "Deny" if self.resolver.text(st.get("Effect")) == "Deny" else "Allow",
+                "actions": [self._value(a) for a in as_list(st.get("Action"))],
+                "resources": [self._value(r) for r in as_list(st.get("Resource"))],
+                "origin": origin,
+                "line": st.line if isinstance(st, LineDict) else (lines[i] or None),
+            }
+            if "NotAction" in st:
+                entry["not_actions"] = [self._value(a) for a in as_list(st.get("NotAction"))]
+            if "Condition" in st:
+                entry["conditions"] = self.resolver.value(st["Condition"])
+            role["statements"].append(entry)
+
+    def _add_permission_source(self, fn: str, entry: dict[str, Any], line: int) -> None:
+        assert self.docs[fn].event_sources is not None
+        for existing in self.docs[fn].event_sources or []:
+            if _FAMILY.get(existing["type"], existing["type"]) != _FAMILY.get(entry["type"], entry["type"]):
+                continue
+            ours, theirs = entry.get("source_logical_id"), existing.get("source_logical_id")
+            if ours is None or theirs is None or ours == theirs:
+                return
+        self.add_event_source(fn, entry, line)
+
+    def _finish(self, doc: Function) -> None:
+        """Does a permission let each push source invoke? True, False, or None when we cannot tell."""
+        statements = doc.resource_policy or []
+        principals = {service_principal(st.get("principal")) for st in statements}
+        # A principal we cannot read (a parameter, an intrinsic) or "*" might be the one.
+        open_or_unknown = any(not isinstance(st.get("principal"), str) or st.get("principal") == "*"
+                              for st in statements)
+        for src in doc.event_sources or []:
+            if src["has_permission"] is not None or src["invocation"] == "poll":
+                continue
+            family = _FAMILY.get(src["type"], src["type"])
+            wanted = [p for p, (kind, _) in PRINCIPALS.items() if _FAMILY.get(kind, kind) == family]
+            if not wanted:
+                continue  # no service principal we know of: stays unknown
+            if any(p in principals or p.replace(".amazonaws.com", "") in principals for p in wanted):
+                src["has_permission"] = True
+            elif not open_or_unknown:
+                src["has_permission"] = False
+
+
+
+def _link_permission(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
+    fn = r.function_for(props.get("FunctionName"))
+    if fn not in r.docs:
+        return
+    doc = r.docs[fn]
+    principal = r._value(props.get("Principal"))
+    statement: dict[str, Any] = {
+        "sid": lid, "effect": "Allow", "actions": [r._value(props.get("Action"))],
+        "resources": [r._value(props.get("FunctionName"))], "principal": principal,
+        "source_arn": r._value(props["SourceArn"]) if "SourceArn" in props else False,
+        "source_account": r._value(props["SourceAccount"]) if "SourceAccount" in props else False,
+        "origin": f"AWS::Lambda::Permission {lid}", "line": r._res_line(lid),
+    }
+    if "FunctionUrlAuthType" in props:
+        statement["conditions"] = {"StringEquals": {"lambda:FunctionUrlAuthType": r._value(props["FunctionUrlAuthType"])}}
+    if "PrincipalOrgID" in props:
+        statement["conditions"] = {"StringEquals": {"aws:PrincipalOrgID": r._value(props["PrincipalOrgID"])}}
+    assert doc.resource_policy is not None
+    doc.resource_policy.append(statement)
+    doc.lines[f"/resource_policy/{len(doc.resource_policy) - 1}"] = r._res_line(lid)
+    kind = PRINCIPALS.get(service_principal(principal))
+    if kind is None:
+        return
+    source = props.get("SourceArn")
+    entry = r._event_source(kind[0], kind[1], lid, source, r._res_line(lid))
+    entry["has_permission"] = True
+    # A permission says the service may invoke; when a bucket or rule also wires it, that one counts.
+    r.permission_sources.append((fn, entry, r._res_line(lid)))
+
+
+def service_principal(principal: Any) -> str:
+    """``logs.${AWS::Region}.amazonaws.com`` and ``logs.eu-west-1.amazonaws.com`` → ``logs.amazonaws.com``."""
+    text = principal.get("unresolved", "") if isinstance(principal, dict) else str(principal)
+    text = text.removeprefix("!Sub ").replace("${AWS::URLSuffix}", "amazonaws.com")
+    text = re.sub(r"\.(\$\{AWS::Region\}|[a-z]{2}(-gov)?-[a-z]+-\d)\.", ".", text)
+    return text
+
+
+def _link_role_policy(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
+    """AWS::IAM::Policy / ManagedPolicy attached through ``Roles``."""
+    roles = {r.resolver.logical_target(x) for x in as_list(props.get("Roles"))}
+    for doc in r.docs.values():
+        role = doc.role
+        if role is None or role.get("logical_id") not in roles:
+            continue
+        if res["Type"] == "AWS::IAM::ManagedPolicy" and any(
+                isinstance(m, dict) and r.resolver.logical_target(m) == lid for m in role["managed_policies"]):
+            continue  # already read through ManagedPolicyArns
+        r._statements(role, props.get("PolicyDocument"), f"{res['Type']} {lid}")
+
+
+
+LINKERS: dict[str, Callable[[TemplateReader, str, dict[str, Any], dict[str, Any]], None]] = {
+    "AWS::Lambda::Permission": _link_permission,
+    "AWS::IAM::Policy": _link_role_policy,
+    "AWS::IAM::ManagedPolicy": _link_role_policy,
+}

@@ -1,0 +1,38 @@
+"""The template reader: functions first, then every resource that shapes one, then permissions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from lambda_advisor.model import Function
+from lambda_advisor.sources.template import apis, events, functions, permissions
+from lambda_advisor.sources.template.base import FUNCTION_TYPES, res_props
+from lambda_advisor.sources.template.functions import FunctionParts
+
+
+class TemplateReader(FunctionParts):
+    def read(self) -> list[Function]:
+        for lid, res in self.resources.items():
+            if res.get("Type") in FUNCTION_TYPES:
+                try:
+                    self.docs[lid] = self._function(lid, res)
+                except (TypeError, ValueError, AttributeError, KeyError) as exc:
+                    self.problems.append((f"cannot read function {lid}: {exc!r}", self._res_line(lid)))
+        for lid, res in self.resources.items():
+            linker = _LINKERS.get(res.get("Type", ""))
+            if linker is not None:
+                try:
+                    linker(self, lid, res, res_props(res))
+                except (TypeError, ValueError, AttributeError, KeyError) as exc:
+                    self.problems.append((f"cannot read {res.get('Type')} {lid}: {exc!r}", self._res_line(lid)))
+        for fn, entry, line in self.permission_sources:
+            self._add_permission_source(fn, entry, line)
+        for doc in self.docs.values():
+            self._finish(doc)
+        return list(self.docs.values())
+
+
+_LINKERS: dict[str, Callable[[TemplateReader, str, dict[str, Any], dict[str, Any]], None]] = {
+    **events.LINKERS, **permissions.LINKERS, **functions.LINKERS, **apis.LINKERS,
+}
