@@ -16,7 +16,7 @@ import click
 from lambda_advisor import __version__
 from lambda_advisor.findings import SEVERITIES
 
-FORMAT_CHOICES = ["text", "json", "sarif", "junit", "markdown", "html"]
+FORMAT_CHOICES = ["text", "concise", "json", "sarif", "junit", "markdown", "html", "github", "gitlab"]
 
 
 def _split(values: Sequence[str]) -> list[str]:
@@ -38,7 +38,8 @@ def common_options(func: Any) -> Any:
                      help="Extra directory of rule YAML files (repeatable)."),
         click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, hidden=True,
                      help="Pretend today is this date (runtime deprecation rules)."),
-        click.option("--color/--no-color", default=None, help="Colour the text report (default: when a TTY)."),
+        click.option("--color/--no-color", default=None,
+                     help="Colour the text report (default: on a terminal; NO_COLOR turns it off, FORCE_COLOR on)."),
         click.option("--quiet", "-q", is_flag=True, help="No notices on stderr (skipped files, progress)."),
         click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
                      help="Configuration file (default: nearest .lambda-advisor.yaml or pyproject.toml "
@@ -187,9 +188,12 @@ def _plain_settings(opts: dict[str, Any]) -> Any:
 def _emit(result: Any, settings: Any) -> None:
     from lambda_advisor import pipeline
 
-    rendered = pipeline.render(result, settings, tty=sys.stdout.isatty())
+    from lambda_advisor.report.terminal import width
+
+    tty = sys.stdout.isatty()
+    rendered = pipeline.render(result, settings, tty=tty, width=width(tty))
     if rendered.stdout:
-        click.echo(rendered.stdout, nl=False)
+        click.echo(rendered.stdout, nl=False, color=rendered.color)
     for line in rendered.stderr:
         click.echo(line, err=True)
     sys.exit(rendered.exit_code)

@@ -60,8 +60,9 @@ class Rule:
     builtin: bool = True
 
     @property
-    def help_uri(self) -> str:
-        return f"https://github.com/lambda-advisor/lambda-advisor/blob/main/docs/rules.md#{self.id.lower()}"
+    def help_uri(self) -> str | None:
+        """The AWS documentation the rule cites first (SARIF ``helpUri``, cfn-lint ``source_url``), if any."""
+        return next((r for r in self.references if r.startswith("https://")), None)
 
 
 def builtin_rules_dir() -> Path:

@@ -29,10 +29,20 @@ class Location:
     account: str | None = None
     region: str | None = None
     inherited_from: str | None = None
+    #: 1-based column of the line's first written character (the key), filled for reporters.
+    column: int | None = None
 
     def short(self) -> str:
         if self.file:
             return f"{self.file}:{self.line}" if self.line else self.file
+        return self.arn or self.function_id
+
+    def editor(self) -> str:
+        """``path:line:col`` that editors and terminals open; the ARN for a live function."""
+        if self.file:
+            if self.line:
+                return f"{self.file}:{self.line}:{self.column}" if self.column else f"{self.file}:{self.line}"
+            return self.file
         return self.arn or self.function_id
 
 

@@ -125,25 +125,28 @@ class Rendered:
     stdout: str
     stderr: list[str]
     exit_code: int
+    color: bool = False  # stdout carries ANSI styles (print them even to a pipe: FORCE_COLOR)
 
 
-def render(result: ScanResult, settings: Settings, *, tty: bool = False) -> Rendered:
+def render(result: ScanResult, settings: Settings, *, tty: bool = False, width: int | None = None) -> Rendered:
     """Render the report in the chosen format; write it to ``settings.output`` when one is set."""
     from lambda_advisor.report import render as render_format
 
     fmt = settings.fmt or "text"
-    stdout = ""
+    stdout, color = "", False
     if settings.output is not None:
         text = render_format(fmt, result, color=False)
         settings.output.parent.mkdir(parents=True, exist_ok=True)
         settings.output.write_text(text, encoding="utf-8")
     else:
-        color = settings.color if settings.color is not None else tty
-        stdout = render_format(fmt, result, color=color and fmt == "text")
+        from lambda_advisor.report.terminal import use_color
+
+        color = use_color(settings.color, tty) and fmt == "text"
+        stdout = render_format(fmt, result, color=color, width=width)
     stderr: list[str] = []
     if not settings.quiet:
         stderr.extend(f"lambda-advisor: {notice}" for notice in result.notices)
     if settings.output is not None or fmt != "text":
         # The text report already lists errors; other formats go to tools, so tell the human too.
         stderr.extend(f"lambda-advisor: error: {err}" for err in result.errors)
-    return Rendered(stdout=stdout, stderr=stderr, exit_code=result.exit_code(settings.fail_on or "low"))
+    return Rendered(stdout=stdout, stderr=stderr, exit_code=result.exit_code(settings.fail_on or "low"), color=color)

@@ -105,7 +105,7 @@ def _make_rules(base: type[CloudFormationLintRule]) -> dict[str, type[CloudForma
             "la_id": rule.id,
             "shortdesc": f"{rule.title} ({rule.id})",
             "description": " ".join(rule.what.split()),
-            "source_url": rule.help_uri,
+            "source_url": rule.help_uri or "",
             "tags": ["lambda", "lambda-advisor", rule.category],
         })
     _FIRST[0] = min((getattr(c, "la_id", "") for c in classes.values()), default="")

@@ -58,8 +58,8 @@ def render(result: ScanResult, *, color: bool = False) -> str:
             failing = [f for f, why in hits if why is None]
             if failing:
                 worst = max(failing, key=lambda f: SEVERITY_RANK[f.severity])
-                body = "\n".join(f"{f.location.short()}: [{f.severity}] {f.message}\nfix: {f.fix.splitlines()[0] if f.fix else ''}"
-                                 for f in failing)
+                body = "\n\n".join(f"{f.location.editor()}: [{f.severity}] {f.message}\nfix: {f.fix.strip()}"
+                                   for f in failing)
                 failure = ET.SubElement(case, "failure", message=failing[0].message, type=worst.severity)
                 failure.text = body
                 counts["failures"] += 1

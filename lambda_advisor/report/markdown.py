@@ -56,7 +56,7 @@ def render(result: ScanResult, *, color: bool = False) -> str:
         fixes: dict[str, str] = {}
         uris = {r.id: r.help_uri for r in result.rules}
         for f in active:
-            name = f"[{f.rule_id}]({uris[f.rule_id]})" if f.rule_id in uris else f.rule_id
+            name = f"[{f.rule_id}]({uris[f.rule_id]})" if uris.get(f.rule_id) else f.rule_id
             fixes.setdefault(f.rule_id, f"**{name}** {f.title}: {_cell(f.fix) if f.fix else ''}")
         out += ["<details><summary>How to fix</summary>", ""]
         out += [f"- {line}" for _, line in sorted(fixes.items())]

@@ -1,10 +1,15 @@
 """SARIF 2.1.0 for GitHub code scanning (and any other SARIF viewer).
 
-* every rule that ran is a ``reportingDescriptor`` with its help page (markdown
-  from :func:`lambda_advisor.docs.rule_markdown`) and ``helpUri``;
-* a template finding has a physical location (repository-relative file, line)
-  and a logical location (the resource's logical ID); a live finding has a
-  logical location only (the function ARN);
+* every rule that ran is a ``reportingDescriptor`` with its whole page in
+  ``help.markdown`` (:func:`lambda_advisor.docs.rule_markdown`) and, as
+  ``helpUri``, the AWS documentation the rule cites first (left out when it
+  cites none);
+* a template finding has a physical location (the file relative to the
+  repository root, under ``uriBaseId`` ``%SRCROOT%``, with line and column)
+  and a logical location (the resource's logical ID);
+* a live finding (audit or snapshot) has a stable synthetic physical location,
+  ``aws/<account>/<region>/lambda/<name>`` — code scanning refuses a whole
+  upload when one result has none — and keeps the ARN as its logical location;
 * ``partialFingerprints`` carries our own fingerprint (rule, function identity,
   subject — no line numbers), so alerts survive edits;
 * severity maps to ``level`` and to the ``security-severity`` property that
@@ -15,16 +20,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from lambda_advisor import __version__
 from lambda_advisor.findings import Finding
+from lambda_advisor.report.paths import absolute, live_path, repo_relative, repo_root
 from lambda_advisor.result import ScanResult
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://github.com/lambda-advisor/lambda-advisor"
+SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "lambdaAdvisorFingerprint/v1"
 
 #: lambda-advisor severity -> SARIF level.
@@ -34,15 +39,17 @@ SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "
 
 
 def artifact_uri(file: str, root: Path | None = None) -> str:
-    """A repository-relative URI (forward slashes) when the file is under ``root``; else a file URI."""
-    base = (root or Path.cwd()).resolve()
-    path = Path(file)
-    absolute = path if path.is_absolute() else (Path.cwd() / path)
-    absolute = Path(os.path.normpath(absolute))
-    try:
-        return absolute.relative_to(base).as_posix()
-    except ValueError:
-        return absolute.as_uri()
+    """A repository-relative URI (forward slashes) when the file is under the root; else a file URI."""
+    relative = repo_relative(file, root)
+    return relative if relative is not None else absolute(file).as_uri()
+
+
+def artifact_location(file: str) -> dict[str, Any]:
+    """``{"uri": "infra/app.yaml", "uriBaseId": "%SRCROOT%"}``, or an absolute file URI outside the root."""
+    relative = repo_relative(file)
+    if relative is None:
+        return {"uri": absolute(file).as_uri()}
+    return {"uri": relative, "uriBaseId": SRCROOT}
 
 
 def _descriptor(rule: Any) -> dict[str, Any]:
@@ -55,7 +62,7 @@ def _descriptor(rule: Any) -> dict[str, Any]:
         "shortDescription": {"text": rule.title},
         "fullDescription": {"text": " ".join(rule.what.split())},
         "help": {"text": f"{rule.why.strip()}\n\nFix: {rule.fix.strip()}", "markdown": rule_markdown(rule)},
-        "helpUri": rule.help_uri,
+        **({"helpUri": rule.help_uri} if rule.help_uri else {}),
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {
             "tags": tags,
@@ -89,10 +96,13 @@ def _location(f: Finding) -> dict[str, Any]:
     loc = f.location
     out: dict[str, Any] = {}
     if loc.file:
-        physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(loc.file)}}
+        physical: dict[str, Any] = {"artifactLocation": artifact_location(loc.file)}
         if loc.line:
-            physical["region"] = {"startLine": loc.line}
+            physical["region"] = {"startLine": loc.line, **({"startColumn": loc.column} if loc.column else {})}
         out["physicalLocation"] = physical
+    else:
+        uri = live_path(loc.account, loc.region, loc.function_name)
+        out["physicalLocation"] = {"artifactLocation": {"uri": uri}}
     logical: dict[str, Any]
     if loc.arn or not loc.file:
         logical = {"name": loc.function_name, "fullyQualifiedName": loc.arn or loc.function_id,
@@ -124,8 +134,11 @@ def fingerprint(f: Finding) -> str:
 
 def _result(f: Finding, index: int, suppression: dict[str, Any] | None = None) -> dict[str, Any]:
     message = f.message
+    names = [str(n) for n in (getattr(f, "functions", None) or [])]
+    if len(names) > 1:
+        message += f"\nFunctions ({len(names)}): {', '.join(names)}"
     if f.fix:
-        message += f"\nFix: {f.fix.splitlines()[0]}"
+        message += f"\nFix: {f.fix.strip()}"
     out: dict[str, Any] = {
         "ruleId": f.rule_id,
         "ruleIndex": index,
@@ -163,7 +176,7 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
 
     notifications = [
         {"level": "error", "message": {"text": str(e)},
-         **({"locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(e.where)},
+         **({"locations": [{"physicalLocation": {"artifactLocation": artifact_location(e.where),
                                                  **({"region": {"startLine": e.line}} if e.line else {})}}]}
             if result.kind == "scan" else {})}
         for e in result.errors
@@ -173,8 +186,9 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
                       for g in result.gaps]
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "lambda-advisor", "version": __version__, "semanticVersion": __version__,
-                            "informationUri": INFORMATION_URI, "rules": descriptors}},
+                            "rules": descriptors}},
         "automationDetails": {"id": f"lambda-advisor/{result.kind}/"},
+        "originalUriBaseIds": {SRCROOT: {"uri": repo_root().as_uri().rstrip("/") + "/"}},
         "invocations": [{"executionSuccessful": not result.errors, "toolExecutionNotifications": notifications}],
         "results": results,
         "properties": {"suppressed": len(result.suppressed), "baselined": len(result.baselined),

@@ -1,0 +1,63 @@
+"""GitHub Actions workflow commands: each finding becomes an annotation on the pull request.
+
+``::error file=infra/app.yaml,line=12,col=7,title=LA101 …::message`` — no code
+scanning needed. critical/high are ``error``, medium ``warning``, low/info
+``notice``. Paths are relative to the repository root (``$GITHUB_WORKSPACE``);
+live findings have no file and carry the ARN in the message. Data is escaped
+as the runner expects (``%``, CR, LF; and ``:`` ``,`` in properties).
+"""
+
+from __future__ import annotations
+
+from lambda_advisor.findings import Finding
+from lambda_advisor.report.paths import repo_relative
+from lambda_advisor.report.text import summary
+from lambda_advisor.result import ScanResult
+
+LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "notice", "info": "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(level: str, message: str, **props: object) -> str:
+    body = ",".join(f"{k}={escape_property(str(v))}" for k, v in props.items() if v not in (None, ""))
+    return f"::{level}{' ' + body if body else ''}::{escape_data(message)}"
+
+
+def _annotation(f: Finding) -> str:
+    loc = f.location
+    message = f.message if loc.file else f"{loc.arn or loc.function_id}: {f.message}"
+    names = [str(n) for n in (getattr(f, "functions", None) or [])]
+    if len(names) > 1:
+        message += f"\nFunctions: {', '.join(names)}"
+    if loc.inherited_from:
+        message += f"\n(inherited from {loc.inherited_from})"
+    if f.fix:
+        message += f"\n\nFix: {f.fix.strip()}"
+    file = (repo_relative(loc.file) or loc.file) if loc.file else None
+    return command(LEVELS[f.severity], message, file=file, line=loc.line if file else None,
+                   col=loc.column if file and loc.line else None,
+                   title=f"{f.rule_id} {f.title} [{f.severity}]")
+
+
+def render(result: ScanResult, *, color: bool = False) -> str:
+    out = [_annotation(f) for f in result.active]
+    if result.meta.get("show_suppressed"):  # plain log lines, not annotations: they do not count
+        out += [f"suppressed: {f.location.editor()}: {f.rule_id} {f.message} [{f.suppressed}]"
+                for f in result.suppressed]
+        out += [f"in baseline: {f.location.editor()}: {f.rule_id} {f.message}" for f in result.baselined]
+    for e in result.errors:
+        file = repo_relative(e.where) if result.kind == "scan" else None
+        out.append(command("error", str(e) if file is None else e.message, file=file,
+                           line=e.line if file else None, title="lambda-advisor: input not read"))
+    for g in result.gaps:
+        out.append(command("warning", f"{g.where} ({g.region or 'all regions'}): {'; '.join(g.missing)}",
+                           title="lambda-advisor: not fully evaluated"))
+    out.append(summary(result))
+    return "\n".join(out) + "\n"
