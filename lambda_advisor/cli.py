@@ -187,7 +187,6 @@ def _plain_settings(opts: dict[str, Any]) -> Any:
 
 def _emit(result: Any, settings: Any) -> None:
     from lambda_advisor import pipeline
-
     from lambda_advisor.report.terminal import width
 
     tty = sys.stdout.isatty()
