@@ -1,0 +1,100 @@
+"""AWS calls that never raise: a result, :data:`NOT_FOUND` or :class:`Failed`, each counted."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+from lambda_advisor.sources.account.gaps import (
+    NOT_FOUND_CODES,
+    botocore_errors,
+    describe_error,
+    error_code,
+)
+from lambda_advisor.sources.account.options import AuditOutcome
+
+
+class Once:
+    """Compute each key once, even when many threads ask for it at the same time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._futures: dict[Any, Future[Any]] = {}
+
+    def get(self, key: Any, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            fut = self._futures.get(key)
+            owner = fut is None
+            if fut is None:
+                fut = Future()
+                self._futures[key] = fut
+        if owner:
+            try:
+                fut.set_result(compute())
+            except BaseException as exc:
+                fut.set_exception(exc)
+        return fut.result()
+
+
+class Failed:
+    """A call that failed; ``reason`` goes into the gap."""
+
+    def __init__(self, op: str, reason: str) -> None:
+        self.op = op
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.op}: {self.reason}"
+
+
+NOT_FOUND = object()
+
+
+class Calls:
+    """Calls through boto3 that never raise: a result, ``NOT_FOUND`` or ``Failed``."""
+
+    def __init__(self, outcome: AuditOutcome, lock: threading.Lock) -> None:
+        self.outcome = outcome
+        self.lock = lock
+
+    def count_attempt(self, region: str) -> Callable[..., None]:
+        def hook(event_name: str = "", **_: Any) -> None:
+            service, op = event_name.split(".", 2)[1:]
+            with self.lock:
+                self.outcome.calls[f"{region} {service} {op}"] += 1
+        return hook
+
+    def call(self, region: str, client: Any, op: str, **params: Any) -> Any:
+        errors = botocore_errors()
+        try:
+            return getattr(client, snake(op))(**params)
+        except errors.ClientError as exc:
+            if error_code(exc) in NOT_FOUND_CODES:
+                return NOT_FOUND
+            return self._failed(region, client, op, exc)
+        except (errors.BotoCoreError, OSError) as exc:
+            return self._failed(region, client, op, exc)
+
+    def pages(self, region: str, client: Any, op: str, key: str, **params: Any) -> tuple[list[Any], Failed | None]:
+        """All items of a paginated call; on failure, the items read so far and the failure."""
+        errors = botocore_errors()
+        items: list[Any] = []
+        try:
+            for page in client.get_paginator(snake(op)).paginate(**params):
+                items.extend(page.get(key) or [])
+        except (errors.ClientError, errors.BotoCoreError, OSError) as exc:
+            return items, self._failed(region, client, op, exc)
+        return items, None
+
+    def _failed(self, region: str, client: Any, op: str, exc: BaseException) -> Failed:
+        service = client.meta.service_model.service_name
+        with self.lock:
+            self.outcome.failed_calls[f"{region} {service} {op}"] += 1
+        return Failed(op, describe_error(exc))
+
+
+def snake(op: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower()

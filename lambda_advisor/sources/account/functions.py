@@ -1,0 +1,243 @@
+"""Per-function reads: GetFunction, GetPolicy, then only what the function's facts make worth a call."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import Future
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from lambda_advisor.model import Document, Function, Source
+from lambda_advisor.sources.account.calls import NOT_FOUND, Calls, Failed, Once
+from lambda_advisor.sources.account.options import AuditOptions
+from lambda_advisor.sources.account.policies import SERVICE_SOURCES, grants, parse_policy
+from lambda_advisor.sources.account.progress import Progress
+from lambda_advisor.sources.account.shapes import (
+    apply_get_function,
+    event_source_from_mapping,
+    function_from_configuration,
+    unqualified,
+)
+
+if TYPE_CHECKING:
+    from lambda_advisor.sources.account.listing import Shared
+
+
+class FunctionReads:
+    """The reads of one function; mixed into the region's audit, whose clients and caches it uses."""
+
+    region: str
+    shared: Shared
+    options: AuditOptions
+    calls: Calls
+    progress: Progress
+    lam: Any
+    lam_get: Any
+    lam_policy: Any
+    layers: Once
+    queues: Once
+    custom_log_groups: Once
+    _mappings_future: Future[tuple[dict[str, list[dict[str, Any]]], Failed | None]] | None
+    _log_groups_future: Future[tuple[dict[str, int | None], Failed | None]] | None
+
+    def sqs(self) -> Any:
+        raise NotImplementedError
+
+    def logs(self) -> Any:
+        raise NotImplementedError
+
+    def _function(self, config: dict[str, Any]) -> tuple[Document, list[str]]:
+        missing: list[str] = []
+        try:
+            return self._read_function(config, missing)
+        except Exception as exc:
+            missing.append(f"lambda-advisor: {type(exc).__name__}: {exc}")
+            arn = unqualified(config.get("FunctionArn", ""))
+            fn = Function(id=arn, name=config.get("FunctionName", arn),
+                          source=Source(kind="account", arn=arn, account=self.shared.outcome.account,
+                                        region=self.region), errors=list(missing))
+            return fn.to_json(), missing
+        finally:
+            self.progress.advance(self.region)
+
+    def _read_function(self, config: dict[str, Any], missing: list[str]) -> tuple[Document, list[str]]:
+        arn = unqualified(config["FunctionArn"])
+        account = arn.split(":")[4] if arn.count(":") >= 5 else self.shared.outcome.account
+        fn = function_from_configuration(config, region=self.region, account=account)
+
+        got = self.calls.call(self.region, self.lam_get, "GetFunction", FunctionName=arn)
+        code_location: str | None = None
+        if isinstance(got, Failed):
+            missing.append(str(got))
+        elif got is NOT_FOUND:
+            missing.append("GetFunction: function deleted during the audit")
+        else:
+            apply_get_function(fn, got)
+            code_location = (got.get("Code") or {}).get("Location")
+
+        policy = self.calls.call(self.region, self.lam_policy, "GetPolicy", FunctionName=arn)
+        if isinstance(policy, Failed):
+            missing.append(str(policy))
+        elif policy is NOT_FOUND:
+            fn.resource_policy = []
+        else:
+            fn.resource_policy = parse_policy(policy.get("Policy") or "{}", origin="resource policy")
+
+        self._event_sources(fn, arn, missing)
+        self._url(fn, arn, missing)
+        self._event_invoke(fn, arn, missing)
+        self._logging(fn, config, missing)
+        layer_urls = self._layers(fn, missing)
+        if isinstance(config.get("Role"), str):
+            role, why = self.shared.role(config["Role"], self.shared.outcome.account)
+            fn.role = json.loads(json.dumps(role))  # a private copy: documents are mutable
+            missing += why
+        fn.errors = list(missing)
+        doc = fn.to_json()
+        if self.options.inspect_code is not None:
+            try:
+                self.options.inspect_code(doc, code_location, layer_urls)
+            except Exception as exc:
+                missing.append(f"inspect-code: {type(exc).__name__}: {exc}")
+                doc["errors"] = list(missing)
+        return doc, missing
+
+    def _event_sources(self, fn: Function, arn: str, missing: list[str]) -> None:
+        sources: list[dict[str, Any]] = []
+        assert self._mappings_future is not None
+        all_mappings, mappings_failed = self._mappings_future.result()
+        for m in all_mappings.get(arn, []):
+            source = event_source_from_mapping(m)
+            if source["type"] == "sqs" and isinstance(source.get("arn"), str):
+                queue, why = self.queues.get(source["arn"], partial(self._queue, source["arn"]))
+                source["queue"] = queue
+                if why:
+                    missing.append(why)
+            sources.append(source)
+        for st in fn.resource_policy or []:
+            principal = st.get("principal")
+            if st["effect"] != "Allow" or not isinstance(principal, str) or principal not in SERVICE_SOURCES:
+                continue
+            kind, invocation = SERVICE_SOURCES[principal]
+            sources.append({"type": kind, "invocation": invocation, "name": st.get("sid"),
+                            "arn": st.get("source_arn") or None, "has_permission": True})
+        if mappings_failed is not None:
+            missing.append(str(mappings_failed))
+            fn.event_sources = sources or None
+        elif fn.resource_policy is None:
+            fn.event_sources = sources or None  # the policy-driven sources are unknown
+        else:
+            fn.event_sources = sources
+
+    def _queue(self, queue_arn: str) -> tuple[dict[str, Any], str | None]:
+        parts = queue_arn.split(":")
+        name = parts[5] if len(parts) > 5 else queue_arn
+        queue: dict[str, Any] = {"name": name, "redrive_policy": None, "visibility_timeout_s": None}
+        sqs = self.sqs()
+        owner = {"QueueOwnerAWSAccountId": parts[4]} if len(parts) > 5 and parts[4] else {}
+        url = self.calls.call(self.region, sqs, "GetQueueUrl", QueueName=name, **owner)
+        if url is NOT_FOUND:
+            return queue, f"GetQueueUrl: queue {name} does not exist"
+        if isinstance(url, Failed):
+            return queue, f"{url} (queue {name})"
+        attrs = self.calls.call(self.region, sqs, "GetQueueAttributes", QueueUrl=url["QueueUrl"],
+                                AttributeNames=["RedrivePolicy", "VisibilityTimeout"])
+        if isinstance(attrs, Failed) or attrs is NOT_FOUND:
+            return queue, f"{attrs if isinstance(attrs, Failed) else 'GetQueueAttributes: queue gone'} (queue {name})"
+        values = attrs.get("Attributes") or {}
+        redrive = values.get("RedrivePolicy")
+        try:
+            queue["redrive_policy"] = json.loads(redrive) if redrive else False
+        except ValueError:
+            queue["redrive_policy"] = None
+        if values.get("VisibilityTimeout") is not None:
+            queue["visibility_timeout_s"] = int(values["VisibilityTimeout"])
+        return queue, None
+
+    def _url(self, fn: Function, arn: str, missing: list[str]) -> None:
+        if fn.resource_policy is None:
+            return
+        granted = any(st["effect"] == "Allow" and grants(st, "lambda:InvokeFunctionUrl") for st in fn.resource_policy)
+        if not granted:
+            fn.extra["url"] = "not read: the resource policy grants no lambda:InvokeFunctionUrl"
+            return
+        got = self.calls.call(self.region, self.lam, "GetFunctionUrlConfig", FunctionName=arn)
+        if isinstance(got, Failed):
+            missing.append(str(got))
+        elif got is NOT_FOUND:
+            fn.url = False
+        else:
+            fn.url = {"auth_type": got.get("AuthType"), "url": got.get("FunctionUrl"),
+                      "cors_allow_origins": (got.get("Cors") or {}).get("AllowOrigins")}
+
+    def _event_invoke(self, fn: Function, arn: str, missing: list[str]) -> None:
+        if not any(s["invocation"] == "async" for s in fn.event_sources or []):
+            return
+        got = self.calls.call(self.region, self.lam, "GetFunctionEventInvokeConfig", FunctionName=arn)
+        if isinstance(got, Failed):
+            missing.append(str(got))
+        elif got is NOT_FOUND:
+            fn.event_invoke = False
+        else:
+            dest = got.get("DestinationConfig") or {}
+            fn.event_invoke = {
+                "maximum_retry_attempts": got.get("MaximumRetryAttempts"),
+                "maximum_event_age_s": got.get("MaximumEventAgeInSeconds"),
+                "on_failure": (dest.get("OnFailure") or {}).get("Destination") or False,
+                "on_success": (dest.get("OnSuccess") or {}).get("Destination") or False,
+            }
+
+    def _logging(self, fn: Function, config: dict[str, Any], missing: list[str]) -> None:
+        cfg = config.get("LoggingConfig") or {}
+        group = cfg.get("LogGroup") or f"/aws/lambda/{config['FunctionName']}"
+        logging: dict[str, Any] = {"log_group": group, "format": cfg.get("LogFormat"), "retention_days": None}
+        if group.startswith("/aws/lambda/"):
+            assert self._log_groups_future is not None
+            log_groups, log_groups_failed = self._log_groups_future.result()
+            if log_groups_failed is not None:
+                missing.append(str(log_groups_failed))
+            else:
+                # A group that does not exist yet is created on first invoke without retention.
+                logging["retention_days"] = log_groups.get(group) or False
+        else:
+            retention, why = self.custom_log_groups.get(group, lambda: self._custom_log_group(group))
+            if why:
+                missing.append(why)
+            else:
+                logging["retention_days"] = retention
+        fn.logging = logging
+
+    def _custom_log_group(self, group: str) -> tuple[int | bool | None, str | None]:
+        groups, failed = self.calls.pages(self.region, self.logs(), "DescribeLogGroups", "logGroups",
+                                          logGroupNamePrefix=group)
+        if failed:
+            return None, f"{failed} (log group {group})"
+        for g in groups:
+            if g["logGroupName"] == group:
+                return g.get("retentionInDays") or False, None
+        return False, None
+
+    def _layers(self, fn: Function, missing: list[str]) -> dict[str, str | None]:
+        urls: dict[str, str | None] = {}
+        for layer in fn.layers or []:
+            arn = layer["arn"]
+            exists, url, why = self.layers.get(arn, partial(self._layer, arn))
+            layer["exists"] = exists
+            urls[arn] = url
+            if why:
+                missing.append(why)
+        return urls
+
+    def _layer(self, arn: str) -> tuple[bool | None, str | None, str | None]:
+        # GetLayerVersion (layer ARN + version) answers what GetLayerVersionByArn does, and is
+        # also served by emulators that lack the ByArn form; both count against the same quota.
+        layer_arn, _, version = arn.rpartition(":")
+        if not layer_arn or not version.isdigit():
+            return None, None, f"GetLayerVersion: cannot parse layer version ARN {arn}"
+        got = self.calls.call(self.region, self.lam, "GetLayerVersion", LayerName=layer_arn,
+                              VersionNumber=int(version))
+        if got is NOT_FOUND:
+            return False, None, None
+        if isinstance(got, Failed):
+            return None, None, f"{got} (layer {arn})"
+        return True, (got.get("Content") or {}).get("Location"), None

@@ -1,0 +1,184 @@
+"""The audit: regions in parallel, each listed page by page while its functions are read."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from lambda_advisor.model import Document
+from lambda_advisor.result import Gap
+from lambda_advisor.sources.account.calls import Calls, Failed, Once
+from lambda_advisor.sources.account.functions import FunctionReads
+from lambda_advisor.sources.account.gaps import botocore_errors
+from lambda_advisor.sources.account.options import AuditOptions, AuditOutcome
+from lambda_advisor.sources.account.pacing import LambdaRateLimiter
+from lambda_advisor.sources.account.policies import RoleReader
+from lambda_advisor.sources.account.progress import Progress
+from lambda_advisor.sources.account.session import (
+    client_config,
+    endpoint_for,
+    open_session,
+    resolve_regions,
+)
+from lambda_advisor.sources.account.shapes import unqualified
+
+
+def audit(options: AuditOptions) -> AuditOutcome:
+    """Read every function of the account in the chosen regions.
+
+    Raises :class:`AuditError` when it cannot start; everything that fails
+    after that is a gap in the outcome.
+    """
+    started = time.monotonic()
+    session, account = open_session(options)
+    regions = resolve_regions(session, options)
+    outcome = AuditOutcome(documents=[], gaps=[], account=account, regions=regions)
+    shared = Shared(session, options, outcome)
+    progress = options.progress or Progress()
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(len(regions), options.max_regions_in_parallel)),
+                                thread_name_prefix="la-region") as pool:
+            results = list(pool.map(lambda r: _audit_region(r, shared, progress), regions))
+    finally:
+        progress.close()
+    for docs, gaps in results:
+        outcome.documents.extend(docs)
+        outcome.gaps.extend(gaps)
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def _audit_region(region: str, shared: Shared, progress: Progress) -> tuple[list[Document], list[Gap]]:
+    try:
+        return RegionAudit(region, shared, progress).run()
+    except Exception as exc:  # one broken region must not end the audit unreported
+        return [], [Gap(where=region, region=region, missing=[f"lambda-advisor: {type(exc).__name__}: {exc}"])]
+
+
+class Shared:
+    """What all regions share: the session, IAM (global) and its caches, the call counters."""
+
+    def __init__(self, session: Any, options: AuditOptions, outcome: AuditOutcome) -> None:
+        self.session = session
+        self.options = options
+        self.outcome = outcome
+        self.lock = threading.Lock()
+        self.calls = Calls(outcome, self.lock)
+        self._iam: Any = None
+        self._iam_lock = threading.Lock()
+        self._create_lock = threading.Lock()  # a boto3 Session is not thread-safe; its clients are
+        self._roles = RoleReader(self.calls, self.iam)
+
+    def client(self, service: str, region: str, pool: int, limiter: Any = None, purpose: str = "") -> Any:
+        with self._create_lock:
+            client = self.session.client(service, region_name=region,
+                                         endpoint_url=endpoint_for(self.options, region),
+                                         config=client_config(self.options, pool))
+        if limiter is not None:
+            client.meta.events.register(f"before-send.{service}", limiter)
+        client.meta.events.register(f"before-send.{client.meta.service_model.service_id.hyphenize()}",
+                                    self.calls.count_attempt(region))
+        if self.options.client_hook is not None:
+            self.options.client_hook(f"{service}:{purpose}" if purpose else service, region, client)
+        return client
+
+    def iam(self) -> Any:
+        with self._iam_lock:
+            if self._iam is None:
+                home = self.session.region_name or "us-east-1"
+                self._iam = self.client("iam", home, self.options.workers_per_region)
+            return self._iam
+
+    def role(self, role_arn: str, account: str | None) -> tuple[dict[str, Any], list[str]]:
+        return self._roles.role(role_arn, account)
+
+
+class RegionAudit(FunctionReads):
+    """One region: its clients, its region-wide facts, its listing; the functions read as they are listed."""
+
+    def __init__(self, region: str, shared: Shared, progress: Progress) -> None:
+        self.region = region
+        self.shared = shared
+        self.options = shared.options
+        self.calls = shared.calls
+        self.progress = progress
+        workers = self.options.workers_per_region
+        limiter = LambdaRateLimiter(self.options.quotas, self.options.headroom)
+        # One client per quota bucket: botocore's adaptive retry mode keeps its throttling state
+        # per client, so a 429 on GetPolicy must not slow GetFunction or the other calls down.
+        self.lam = shared.client("lambda", region, workers, limiter)
+        self.lam_get = shared.client("lambda", region, workers, limiter, purpose="GetFunction")
+        self.lam_policy = shared.client("lambda", region, workers, limiter, purpose="GetPolicy")
+        self.lam_list = shared.client("lambda", region, 2, limiter, purpose="ListFunctions")
+        self._sqs: Any = None
+        self._logs: Any = None
+        self._lazy = threading.Lock()
+        self.layers = Once()
+        self.queues = Once()
+        self._facts_started = False
+        self._mappings_future: Future[tuple[dict[str, list[dict[str, Any]]], Failed | None]] | None = None
+        self._log_groups_future: Future[tuple[dict[str, int | None], Failed | None]] | None = None
+        self.custom_log_groups = Once()
+
+    def sqs(self) -> Any:
+        with self._lazy:
+            if self._sqs is None:
+                self._sqs = self.shared.client("sqs", self.region, self.options.workers_per_region)
+            return self._sqs
+
+    def logs(self) -> Any:
+        with self._lazy:
+            if self._logs is None:
+                self._logs = self.shared.client("logs", self.region, self.options.workers_per_region)
+            return self._logs
+
+    def run(self) -> tuple[list[Document], list[Gap]]:
+        """List the region page by page; each function starts while the next page is read.
+
+        The region-wide facts (event source mappings, log groups) are read alongside, once the
+        region turns out to have functions; a function waits for them only after its own calls.
+        """
+        gaps: list[Gap] = []
+        errors = botocore_errors()
+        futures: list[Future[tuple[Document, list[str]]]] = []
+        listed = 0
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"la-{self.region}-facts") as side, \
+                ThreadPoolExecutor(max_workers=self.options.workers_per_region,
+                                   thread_name_prefix=f"la-{self.region}") as pool:
+            try:
+                for page in self.lam_list.get_paginator("list_functions").paginate():
+                    configs = page.get("Functions") or []
+                    if configs and not self._facts_started:
+                        self._facts_started = True
+                        self._mappings_future = side.submit(self._list_mappings)
+                        self._log_groups_future = side.submit(self._list_log_groups)
+                    listed += len(configs)
+                    self.progress.region_total(self.region, listed)
+                    futures += [pool.submit(self._function, config) for config in configs]
+            except (errors.ClientError, errors.BotoCoreError, OSError) as exc:
+                failed = self.calls._failed(self.region, self.lam_list, "ListFunctions", exc)
+                what = "region could not be listed" if not listed else f"listing stopped after {listed} functions"
+                gaps.append(Gap(where=self.region, region=self.region, missing=[f"{failed} ({what})"]))
+            if not listed:
+                self.progress.region_total(self.region, 0)
+            docs: list[Document] = []
+            for future in futures:
+                doc, missing = future.result()
+                docs.append(doc)
+                if missing:
+                    gaps.append(Gap(where=doc["id"], region=self.region, missing=missing))
+        return docs, gaps
+
+    def _list_mappings(self) -> tuple[dict[str, list[dict[str, Any]]], Failed | None]:
+        items, failed = self.calls.pages(self.region, self.lam, "ListEventSourceMappings", "EventSourceMappings")
+        mappings: dict[str, list[dict[str, Any]]] = {}
+        for m in items:
+            mappings.setdefault(unqualified(m.get("FunctionArn", "")), []).append(m)
+        return mappings, failed
+
+    def _list_log_groups(self) -> tuple[dict[str, int | None], Failed | None]:
+        groups, failed = self.calls.pages(self.region, self.logs(), "DescribeLogGroups", "logGroups",
+                                          logGroupNamePrefix="/aws/lambda/")
+        return {g["logGroupName"]: g.get("retentionInDays") for g in groups}, failed

@@ -1,0 +1,114 @@
+"""The read-only boto3 session, the client settings and the regions an audit covers."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from lambda_advisor.sources.account.gaps import (
+    botocore_errors,
+    credentials_message,
+    describe_error,
+    error_code,
+    is_credentials_error,
+)
+from lambda_advisor.sources.account.options import AuditError, AuditOptions, ReadOnlyViolation
+
+READ_ONLY_PREFIXES = ("Get", "List", "Describe")
+#: Operations that are neither Get, List nor Describe but change nothing in the account.
+ALLOWED_OPERATIONS = frozenset({"AssumeRole"})
+
+
+def refuse_mutating_calls(model: Any, **_: Any) -> None:
+    """botocore ``before-call`` handler: only Get*, List*, Describe* and the allow-list pass."""
+    name: str = model.name
+    if name.startswith(READ_ONLY_PREFIXES) or name in ALLOWED_OPERATIONS:
+        return
+    service = model.service_model.service_name
+    raise ReadOnlyViolation(f"lambda-advisor is read-only: refused {service}:{name}")
+
+
+def install_read_only(session: Any) -> None:
+    """Register the read-only guard on a boto3 session (before any client is created)."""
+    session.events.register("before-call", refuse_mutating_calls, unique_id="lambda-advisor-read-only")
+
+
+def client_config(options: AuditOptions, pool: int) -> Any:
+    from botocore.config import Config
+
+    return Config(
+        retries={"mode": "adaptive", "total_max_attempts": options.max_attempts},
+        max_pool_connections=pool,
+        connect_timeout=options.connect_timeout,
+        read_timeout=options.read_timeout,
+        user_agent_extra="lambda-advisor",
+    )
+
+
+def endpoint_for(options: AuditOptions, region: str | None = None) -> str | None:
+    if region and region in options.region_endpoints:
+        return options.region_endpoints[region]
+    return options.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+
+
+def open_session(options: AuditOptions) -> tuple[Any, str | None]:
+    """A read-only boto3 session (assuming ``role_arn`` when given) and the account ID.
+
+    Raises :class:`AuditError` with one clear sentence when the credentials are
+    missing, expired or refused.
+    """
+    import boto3
+
+    errors = botocore_errors()
+    try:
+        session = boto3.Session(profile_name=options.profile)
+        install_read_only(session)
+        home = session.region_name or (options.regions[0] if options.regions else "us-east-1")
+        if options.role_arn:
+            sts = session.client("sts", region_name=home, endpoint_url=endpoint_for(options),
+                                 config=client_config(options, 2))
+            params: dict[str, Any] = {"RoleArn": options.role_arn, "RoleSessionName": "lambda-advisor"}
+            if options.external_id:
+                params["ExternalId"] = options.external_id
+            creds = sts.assume_role(**params)["Credentials"]
+            session = boto3.Session(aws_access_key_id=creds["AccessKeyId"],
+                                    aws_secret_access_key=creds["SecretAccessKey"],
+                                    aws_session_token=creds["SessionToken"], region_name=home)
+            install_read_only(session)
+        sts = session.client("sts", region_name=home, endpoint_url=endpoint_for(options), config=client_config(options, 2))
+        identity = sts.get_caller_identity()
+    except errors.BotoCoreError as exc:
+        if is_credentials_error(exc):
+            raise AuditError(credentials_message(exc, options)) from exc
+        raise AuditError(f"cannot reach AWS STS to check the credentials: {describe_error(exc)}") from exc
+    except errors.ClientError as exc:
+        if is_credentials_error(exc):
+            raise AuditError(credentials_message(exc, options)) from exc
+        if options.role_arn and error_code(exc) in {"AccessDenied", "AccessDeniedException"}:
+            raise AuditError(f"cannot assume role {options.role_arn}: {describe_error(exc)}") from exc
+        raise AuditError(f"STS refused the credentials check: {describe_error(exc)}") from exc
+    return session, identity.get("Account")
+
+
+def resolve_regions(session: Any, options: AuditOptions) -> list[str]:
+    """``--region`` values, the regions enabled for the account (``--all-regions``) or the default."""
+    if options.all_regions:
+        errors = botocore_errors()
+        home = session.region_name or "us-east-1"
+        ec2 = session.client("ec2", region_name=home, endpoint_url=endpoint_for(options, home),
+                             config=client_config(options, 2))
+        try:
+            regions = ec2.describe_regions(AllRegions=False)["Regions"]
+        except (errors.BotoCoreError, errors.ClientError) as exc:
+            if is_credentials_error(exc):
+                raise AuditError(credentials_message(exc, options)) from exc
+            raise AuditError(f"cannot list the account's enabled regions (EC2 DescribeRegions): "
+                             f"{describe_error(exc)}; pass --region instead") from exc
+        return sorted(r["RegionName"] for r in regions
+                      if r.get("OptInStatus") in (None, "opt-in-not-required", "opted-in"))
+    if options.regions:
+        return list(dict.fromkeys(options.regions))
+    if session.region_name:
+        return [session.region_name]
+    raise AuditError("no region: pass --region REGION (repeatable) or --all-regions, "
+                     "or set a default region in the profile or AWS_DEFAULT_REGION")

@@ -1,0 +1,120 @@
+"""API shapes to the function document: ListFunctions and GetFunction entries, event source mappings, tags."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from lambda_advisor.model import Document, Function, Source
+
+IGNORE_TAG = "lambda-advisor:ignore"
+IGNORE_REASON_TAG = "lambda-advisor:ignore-reason"
+
+
+def unqualified(arn: str) -> str:
+    """``arn:aws:lambda:r:a:function:name[:qualifier]`` without the qualifier."""
+    parts = arn.split(":")
+    return ":".join(parts[:7]) if len(parts) > 7 else arn
+
+
+def function_from_configuration(config: dict[str, Any], *, region: str, account: str | None) -> Function:
+    """A document from one ListFunctions entry (FunctionConfiguration)."""
+    arn = unqualified(config["FunctionArn"])
+    env = config.get("Environment")
+    errors: list[str] = []
+    environment: dict[str, Any] | None
+    if env and env.get("Error"):
+        environment = None
+        errors.append(f"environment unreadable: {env['Error'].get('ErrorCode')}: {env['Error'].get('Message')}")
+    else:
+        environment = dict((env or {}).get("Variables") or {})
+    vpc_cfg = config.get("VpcConfig") or {}
+    vpc: Any = False
+    if vpc_cfg.get("SubnetIds"):
+        vpc = {"subnet_ids": list(vpc_cfg["SubnetIds"]), "security_group_ids": list(vpc_cfg.get("SecurityGroupIds") or []),
+               "availability_zones": None}
+    memory = config.get("MemorySize")
+    snap = (config.get("SnapStart") or {}).get("ApplyOn")
+    return Function(
+        id=arn,
+        name=config["FunctionName"],
+        source=Source(kind="account", arn=arn, account=account, region=region),
+        runtime=config.get("Runtime"),
+        handler=config.get("Handler"),
+        package_type=config.get("PackageType") or "Zip",
+        architectures=list(config.get("Architectures") or ["x86_64"]),
+        memory_mb=memory,
+        memory_explicit=True if memory is not None and memory != 128 else None,
+        timeout_s=config.get("Timeout"),
+        ephemeral_storage_mb=(config.get("EphemeralStorage") or {}).get("Size"),
+        snap_start=(snap == "PublishedVersions") if snap else False,
+        environment=environment,
+        kms_key_arn=config.get("KMSKeyArn") or False,
+        layers=[{"arn": la["Arn"], "code_size": la.get("CodeSize"), "exists": None} for la in config.get("Layers") or []],
+        vpc=vpc,
+        tracing=(config.get("TracingConfig") or {}).get("Mode"),
+        dead_letter_target=(config.get("DeadLetterConfig") or {}).get("TargetArn") or False,
+        code={"zipped_bytes": config.get("CodeSize"), "sha256": config.get("CodeSha256"),
+              "s3_uri": None, "image_uri": None, "inline": None, "unzipped_bytes": None,
+              "image_bytes": None, "local_path": None, "inspection": None},
+        errors=errors,
+        extra={"last_modified": config.get("LastModified"), "state": config.get("State")},
+    )
+
+
+def apply_get_function(fn: Function, got: dict[str, Any]) -> None:
+    """Tags, reserved concurrency and the code location from GetFunction."""
+    tags = dict(got.get("Tags") or {})
+    fn.tags = tags
+    concurrency = (got.get("Concurrency") or {}).get("ReservedConcurrentExecutions")
+    fn.reserved_concurrency = concurrency if concurrency is not None else False
+    code = got.get("Code") or {}
+    if fn.code is not None and code.get("ImageUri"):
+        fn.code["image_uri"] = code.get("ResolvedImageUri") or code["ImageUri"]
+    fn.suppressions = suppressions_from_tags(tags)
+
+
+def suppressions_from_tags(tags: dict[str, Any]) -> list[dict[str, Any]]:
+    """``lambda-advisor:ignore=LA205,LA502`` (``+``, ``/`` or spaces also separate; tag values allow no commas in some tools)."""
+    value = tags.get(IGNORE_TAG)
+    if not isinstance(value, str):
+        return []
+    reason = tags.get(IGNORE_REASON_TAG)
+    return [{"rule": r.upper(), "reason": reason if isinstance(reason, str) else None,
+             "origin": f"tag {IGNORE_TAG}"} for r in re.split(r"[\s,+/:;]+", value) if r]
+
+
+def event_source_from_mapping(m: dict[str, Any]) -> dict[str, Any]:
+    arn = m.get("EventSourceArn")
+    kind = "other"
+    if isinstance(arn, str):
+        service = arn.split(":")[2] if arn.count(":") >= 2 else ""
+        kind = {"sqs": "sqs", "kinesis": "kinesis", "kafka": "kafka", "mq": "mq", "rds": "docdb"}.get(service, "other")
+        if service == "dynamodb":
+            kind = "dynamodb"
+    elif m.get("SelfManagedEventSource"):
+        kind = "kafka"
+    retries = m.get("MaximumRetryAttempts")
+    dest = ((m.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+    source: dict[str, Any] = {
+        "type": kind,
+        "invocation": "poll",
+        "name": m.get("UUID"),
+        "arn": arn,
+        "enabled": m.get("State") in {"Enabled", "Enabling", "Updating", "Creating"} if m.get("State") else None,
+        "batch_size": m.get("BatchSize"),
+        "maximum_concurrency": (m.get("ScalingConfig") or {}).get("MaximumConcurrency"),
+    }
+    if kind in {"kinesis", "dynamodb", "kafka", "docdb"}:
+        source["maximum_retry_attempts"] = None if retries in (None, -1) else retries
+        source["bisect_on_error"] = m.get("BisectBatchOnFunctionError")
+        source["on_failure"] = dest or False
+    elif kind == "sqs":
+        source["on_failure"] = dest or None
+    return source
+
+
+def iter_function_arns(docs: Iterable[Document]) -> list[str]:
+    """ARNs of audited documents (used by tests and reports to account for every function)."""
+    return [d["id"] for d in docs]
