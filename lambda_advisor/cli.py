@@ -19,6 +19,34 @@ from lambda_advisor.findings import SEVERITIES
 FORMAT_CHOICES = ["text", "concise", "json", "sarif", "junit", "markdown", "html", "github", "gitlab"]
 
 
+def _debug_option(func: Any) -> Any:
+    def turn_on(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+        if value:
+            from lambda_advisor.barrier import set_debug
+
+            set_debug(True)
+
+    return click.option("--debug", is_flag=True, expose_value=False, is_eager=True, callback=turn_on,
+                        help="Print the traceback of internal errors on stderr (also LAMBDA_ADVISOR_DEBUG=1).")(func)
+
+
+class _Barrier(click.Group):
+    """The last barrier: whatever escapes a command is one line on stderr and exit 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            from lambda_advisor.barrier import internal_error
+            from lambda_advisor.sources.files import printable
+
+            err = internal_error(ctx.invoked_subcommand or "lambda-advisor", exc, "that stopped the run")
+            click.echo(printable(f"lambda-advisor: error: {err.message}"), err=True)
+            sys.exit(2)
+
+
 def _split(values: Sequence[str]) -> list[str]:
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
@@ -48,16 +76,27 @@ def common_options(func: Any) -> Any:
                      help="Only findings not in this baseline file count (see `baseline create`)."),
         click.option("--show-suppressed", is_flag=True, default=None,
                      help="Also list suppressed and baselined findings (they never count)."),
+        _debug_option,
     ]
     for option in reversed(options):
         func = option(func)
     return func
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Barrier, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="lambda-advisor")
+@_debug_option
 def cli() -> None:
-    """Find AWS Lambda pitfalls in templates, live accounts and deployment packages."""
+    """Find AWS Lambda pitfalls in templates, live accounts and deployment packages.
+
+    \b
+    Exit codes:
+      0  nothing at or above --fail-on
+      1  findings (and nothing else went wrong)
+      2  usage error, unreadable input, broken configuration or rule file,
+         or an internal error (the report still lists everything else)
+      3  an audit (or its snapshot) that could not see everything
+    """
 
 
 @cli.command()

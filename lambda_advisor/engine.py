@@ -20,6 +20,7 @@ import yaml
 from lambda_advisor.checks import Check, Context, Hit
 from lambda_advisor.findings import Finding, Location
 from lambda_advisor.model import Document
+from lambda_advisor.result import InputError
 from lambda_advisor.schema_match import compile_schema
 
 try:
@@ -287,6 +288,8 @@ class Engine:
     def __init__(self, rules: Sequence[Rule], options: RunOptions | None = None) -> None:
         self.rules = list(rules)
         self.options = options or RunOptions()
+        #: Rules that failed on a document: one error entry each, the other rules and documents went on.
+        self.errors: list[InputError] = []
         self._prepared: list[tuple[Rule, dict[str, Any], Any]] = []
         for rule in self.rules:
             params = {**rule.params, **self.options.params.get(rule.id, {})}
@@ -300,8 +303,12 @@ class Engine:
             for doc in docs:
                 if rule.sources and doc["source"]["kind"] not in rule.sources:
                     continue
-                for hit in self._hits(rule, runner, doc, ctx):
-                    findings.append(self._finding(rule, doc, hit))
+                try:  # the barrier: one rule on one document
+                    found = [self._finding(rule, doc, hit) for hit in self._hits(rule, runner, doc, ctx)]
+                except Exception as exc:
+                    self.errors.append(_rule_error(rule, doc, exc))
+                    continue
+                findings.extend(found)
         findings.sort(key=_sort_key)
         return findings
 
@@ -315,7 +322,7 @@ class Engine:
         template = rule.message or "{doc[name]}: " + rule.title
         try:
             message = template.format(doc=_Lenient(doc), params=ctx.params)
-        except (KeyError, IndexError, AttributeError, ValueError):
+        except Exception:  # a user's message naming what the document lacks: the plain title
             message = f"{doc['name']}: {rule.title}"
         yield Hit(message=message, pointer=pointer)
 
@@ -350,6 +357,16 @@ class Engine:
             suppressed=suppressed,
             extra=hit.extra,
         )
+
+
+def _rule_error(rule: Rule, doc: Document, exc: Exception) -> InputError:
+    from lambda_advisor.barrier import internal_error
+
+    src: dict[str, Any] = doc.get("source") or {}
+    where = str(src.get("file") or src.get("arn") or doc.get("id") or "?")
+    origin = "" if rule.builtin else f" (from {rule.path})"
+    return internal_error(where, exc, f"in rule {rule.id}{origin} on function {doc.get('name')}",
+                          src.get("line") if isinstance(src.get("line"), int) else None)
 
 
 class _Lenient(dict):  # type: ignore[type-arg,unused-ignore]

@@ -77,7 +77,8 @@ def evaluate(docs: list[dict[str, Any]], settings: Settings, *, kind: str = "sca
     except RuleError as exc:
         return ScanResult(findings=[], documents=docs, errors=[*(errors or []), InputError(exc.path, str(exc).split(": ", 1)[-1])], kind=kind)
     findings = engine.run(docs)
-    return ScanResult(findings=findings, documents=docs, errors=list(errors or []), rules=engine.rules, kind=kind)
+    return ScanResult(findings=findings, documents=docs, errors=[*(errors or []), *engine.errors],
+                      rules=engine.rules, kind=kind)
 
 
 def scan_paths(paths: list[Path], settings: Settings) -> ScanResult:
@@ -131,22 +132,33 @@ class Rendered:
 def render(result: ScanResult, settings: Settings, *, tty: bool = False, width: int | None = None) -> Rendered:
     """Render the report in the chosen format; write it to ``settings.output`` when one is set."""
     from lambda_advisor.report import render as render_format
+    from lambda_advisor.sources.files import display, printable, printable_json
 
     fmt = settings.fmt or "text"
+
+    def clean(text: str) -> str:
+        """File names that are not UTF-8 reach every format as U+FFFD, never as an encoding error."""
+        return printable(printable_json(text) if fmt in ("json", "sarif") else text)
+
     stdout, color = "", False
     if settings.output is not None:
-        text = render_format(fmt, result, color=False)
-        settings.output.parent.mkdir(parents=True, exist_ok=True)
-        settings.output.write_text(text, encoding="utf-8")
+        text = clean(render_format(fmt, result, color=False))
+        try:
+            settings.output.parent.mkdir(parents=True, exist_ok=True)
+            settings.output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            return Rendered(stdout="", exit_code=2, stderr=[
+                f"lambda-advisor: error: cannot write the report to {display(settings.output)}: "
+                f"{exc.strerror or exc}"])
     else:
         from lambda_advisor.report.terminal import use_color
 
         color = use_color(settings.color, tty) and fmt == "text"
-        stdout = render_format(fmt, result, color=color, width=width)
+        stdout = clean(render_format(fmt, result, color=color, width=width))
     stderr: list[str] = []
     if not settings.quiet:
-        stderr.extend(f"lambda-advisor: {notice}" for notice in result.notices)
+        stderr.extend(printable(f"lambda-advisor: {notice}") for notice in result.notices)
     if settings.output is not None or fmt != "text":
         # The text report already lists errors; other formats go to tools, so tell the human too.
-        stderr.extend(f"lambda-advisor: error: {err}" for err in result.errors)
+        stderr.extend(printable(f"lambda-advisor: error: {err}") for err in result.errors)
     return Rendered(stdout=stdout, stderr=stderr, exit_code=result.exit_code(settings.fail_on or "low"), color=color)

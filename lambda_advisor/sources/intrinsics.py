@@ -4,7 +4,8 @@ What resolves becomes a literal (parameter defaults, ``AWS::Partition``,
 ``Sub``/``Join`` of literals, ``FindInMap`` with literal keys). What does not
 stays marked ``{"unresolved": text, "refs": [...]}`` — never guessed, never a
 crash — with the logical IDs it mentions, so rules can still tell that
-``!GetAtt Worker.Arn`` names another function.
+``!GetAtt Worker.Arn`` names another function. A ``Fn::FindInMap`` whose value
+leads back to itself is a cycle: it stays unresolved with a note, it is no error.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Resolver:
         self.resources: dict[str, Any] = _as_dict(template.get("Resources"))
         self.parameters: dict[str, Any] = _as_dict(template.get("Parameters"))
         self.mappings: dict[str, Any] = _as_dict(template.get("Mappings"))
+        self._resolving: set[tuple[str, ...]] = set()  # FindInMap lookups under way: a cycle guard
 
     # -- public -----------------------------------------------------------------
 
@@ -184,12 +186,19 @@ class Resolver:
         if isinstance(arg, list) and len(arg) >= 3:
             keys = [self.value(a) for a in arg[:3]]
             if all(isinstance(k, str) for k in keys):
+                lookup = tuple(keys)
+                if lookup in self._resolving:
+                    return unresolved(f"{short_text(node)} (refers to itself)", self.refs(node))
                 try:
                     found = self.mappings[keys[0]][keys[1]][keys[2]]
                 except (KeyError, TypeError):
                     found = None
                 if found is not None:
-                    return self.value(found)
+                    self._resolving.add(lookup)
+                    try:
+                        return self.value(found)
+                    finally:
+                        self._resolving.discard(lookup)
         return unresolved(short_text(node), self.refs(node))
 
     def _select(self, arg: Any, node: dict[str, Any]) -> Any:
@@ -197,7 +206,7 @@ class Resolver:
             index, items = self.value(arg[0]), self.value(arg[1])
             try:
                 i = int(index)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 i = -1
             if isinstance(items, list) and 0 <= i < len(items):
                 picked = items[i]

@@ -11,13 +11,20 @@ elsewhere (``package.artifact``).
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 from lambda_advisor.result import InputError
 from lambda_advisor.sources import Loaded
+from lambda_advisor.sources.files import (
+    MAX_JSON_BYTES,
+    MAX_TEMPLATE_BYTES,
+    InputProblem,
+    display,
+    inside,
+    read_json,
+)
 
 TEMPLATE = "cloudformation-template-update-stack.json"
 STATE = "serverless-state.json"
@@ -47,31 +54,35 @@ def load(path: Path, *, explicit: bool = True) -> Loaded:
 def _artifacts(root: Path, template: Path, loaded: Loaded) -> dict[str, Path]:
     """Logical ID of each function and layer -> its zip on disk."""
     try:
-        with template.open(encoding="utf-8") as fh:
-            data = json.load(fh)
-    except (OSError, ValueError):
+        data = read_json(template, MAX_TEMPLATE_BYTES)
+    except InputProblem:
         return {}  # load_template reported it
     state = _state(root, loaded)
     found: dict[str, Path] = {}
-    for lid, res in (data.get("Resources") or {}).items():
+    for lid, res in _mapping(_mapping(data).get("Resources")).items():
         if not isinstance(res, dict):
             continue
-        props = res.get("Properties") or {}
+        props = _mapping(res.get("Properties"))
         if res.get("Type") == "AWS::Lambda::Function":
-            key = (props.get("Code") or {}).get("S3Key")
+            key = _mapping(props.get("Code")).get("S3Key")
         elif res.get("Type") == "AWS::Lambda::LayerVersion":
-            key = (props.get("Content") or {}).get("S3Key")
+            key = _mapping(props.get("Content")).get("S3Key")
         else:
             continue
         name = _key_name(key)
         candidate = root / name if name else None
-        if candidate is not None and candidate.is_file():
+        if candidate is not None and candidate.is_file() and inside(root, candidate):
             found[lid] = candidate
         elif lid in state:
             found[lid] = state[lid]
         elif name:
             loaded.notices.append(f"{root}: artifact {name} of {lid} is not in the folder; package not inspected")
     return found
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
 
 
 def _key_name(key: Any) -> str | None:
@@ -95,24 +106,26 @@ def _state(root: Path, loaded: Loaded) -> dict[str, Path]:
     if not path.is_file():
         return {}
     try:
-        with path.open(encoding="utf-8") as fh:
-            state = json.load(fh)
-    except (OSError, ValueError) as exc:
-        loaded.errors.append(InputError(str(path), f"cannot read: {exc}"))
+        state = read_json(path, MAX_JSON_BYTES, STATE)
+    except InputProblem as exc:
+        loaded.errors.append(InputError(display(path), f"cannot read: {exc}", exc.line))
         return {}
     service = state.get("service") if isinstance(state, dict) else None
     if not isinstance(service, dict):
         return {}
     service_dir = root.parent
-    shared = (service.get("package") or {}).get("artifact")
+    shared = _mapping(service.get("package")).get("artifact")
     out: dict[str, Path] = {}
-    for name, fn in (service.get("functions") or {}).items():
+    for name, fn in _mapping(service.get("functions")).items():
         if not isinstance(fn, dict):
             continue
-        artifact = (fn.get("package") or {}).get("artifact") or shared
-        if isinstance(artifact, str):
+        artifact = _mapping(fn.get("package")).get("artifact") or shared
+        if isinstance(artifact, str) and "\0" not in artifact:
             p = Path(artifact)
             p = p if p.is_absolute() else service_dir / p
-            if p.is_file():
+            if p.is_file() and inside(service_dir, p):
                 out[logical_id(str(name))] = p
+            elif p.is_file():
+                loaded.notices.append(f"{display(path)}: artifact {display(p)} of {name} is outside the "
+                                      "service folder; package not inspected")
     return out

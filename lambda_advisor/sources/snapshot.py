@@ -23,6 +23,7 @@ from lambda_advisor.sources import Loaded
 
 FORMAT = "lambda-advisor-snapshot"
 VERSION = 1
+MAX_BYTES = 256 << 20  # the largest snapshot read (an account of many thousand functions)
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "snapshot.schema.json"
 
 
@@ -120,10 +121,13 @@ def validate(snapshot: Any) -> None:
 
 
 def read(path: Path) -> dict[str, Any]:
+    from lambda_advisor.sources.files import InputProblem, read_json
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise SnapshotError(f"cannot read snapshot: {exc}") from exc
+        data = read_json(path, MAX_BYTES, "snapshot")
+    except InputProblem as exc:
+        line = f" (line {exc.line})" if exc.line else ""
+        raise SnapshotError(f"cannot read snapshot{line}: {exc}") from exc
     validate(data)
     snapshot: dict[str, Any] = data
     return snapshot
