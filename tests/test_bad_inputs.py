@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from lambda_advisor.cli import cli
+from lambda_advisor.engine import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,3 +62,150 @@ def test_every_kind_of_bad_input_is_named_and_the_good_template_still_scanned(tm
     # the good template was scanned all the same, and so was the function with the broken package
     assert [(Path(f["location"]["file"]).name, f["rule_id"]) for f in report["findings"]] == [("cfn.yml", "LA205")]
     assert report["summary"]["functions"] >= 2
+
+
+# -- one small regression test per class of bad input -------------------------------------------
+#
+# Each case is one bad file beside a good template; the good template's finding must survive,
+# the bad one is at most one error entry (never a traceback), and stdout is always a report.
+
+GOOD = (ROOT / "fixtures" / "sources" / "mixed" / "nested" / "cfn.yml").read_text()
+FN = "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n"
+
+BAD_TEMPLATES: dict[str, tuple[str, str | None]] = {
+    # name: (text, expected error message fragment, or None when it reads without an error)
+    "type-is-mapping": ("Resources:\n  Fn:\n    Type: {a: b}\n  G:\n    Type: AWS::Lambda::Function\n", None),
+    "properties-is-list": (FN.replace("Properties:\n", "Properties: [1, 2]\n    Metadata: 5\n"), None),
+    "logical-id-is-number": ("Resources:\n  123:\n    Type: AWS::Lambda::Function\n    Properties: {Timeout: 900}\n",
+                             None),
+    "timeout-inf": (FN + "      Timeout: .inf\n      MemorySize: .nan\n", None),
+    "timeout-5000-digits": (FN + "      Timeout: " + "9" * 5000 + "\n", None),
+    "select-index-inf": (FN + "      Runtime: !Select [.inf, [a, b]]\n", None),
+    "findinmap-self": ("Mappings:\n  M:\n    A:\n      B: !FindInMap [M, A, B]\n" + FN
+                       + "      Runtime: !FindInMap [M, A, B]\n", None),
+    "alias-cycle": ("Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n  A1:\n    Type: AWS::Lambda::Alias\n"
+                    "    Properties: {FunctionName: !Ref A2}\n  A2:\n    Type: AWS::Lambda::Alias\n"
+                    "    Properties: {FunctionName: !Ref A1}\n  P:\n    Type: AWS::Lambda::Permission\n"
+                    "    Properties: {FunctionName: !Ref A1, Principal: s3.amazonaws.com}\n", None),
+    "duplicate-key": (FN + "      Timeout: 30\n      Timeout: 900\n", "duplicate key 'Timeout' (first on line 5)"),
+    "alias-bomb": ("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+                   + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n"
+                             for i in range(8))
+                   + FN + "      Environment: {Variables: {X: *i}}\n", "alias bomb"),
+    "nesting-deep": (FN + "      Environment: " + "[" * 500 + "]" * 500 + "\n", "deep"),
+    "control-character": (FN + "      Runtime: py\x07thon\n", "control characters are not allowed"),
+}
+
+
+def _scan(runner_args: list[str]) -> tuple[int, dict, str]:
+    result = CliRunner().invoke(cli, ["scan", *runner_args, "--format", "json", "--today", "2026-11-22"])
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, json.loads(result.stdout), result.stderr
+
+
+@pytest.mark.parametrize("name", sorted(BAD_TEMPLATES))
+def test_a_bad_template_is_at_most_one_error_and_the_good_one_survives(tmp_path: Path, name: str) -> None:
+    text, expected = BAD_TEMPLATES[name]
+    (tmp_path / "good.yaml").write_text(GOOD)
+    (tmp_path / "bad.yaml").write_text(text)
+    code, report, _ = _scan([str(tmp_path), "--select", "LA205"])
+    assert ("good.yaml", "LA205") in [(Path(f["location"]["file"]).name, f["rule_id"]) for f in report["findings"]]
+    bad_errors = [e for e in report["errors"] if Path(e["where"]).name == "bad.yaml"]
+    assert all("internal error" not in e["message"] for e in report["errors"]), report["errors"]
+    if expected is None:
+        assert report["errors"] == [], report["errors"]
+        assert code == 1
+    else:
+        assert len(bad_errors) == 1 and expected in bad_errors[0]["message"], report["errors"]
+        assert bad_errors[0]["line"], bad_errors[0]
+        assert code == 2
+
+
+def test_a_fifo_is_skipped_with_a_notice_never_opened(tmp_path: Path) -> None:
+    (tmp_path / "good.yaml").write_text(GOOD)
+    os.mkfifo(tmp_path / "pipe.yaml")
+    code, report, stderr = _scan([str(tmp_path), "--select", "LA205"])
+    assert code == 1 and report["errors"] == []
+    assert "pipe.yaml: skipped, not a regular file (a named pipe (FIFO))" in stderr
+    code, report, stderr = _scan([str(tmp_path / "pipe.yaml")])  # named on the command line too
+    assert code == 0 and "not a regular file" in stderr
+
+
+def test_an_oversized_template_is_refused_with_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lambda_advisor import sources
+
+    monkeypatch.setattr(sources, "MAX_TEMPLATE_BYTES", 100)
+    (tmp_path / "big.yaml").write_text(GOOD)
+    code, report, _ = _scan([str(tmp_path)])
+    assert code == 2 and "larger than" in report["errors"][0]["message"]
+
+
+def test_snapshot_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    snap = {"format": "lambda-advisor-snapshot", "version": 1, "created": "2026-01-01T00:00:00+00:00",
+            "tool_version": "0", "account": "123456789012", "regions": [], "redacted": [], "functions": [],
+            "gaps": []}
+    (tmp_path / "snap.json").write_text("\ufeff" + json.dumps(snap), encoding="utf-8")
+    code, report, _ = _scan([str(tmp_path / "snap.json")])
+    assert report["errors"] == [] and code == 0
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "markdown", "html"])
+def test_a_file_name_that_is_not_utf8_survives_every_format(tmp_path: Path, fmt: str) -> None:
+    folder = os.fsencode(tmp_path) + b"/caf\xe9"
+    os.mkdir(folder)
+    with open(folder + b"/t\xff.yaml", "w") as fh:
+        fh.write(GOOD)
+    out = tmp_path / f"report.{fmt}"
+    result = CliRunner().invoke(cli, ["scan", os.fsdecode(folder), "--format", fmt, "-o", str(out),
+                                      "--select", "LA205", "--today", "2026-11-22"])
+    assert result.exit_code == 1, (result.stderr, result.exception)
+    text = out.read_text(encoding="utf-8")
+    assert "\ufffd" in text or "\\ufffd" in text
+
+
+def test_an_output_that_cannot_be_written_is_exit_2_and_one_line(tmp_path: Path) -> None:
+    (tmp_path / "good.yaml").write_text(GOOD)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = CliRunner().invoke(cli, ["scan", str(tmp_path / "good.yaml"), "-o", str(blocker / "out.json")])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("lambda-advisor: error: cannot write the report to ") and \
+        "Traceback" not in result.stderr
+
+
+def test_a_rule_that_raises_is_one_error_naming_rule_and_input(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from lambda_advisor.checks import timeouts
+
+    def boom(doc: dict, ctx: object) -> list:
+        raise KeyError("surprise")
+
+    (tmp_path / "good.yaml").write_text(GOOD)
+    check = next(r.check for r in load_rules() if r.id == "LA205")
+    assert check is not None
+    monkeypatch.setattr(timeouts, check.rpartition(".")[2], boom)
+    code, report, _ = _scan([str(tmp_path), "--select", "LA205,LA501", "--today", "2030-01-01"])
+    assert code == 2
+    (err,) = report["errors"]
+    assert Path(err["where"]).name == "good.yaml"
+    assert "internal error in rule LA205 on function LongFn (KeyError: 'surprise')" in err["message"]
+    assert "Please report it at" in err["message"]
+
+
+def test_debug_prints_the_traceback_of_an_internal_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lambda_advisor import barrier
+    from lambda_advisor.sources import template
+
+    def boom(path: Path, *, explicit: bool) -> None:
+        raise TypeError("unhashable type: 'LineDict'")
+
+    monkeypatch.setattr(barrier, "_debug", False)  # restored after the test: --debug is process-wide
+    monkeypatch.setattr(template, "load", boom)
+    (tmp_path / "t.yaml").write_text(GOOD)
+    quiet = CliRunner().invoke(cli, ["scan", str(tmp_path), "-f", "json"])
+    loud = CliRunner().invoke(cli, ["scan", "--debug", str(tmp_path), "-f", "json"])
+    assert quiet.exit_code == loud.exit_code == 2
+    assert "Traceback" not in quiet.stderr and "--debug" in quiet.stderr
+    assert "Traceback" in loud.stderr
+    assert json.loads(loud.stdout)["errors"]
