@@ -38,16 +38,18 @@ def describe(exc: BaseException) -> str:
     return f"{name}: {text}" if text else name
 
 
-def internal_message(exc: BaseException, what: str = "") -> str:
+def internal_message(exc: BaseException, what: str = "", *, went_on: bool = True) -> str:
     """The wording of every internal error entry."""
     where = f" {what}" if what else ""
-    return (f"internal error{where} ({describe(exc)}); the rest of the scan went on. "
+    rest = "; the rest of the scan went on" if went_on else ""
+    return (f"internal error{where} ({describe(exc)}){rest}. "
             f"Please report it at {ISSUES_URL} with this input if you can"
             f"{'' if _debug else ' (run with --debug for the traceback)'}")
 
 
-def internal_error(where: str, exc: BaseException, what: str = "", line: int | None = None) -> InputError:
+def internal_error(where: str, exc: BaseException, what: str = "", line: int | None = None, *,
+                   went_on: bool = True) -> InputError:
     """An error entry for an unexpected exception; prints the traceback with ``--debug``."""
     if _debug:
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
-    return InputError(where, internal_message(exc, what), line)
+    return InputError(where, internal_message(exc, what, went_on=went_on), line)

@@ -59,7 +59,7 @@ def _function(f: Finding, base: Path) -> str:
 def key(f: Finding, base: Path) -> str:
     """Rule + function identity (file relative to the baseline) + subject; no line numbers."""
     text = "\x1f".join((f.rule_id, _function(f, base), f.subject))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _entry(f: Finding, base: Path) -> dict[str, Any]:

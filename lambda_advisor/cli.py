@@ -42,7 +42,7 @@ class _Barrier(click.Group):
             from lambda_advisor.barrier import internal_error
             from lambda_advisor.sources.files import printable
 
-            err = internal_error(ctx.invoked_subcommand or "lambda-advisor", exc, "that stopped the run")
+            err = internal_error(ctx.invoked_subcommand or "lambda-advisor", exc, "that stopped the run", went_on=False)
             click.echo(printable(f"lambda-advisor: error: {err.message}"), err=True)
             sys.exit(2)
 

@@ -62,7 +62,7 @@ class Finding:
     def fingerprint(self) -> str:
         """Rule + function identity + subject: survives edits that move lines."""
         key = "\x1f".join((self.rule_id, _identity(self.location), self.subject))
-        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+        return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)

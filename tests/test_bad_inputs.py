@@ -74,7 +74,8 @@ FN = "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n"
 
 BAD_TEMPLATES: dict[str, tuple[str, str | None]] = {
     # name: (text, expected error message fragment, or None when it reads without an error)
-    "type-is-mapping": ("Resources:\n  Fn:\n    Type: {a: b}\n  G:\n    Type: AWS::Lambda::Function\n", None),
+    "type-is-mapping": ("Resources:\n  Fn:\n    Type: {a: b}\n  G:\n    Type: AWS::Lambda::Function\n",
+                        "resource Fn: Type must be a string, not a mapping"),
     "properties-is-list": (FN.replace("Properties:\n", "Properties: [1, 2]\n    Metadata: 5\n"), None),
     "logical-id-is-number": ("Resources:\n  123:\n    Type: AWS::Lambda::Function\n    Properties: {Timeout: 900}\n",
                              None),
@@ -160,8 +161,10 @@ def test_a_file_name_that_is_not_utf8_survives_every_format(tmp_path: Path, fmt:
     result = CliRunner().invoke(cli, ["scan", os.fsdecode(folder), "--format", fmt, "-o", str(out),
                                       "--select", "LA205", "--today", "2026-11-22"])
     assert result.exit_code == 1, (result.stderr, result.exception)
-    text = out.read_text(encoding="utf-8")
-    assert "\ufffd" in text or "\\ufffd" in text
+    text = out.read_text(encoding="utf-8")  # valid UTF-8 ...
+    # ... naming the file: U+FFFD for the bytes that are not UTF-8, or SARIF's percent-encoded URI of them
+    assert "caf\ufffd" in text or "caf\\ufffd" in text or "caf%E9/t%FF.yaml" in text
+    assert "\\udc" not in text
 
 
 def test_an_output_that_cannot_be_written_is_exit_2_and_one_line(tmp_path: Path) -> None:
@@ -176,21 +179,24 @@ def test_an_output_that_cannot_be_written_is_exit_2_and_one_line(tmp_path: Path)
 
 def test_a_rule_that_raises_is_one_error_naming_rule_and_input(tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from lambda_advisor.checks import timeouts
+    from lambda_advisor.checks import runtimes
 
     def boom(doc: dict, ctx: object) -> list:
         raise KeyError("surprise")
 
     (tmp_path / "good.yaml").write_text(GOOD)
-    check = next(r.check for r in load_rules() if r.id == "LA205")
-    assert check is not None
-    monkeypatch.setattr(timeouts, check.rpartition(".")[2], boom)
-    code, report, _ = _scan([str(tmp_path), "--select", "LA205,LA501", "--today", "2030-01-01"])
-    assert code == 2
+    check = next(r.check for r in load_rules() if r.id == "LA501")
+    assert check == "runtimes.deprecated_runtime"
+    monkeypatch.setattr(runtimes, "deprecated_runtime", boom)
+    result = CliRunner().invoke(cli, ["scan", str(tmp_path), "-f", "json", "--select", "LA205,LA501",
+                                      "--today", "2030-01-01"])
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    report = json.loads(result.stdout)
     (err,) = report["errors"]
     assert Path(err["where"]).name == "good.yaml"
-    assert "internal error in rule LA205 on function LongFn (KeyError: 'surprise')" in err["message"]
+    assert "internal error in rule LA501 on function LongFn (KeyError: 'surprise')" in err["message"]
     assert "Please report it at" in err["message"]
+    assert [f["rule_id"] for f in report["findings"]] == ["LA205"]  # the other rule still ran
 
 
 def test_debug_prints_the_traceback_of_an_internal_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

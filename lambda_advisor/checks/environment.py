@@ -21,7 +21,7 @@ MAX_NAMED = 3
 
 def measured_size(env: dict[str, str]) -> int:
     """Bytes of the environment as Lambda measures it: compact JSON, UTF-8."""
-    return len(json.dumps(env, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    return len(json.dumps(env, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
 def environment_too_large(doc: Document, ctx: Context) -> Iterator[Hit]:
@@ -33,8 +33,8 @@ def environment_too_large(doc: Document, ctx: Context) -> Iterator[Hit]:
     size = measured_size(env)
     if size <= limit:
         return
-    largest = sorted(env, key=lambda k: len(k) + len(env[k].encode("utf-8")), reverse=True)[:MAX_NAMED]
-    named = ", ".join(f"{k} ({size_text(len(k) + len(env[k].encode('utf-8')))})" for k in largest)
+    largest = sorted(env, key=lambda k: len(k) + len(env[k].encode("utf-8", "surrogatepass")), reverse=True)[:MAX_NAMED]
+    named = ", ".join(f"{k} ({size_text(len(k) + len(env[k].encode('utf-8', 'surrogatepass')))})" for k in largest)
     yield Hit(
         message=(f"{doc['name']} has {len(env)} environment variables taking {size} bytes as Lambda measures "
                  f"them, over the {limit}-byte limit: the deployment fails. Largest: {named}"),

@@ -129,7 +129,7 @@ def fingerprint(f: Finding) -> str:
     else:
         identity = loc.arn or loc.function_id
     text = "\x1f".join((f.rule_id, identity, f.subject))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _result(f: Finding, index: int, suppression: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import stat
 from typing import Any
 
@@ -156,6 +157,16 @@ def read_json(path: str | os.PathLike[str], max_bytes: int = MAX_JSON_BYTES, wha
 def display(path: str | os.PathLike[str]) -> str:
     """A path as text every output format can carry: undecodable bytes become U+FFFD."""
     return printable(os.fspath(path))
+
+
+_JSON_ESCAPES = re.compile(r"\\\\|\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})|\\ud[89a-f][0-9a-f]{2}", re.I)
+
+
+def printable_json(text: str) -> str:
+    """JSON whose ``\\udcxx`` escapes of lone surrogates became ``\\ufffd`` (strict parsers refuse them)."""
+    if "\\ud" not in text.lower():
+        return text
+    return _JSON_ESCAPES.sub(lambda m: m.group(0) if m.group(0) == "\\\\" or m.group(1) else "\\ufffd", text)
 
 
 def printable(text: str) -> str:

@@ -92,8 +92,10 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     for i, (key_node, value_node) in enumerate(node.value):
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
-        if not isinstance(key, str | int | float | bool) and key is not None:
-            raise TemplateSyntaxError(f"a mapping key must be a plain value, not a {_kind(key)}", line)
+        if isinstance(key_node, yaml.ScalarNode) and not isinstance(key, str):
+            key = key_node.value  # keys are names: `123:` is the logical ID "123", as CloudFormation reads it
+        if not isinstance(key, str):
+            raise TemplateSyntaxError(f"a mapping key must be a plain value, not a {kind_of(key)}", line)
         if i >= merged and key in out and out.key_lines.get(key, 0) > 0:
             raise TemplateSyntaxError(f"duplicate key {_short(key)} (first on line {out.key_lines[key]})", line)
         out[key] = loader.construct_object(value_node, deep=True)
@@ -128,7 +130,8 @@ def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> float | str:
     return value if math.isfinite(value) else str(loader.construct_scalar(node))
 
 
-def _kind(value: Any) -> str:
+def kind_of(value: Any) -> str:
+    """``mapping``, ``list``, ``int`` …: what a value is, for messages."""
     return "mapping" if isinstance(value, dict) else "list" if isinstance(value, list) else type(value).__name__
 
 

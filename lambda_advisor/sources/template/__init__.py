@@ -14,6 +14,7 @@ from typing import Any
 
 from lambda_advisor.result import InputError
 from lambda_advisor.sources import Loaded
+from lambda_advisor.sources.files import MAX_TEMPLATE_BYTES, InputProblem, read_bytes, read_text
 from lambda_advisor.sources.template.base import FUNCTION_TYPES
 from lambda_advisor.sources.template.permissions import PRINCIPALS, service_principal
 from lambda_advisor.sources.template.reader import TemplateReader
@@ -35,9 +36,9 @@ def claims_file(path: Path, head: bytes) -> bool:
     if any(m in head for m in _MARKERS):
         return True
     try:
-        data = path.read_bytes()
-    except OSError:
-        return False
+        data = read_bytes(path, MAX_TEMPLATE_BYTES)
+    except InputProblem:
+        return False  # not a regular file, or far larger than any template: not ours unless its head says so
     return b"Resources" in data
 
 
@@ -51,9 +52,9 @@ def load_template(path: Path, *, explicit: bool, fmt: str | None = None, asset_r
     out = Loaded()
     shown = display_path or str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        out.errors.append(InputError(shown, f"cannot read: {exc}"))
+        text = read_text(path, MAX_TEMPLATE_BYTES, "template")
+    except InputProblem as exc:
+        out.errors.append(InputError(shown, f"cannot read: {exc}", exc.line))
         return out
     try:
         data = loads(text, is_json=path.suffix.lower() == ".json" or text.lstrip().startswith("{"))

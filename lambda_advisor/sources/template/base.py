@@ -13,7 +13,7 @@ from lambda_advisor.model import Function, unresolved
 from lambda_advisor.sources import sam as samlib
 from lambda_advisor.sources.intrinsics import Resolver, short_text
 from lambda_advisor.sources.sam import MergedDict
-from lambda_advisor.sources.yaml_loader import LineDict, LineList
+from lambda_advisor.sources.yaml_loader import LineDict, LineList, kind_of
 
 FUNCTION_TYPES = {"AWS::Lambda::Function", "AWS::Serverless::Function"}
 
@@ -24,14 +24,20 @@ class ReaderBase:
         self.data = data
         self.base_dir = base_dir
         self.resolver = Resolver(data)
-        self.resources: dict[str, Any] = {k: v for k, v in data["Resources"].items() if isinstance(v, dict)}
+        self.problems: list[tuple[str, int | None]] = []
+        self.resources: dict[str, Any] = {}
+        for k, v in data["Resources"].items():
+            if isinstance(v, dict) and not isinstance(v.get("Type"), str | None):
+                self.problems.append((f"resource {k}: Type must be a string, not a {kind_of(v['Type'])}; "
+                                      "resource not read", self._res_line(k)))
+            elif isinstance(v, dict):
+                self.resources[k] = v
         self.sam = samlib.is_sam(data)
         self.fmt = fmt or ("sam" if self.sam else "cloudformation")
         glob = data.get("Globals")
         self.globals: dict[str, Any] = glob.get("Function", {}) if isinstance(glob, dict) else {}
         self.docs: dict[str, Function] = {}
         self.names: dict[str, str] = {}  # literal FunctionName -> logical ID
-        self.problems: list[tuple[str, int | None]] = []
         # Sources known only from a Permission; added last, when nothing else wires that service.
         self.permission_sources: list[tuple[str, dict[str, Any], int]] = []
 
@@ -50,15 +56,18 @@ class ReaderBase:
         elif isinstance(container, LineList) and isinstance(key, int):
             doc.lines[pointer] = container.line_of(key)
 
-    def function_for(self, node: Any) -> str | None:
-        """The function (logical ID) an expression designates: Ref, GetAtt, alias/version, or name."""
+    def function_for(self, node: Any, _via: frozenset[str] = frozenset()) -> str | None:
+        """The function (logical ID) an expression designates: Ref, GetAtt, alias/version, or name.
+
+        Aliases and versions that name each other in a cycle designate no function.
+        """
         target = self.resolver.logical_target(node)
         if target is not None:
             rtype = self.resolver.resource_type(target)
             if rtype in FUNCTION_TYPES:
                 return target
-            if rtype in ("AWS::Lambda::Alias", "AWS::Lambda::Version"):
-                return self.function_for(res_props(self.resources[target]).get("FunctionName"))
+            if rtype in ("AWS::Lambda::Alias", "AWS::Lambda::Version") and target not in _via:
+                return self.function_for(res_props(self.resources[target]).get("FunctionName"), _via | {target})
             return None
         text = self.resolver.text(node)
         if text:
@@ -76,7 +85,7 @@ class ReaderBase:
         v = self.resolver.value(node)
         try:
             return int(v) if isinstance(v, str | int | float) and not isinstance(v, bool) else None
-        except ValueError:
+        except (ValueError, OverflowError):
             return None
 
     def _bool(self, node: Any) -> bool | None:

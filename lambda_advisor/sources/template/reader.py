@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from lambda_advisor.barrier import internal_message
 from lambda_advisor.model import Function
 from lambda_advisor.sources.template import apis, events, functions, permissions
 from lambda_advisor.sources.template.base import FUNCTION_TYPES, res_props
@@ -17,15 +18,16 @@ class TemplateReader(FunctionParts):
             if res.get("Type") in FUNCTION_TYPES:
                 try:
                     self.docs[lid] = self._function(lid, res)
-                except (TypeError, ValueError, AttributeError, KeyError) as exc:
-                    self.problems.append((f"cannot read function {lid}: {exc!r}", self._res_line(lid)))
+                except Exception as exc:  # the barrier: one function, one error entry
+                    self.problems.append((f"function {lid}: {internal_message(exc)}", self._res_line(lid)))
         for lid, res in self.resources.items():
             linker = _LINKERS.get(res.get("Type", ""))
             if linker is not None:
                 try:
                     linker(self, lid, res, res_props(res))
-                except (TypeError, ValueError, AttributeError, KeyError) as exc:
-                    self.problems.append((f"cannot read {res.get('Type')} {lid}: {exc!r}", self._res_line(lid)))
+                except Exception as exc:  # the barrier: one resource, one error entry
+                    self.problems.append((f"{res.get('Type')} {lid}: {internal_message(exc)}",
+                                          self._res_line(lid)))
         for fn, entry, line in self.permission_sources:
             self._add_permission_source(fn, entry, line)
         for doc in self.docs.values():
