@@ -67,6 +67,14 @@ class Function:
     timeout_s: int | None = None
     ephemeral_storage_mb: int | None = None
     snap_start: bool | None = None
+    #: EFS mounts (FileSystemConfigs): ``[{"arn": ..., "mount_path": ...}]``.
+    file_systems: list[dict[str, Any]] | None = None
+    #: DurableConfig: ``{"execution_timeout_s", "retention_days", "allow_invoke_latest"}``, or False.
+    durable: dict[str, Any] | bool | None = None
+    #: RecursiveLoop: "Allow" or "Terminate" (Lambda's default).
+    recursive_loop: str | None = None
+    #: Lambda Managed Instances (CapacityProviderConfig): ``{"arn", "logical_id", ...}``, or False.
+    capacity_provider: dict[str, Any] | bool | None = None
     environment: dict[str, Value] | None = None
     kms_key_arn: Value = None
     layers: list[dict[str, Any]] | None = None
