@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from lambda_advisor import __version__
-from lambda_advisor.findings import Finding
+from lambda_advisor.findings import Affected, Finding
 from lambda_advisor.result import ScanResult
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "baseline.schema.json"
@@ -56,24 +56,50 @@ def _function(f: Finding, base: Path) -> str:
     return loc.arn or loc.function_id
 
 
-def key(f: Finding, base: Path) -> str:
-    """Rule + function identity (file relative to the baseline) + subject; no line numbers."""
-    text = "\x1f".join((f.rule_id, _function(f, base), f.subject))
+def _member_function(a: Affected, base: Path) -> str:
+    if a.file and a.logical_id is not None:
+        return f"{_rel(a.file, base)}#{a.logical_id}"
+    return a.arn or a.function_id
+
+
+def _key(rule_id: str, function: str, subject: str) -> str:
+    text = "\x1f".join((rule_id, function, subject))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def _entry(f: Finding, base: Path) -> dict[str, Any]:
+def key(f: Finding, base: Path) -> str:
+    """Rule + function identity (file relative to the baseline) + subject; no line numbers."""
+    return _key(f.rule_id, _function(f, base), f.subject)
+
+
+def member_keys(f: Finding, base: Path) -> list[str]:
+    """One key per function a finding concerns: a merged finding (a Globals value, a shared statement)
+    is baselined per function, as before merging, so old baselines keep matching it."""
+    if len(f.affected) <= 1:
+        return [key(f, base)]
+    return [_key(f.rule_id, _member_function(a, base), a.subject) for a in f.affected]
+
+
+def _entries(f: Finding, base: Path) -> list[dict[str, Any]]:
     loc = f.location
-    entry: dict[str, Any] = {"fingerprint": key(f, base), "rule_id": f.rule_id, "function": _function(f, base),
-                             "subject": f.subject, "message": f.message}
-    if loc.file:
-        entry["file"] = _rel(loc.file, base)
-    return entry
+    out = []
+    members = f.affected if len(f.affected) > 1 else [None]
+    for a in members:
+        function = _function(f, base) if a is None else _member_function(a, base)
+        subject = f.subject if a is None else a.subject
+        entry: dict[str, Any] = {"fingerprint": _key(f.rule_id, function, subject), "rule_id": f.rule_id,
+                                 "function": function, "subject": subject, "message": f.message}
+        file = loc.file if a is None else a.file
+        if file:
+            entry["file"] = _rel(file, base)
+        out.append(entry)
+    return out
 
 
 def build(result: ScanResult, path: Path) -> dict[str, Any]:
     base = path.resolve().parent
-    entries = sorted((_entry(f, base) for f in result.active), key=lambda e: (e["function"], e["rule_id"], e["subject"]))
+    entries = sorted((e for f in result.active for e in _entries(f, base)),
+                     key=lambda e: (e["function"], e["rule_id"], e["subject"]))
     return {
         "version": BASELINE_VERSION,
         "tool": {"name": "lambda-advisor", "version": __version__},
@@ -113,9 +139,10 @@ def apply(result: ScanResult, path: Path) -> None:
         if f.suppressed:
             kept.append(f)
             continue
-        k = key(f, base)
-        if remaining[k] > 0:
-            remaining[k] -= 1
+        present = [k for k in member_keys(f, base) if remaining[k] > 0]
+        if present:  # a shared fact accepted for one of its functions is accepted
+            for k in present:
+                remaining[k] -= 1
             result.baselined.append(f)
         else:
             kept.append(f)

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from lambda_advisor.checks import Check, Context, Hit
-from lambda_advisor.findings import Finding, Location
+from lambda_advisor.findings import SEVERITY_RANK, Finding, Location
 from lambda_advisor.model import Document
 from lambda_advisor.result import InputError
 from lambda_advisor.schema_match import compile_schema
@@ -300,15 +300,17 @@ class Engine:
         findings: list[Finding] = []
         for rule, params, runner in self._prepared:
             ctx = Context(params=params, today=self.options.today, functions=list(docs))
+            keyed: list[tuple[tuple[str, ...] | None, Finding]] = []
             for doc in docs:
                 if rule.sources and doc["source"]["kind"] not in rule.sources:
                     continue
                 try:  # the barrier: one rule on one document
-                    found = [self._finding(rule, doc, hit) for hit in self._hits(rule, runner, doc, ctx)]
+                    found = [(hit, self._finding(rule, doc, hit)) for hit in self._hits(rule, runner, doc, ctx)]
                 except Exception as exc:
                     self.errors.append(_rule_error(rule, doc, exc))
                     continue
-                findings.extend(found)
+                keyed += [(_shared_key(finding, hit), finding) for hit, finding in found]
+            findings += merge_shared(keyed)
         findings.sort(key=_sort_key)
         return findings
 
@@ -367,6 +369,58 @@ def _rule_error(rule: Rule, doc: Document, exc: Exception) -> InputError:
     origin = "" if rule.builtin else f" (from {rule.path})"
     return internal_error(where, exc, f"in rule {rule.id}{origin} on function {doc.get('name')}",
                           src.get("line") if isinstance(src.get("line"), int) else None)
+
+
+def _shared_key(finding: Finding, hit: Hit) -> tuple[str, ...] | None:
+    """What makes two findings of one rule the same fact, or None when the finding is its function's own.
+
+    A check names a shared fact with ``Hit.group`` (a statement of a shared policy); a value a
+    function inherits from SAM ``Globals`` is shared by construction (one line, one fix).
+    """
+    loc = finding.location
+    if hit.group is not None:
+        group = hit.group
+    elif loc.inherited_from and loc.file and loc.line:
+        group = f"{loc.inherited_from}:{finding.subject}"
+    else:
+        return None
+    return (loc.file or "", loc.account or "", group, finding.suppressed or "")
+
+
+def merge_shared(keyed: Sequence[tuple[tuple[str, ...] | None, Finding]]) -> list[Finding]:
+    """One fact, one finding: findings of one rule with the same shared key become one.
+
+    The merged finding keeps the first function's location and message (by function ID, so the
+    choice is stable), the worst severity, and lists every function in ``functions``; its
+    fingerprint is the group's, independent of which functions share it. A group of one stays
+    as it was, so its fingerprint does not change.
+    """
+    out: list[Finding] = []
+    groups: dict[tuple[str, ...], list[Finding]] = {}
+    for key, finding in keyed:
+        finding.functions = list(finding.affected)
+        if key is None:
+            out.append(finding)
+        else:
+            groups.setdefault(key, []).append(finding)
+    for key, members in groups.items():
+        if len(members) == 1:
+            out.append(members[0])
+            continue
+        members.sort(key=lambda f: (f.location.function_id, f.location.line or 0))
+        first = members[0]
+        seen: set[str] = set()
+        affected = []
+        for member in members:
+            for a in member.affected:
+                if a.function_id not in seen:
+                    seen.add(a.function_id)
+                    affected.append(a)
+        first.functions = affected
+        first.group = key[2]
+        first.severity = max((m.severity for m in members), key=lambda s: SEVERITY_RANK[s])
+        out.append(first)
+    return out
 
 
 class _Lenient(dict):  # type: ignore[type-arg,unused-ignore]

@@ -47,6 +47,18 @@ class Location:
 
 
 @dataclass
+class Affected:
+    """One function a finding concerns; a fact written once (Globals, a shared policy) concerns several."""
+
+    function_id: str
+    function_name: str
+    logical_id: str | None = None
+    arn: str | None = None
+    file: str | None = None
+    subject: str = ""
+
+
+@dataclass
 class Finding:
     rule_id: str
     severity: str
@@ -57,17 +69,43 @@ class Finding:
     subject: str = ""
     suppressed: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Every function this finding concerns (more than one when a shared fact was merged).
+    functions: list[Affected] = field(default_factory=list)
+    #: Identity of a fact written once for several functions (``None``: the finding is the function's own).
+    group: str | None = None
+
+    @property
+    def affected(self) -> list[Affected]:
+        """The functions concerned; a finding built without a list concerns its location's function."""
+        if self.functions:
+            return self.functions
+        loc = self.location
+        return [Affected(loc.function_id, loc.function_name, loc.logical_id, loc.arn, loc.file, self.subject)]
+
+    @property
+    def function_names(self) -> list[str]:
+        return [a.function_name for a in self.affected]
 
     @property
     def fingerprint(self) -> str:
-        """Rule + function identity + subject: survives edits that move lines."""
-        key = "\x1f".join((self.rule_id, _identity(self.location), self.subject))
+        """Rule + function identity + subject (or, for a shared fact, its file and group): no line numbers."""
+        if self.group is not None:
+            key = "\x1f".join((self.rule_id, _file_identity(self.location), "group", self.group))
+        else:
+            key = "\x1f".join((self.rule_id, _identity(self.location), self.subject))
         return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
+        out["functions"] = [asdict(a) for a in self.affected]
         out["fingerprint"] = self.fingerprint
         return out
+
+
+def _file_identity(location: Location) -> str:
+    if location.file:
+        return posixpath.normpath(location.file.replace("\\", "/"))
+    return location.account or ""
 
 
 def _identity(location: Location) -> str:

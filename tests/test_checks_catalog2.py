@@ -51,12 +51,15 @@ def run(rule: str, d: dict[str, Any], **params: Any) -> list[Any]:
 @pytest.mark.parametrize(("statement", "says"), [
     (st(["dynamodb:*"], [ref("Orders", "AWS::DynamoDB::Table")]), "every dynamodb action (dynamodb:*) on Orders"),
     (st(["*"], ["*"]), "every action of every service (*) on every resource"),
-    (st(["s3:GetObject", "s3:PutObject"], ["*"]), "allows s3:PutObject on every resource"),
-    (st(["iam:PassRole"], ["*"], origin="AWS::IAM::Policy Extra"), "iam:PassRole on every resource"),
+    (st(["s3:GetObject", "s3:PutObject"], ["*"]), "allows s3:PutObject (Write access) on every resource"),
+    (st(["iam:PassRole"], ["*"], origin="AWS::IAM::Policy Extra"), "iam:PassRole (Write access) on every resource"),
     (st(["lambda:Invoke*"], ["*"], origin="SAM Policies (inline)"), "lambda:Invoke*"),
     (st([], ["*"], not_actions=["iam:*"]), "every action except iam:*"),
     (st(["sqs:SendMessage"], ["*"], origin="arn:aws:iam::123456789012:policy/team"), "sqs:SendMessage"),
     (st(["sqs:SendMessage"], ["*"], origin="inline app-policy"), "sqs:SendMessage"),  # live inline policy
+    (st(["kms:Decrypt", "s3:GetObject"], ["*"]), "allows kms:Decrypt (Write access) on every resource"),
+    (st(["s3:*Object"], ["*"]), "s3:*Object"),  # matches PutObject, DeleteObject …
+    (st(["iam:TagRole"], ["*"]), "iam:TagRole (Tagging and Write access)"),
 ])
 def test_user_written_wildcards_are_flagged_at_the_statement(statement: dict[str, Any], says: str) -> None:
     (hit,) = wildcard_permissions(doc(role=role(st(["logs:PutLogEvents"], ["*"]), statement)), CTX)
@@ -73,8 +76,12 @@ def test_user_written_wildcards_are_flagged_at_the_statement(statement: dict[str
     st(["s3:*"], ["*"], origin=None),
     st(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "xray:Put*",
         "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "cloudwatch:PutMetricData"], ["*"]),
-    st(["s3:GetObject", "dynamodb:Query", "kms:Decrypt", "ssm:GetParametersByPath", "ec2:Describe*"], ["*"]),
-    st(["s3:*Object"], ["*"]),
+    st(["s3:GetObject", "dynamodb:Query", "ssm:GetParametersByPath", "ec2:Describe*", "s3:Get*"], ["*"]),
+    # Read in the Service Authorization Reference, though the verb is not a "Get"
+    st(["translate:TranslateText", "sqs:ReceiveMessage", "bedrock:InvokeModel"], ["*"]),
+    # no resource type: "*" is the only grant AWS accepts
+    st(["rekognition:DetectLabels", "textract:DetectDocumentText", "comprehend:Detect*"], ["*"]),
+    st(["nosuchservice:PutThing", "s3:NoSuchAction"], ["*"]),  # unknown to the reference: no guess
     st(["s3:PutObject"], ["arn:aws:s3:::uploads/*"]),
     st(["ec2:TerminateInstances"], ["*"], conditions={"StringEquals": {"aws:ResourceTag/team": "a"}}),
     st([{"unresolved": "!Ref ActionParam"}], ["*"]),
@@ -82,6 +89,27 @@ def test_user_written_wildcards_are_flagged_at_the_statement(statement: dict[str
 ])
 def test_scoped_managed_and_required_star_statements_pass(statement: dict[str, Any]) -> None:
     assert list(wildcard_permissions(doc(role=role(statement)), CTX)) == []
+
+
+def test_access_levels_are_a_parameter() -> None:
+    ctx = Context(params={"access_levels": ["Read"]}, today=TODAY)
+    (hit,) = wildcard_permissions(doc(role=role(st(["translate:TranslateText", "s3:PutObject"], ["*"]))), ctx)
+    assert "translate:TranslateText (Read access)" in hit.message and "PutObject" not in hit.message
+
+
+def test_a_statement_of_a_shared_role_is_one_finding_naming_every_function() -> None:
+    shared = role(st(["kms:Decrypt"], ["*"]))
+    docs = [doc(id=f"t.yaml#{n}", name=n, role=shared, source={**doc()["source"], "logical_id": n})
+            for n in ("Resize", "Thumbnail", "Archive")]
+    other = doc(id="t.yaml#Solo", name="Solo", role={**role(st(["kms:Decrypt"], ["*"])), "logical_id": "SoloRole"},
+                source={**doc()["source"], "logical_id": "Solo"})
+    findings = Engine(select_rules(load_rules(), ["LA104"]), RunOptions(today=TODAY)).run([*docs, other])
+    assert len(findings) == 2
+    merged = next(f for f in findings if len(f.affected) > 1)
+    assert [a.function_name for a in merged.affected] == ["Archive", "Resize", "Thumbnail"]
+    assert merged.location.line == 987 and merged.group
+    alone = next(f for f in findings if f is not merged)
+    assert [a.function_name for a in alone.affected] == ["Solo"] and alone.group is None
 
 
 def test_wildcard_finding_lands_on_the_statement_line() -> None:

@@ -29,6 +29,10 @@ class Hit:
     extra: dict[str, Any] = field(default_factory=dict)
     #: Overrides the rule's severity for this hit (e.g. a runtime past its update-block date).
     severity: str | None = None
+    #: Identity of a fact written once for several functions (a shared policy statement): hits of
+    #: one rule with the same group in one file become one finding naming every function. No line
+    #: numbers. Values inherited from SAM Globals are grouped by the engine without it.
+    group: str | None = None
 
 
 @dataclass

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from lambda_advisor import iam_actions
 from lambda_advisor.checks import Context, Document, Hit
 from lambda_advisor.checks.event_sources import value_name
 
@@ -26,15 +27,15 @@ _USER_ORIGINS = ("inline policy ", "inline ", "AWS::IAM::Policy ", "AWS::IAM::Ma
                  "SAM Policies (inline)")
 _AWS_MANAGED_ARN = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/")
 _CUSTOMER_MANAGED_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:policy/")
-#: Actions that only work, or that AWS's own policies grant, on ``"*"`` (lower case, fnmatch).
-_NEEDS_STAR = ("logs:createloggroup", "logs:createlogstream", "logs:putlogevents", "xray:put*",
-               "xray:puttracesegments", "xray:puttelemetryrecords", "ec2:*networkinterface*",
-               "ec2:assignprivateipaddresses", "ec2:unassignprivateipaddresses", "cloudwatch:putmetricdata")
-#: Action name prefixes that read (or only use a key), so ``"*"`` on them is not LA104's concern.
-_READ_VERBS = ("get", "list", "describe", "batchget", "query", "scan", "select", "partiqlselect", "head",
-               "lookup", "search", "view", "check", "conditioncheck", "validate", "simulate", "estimate",
-               "preview", "read", "receive", "filter", "decrypt", "encrypt", "reencrypt", "generatedatakey",
-               "generaterandom")
+#: Actions AWS's own Lambda execution policies grant on ``"*"`` (AWSLambdaBasicExecutionRole,
+#: AWSLambdaVPCAccessExecutionRole): writing them so is following AWS, not a finding (lower case, fnmatch).
+_AWS_GRANTS_ON_STAR = ("logs:createloggroup", "logs:createlogstream", "logs:putlogevents",
+                       "ec2:createnetworkinterface", "ec2:describenetworkinterfaces", "ec2:deletenetworkinterface",
+                       "ec2:assignprivateipaddresses", "ec2:unassignprivateipaddresses",
+                       "cloudwatch:putmetricdata")
+#: Access levels of the Service Authorization Reference reported on ``"*"`` by default (the
+#: rule's ``access_levels`` parameter); reads and lists on ``"*"`` are AWS's own read-only pattern.
+DEFAULT_LEVELS = ("Write", "Permissions management", "Tagging")
 #: Actions named in one message before "and N more".
 MAX_NAMED = 4
 
@@ -59,18 +60,20 @@ def _wildcard_action(action: str) -> bool:
     return name == "*" and bool(service)
 
 
-def _sensitive(action: str) -> bool:
-    """A write or admin action (or a pattern that starts like one) that AWS lets you scope."""
+def _scopable_at(action: str, levels: frozenset[str]) -> list[iam_actions.Action] | None:
+    """Actions ``action`` (a name or pattern) grants at one of ``levels`` that support a resource type.
+
+    From the Service Authorization Reference (``iam_actions``): an action with no resource type
+    can only be granted on ``"*"``, so ``"*"`` on it is no finding; ``None`` when the service or
+    action is unknown to the dataset (a typo, or newer than it): say nothing rather than guess.
+    """
     low = action.lower()
-    if any(fnmatch.fnmatchcase(low, p) for p in _NEEDS_STAR):
-        return False
-    _, sep, name = low.partition(":")
-    if not sep or not name:
-        return False
-    prefix = name.split("*", 1)[0].split("?", 1)[0]
-    if not prefix:
-        return False  # "s3:*Object" could be a read or a write: not sure, stay quiet
-    return not prefix.startswith(_READ_VERBS)
+    if any(fnmatch.fnmatchcase(low, p) for p in _AWS_GRANTS_ON_STAR):
+        return []
+    matched = iam_actions.matching(action)
+    if matched is None:
+        return None
+    return [a for a in matched if a.levels & levels and a.resource_types]
 
 
 def _named(items: list[str]) -> str:
@@ -86,6 +89,7 @@ def _origin_text(statement: dict[str, Any]) -> str:
 def wildcard_permissions(doc: Document, ctx: Context) -> Iterator[Hit]:
     """LA104: one hit per user-written Allow statement with a wildcard action or a write on ``"*"``."""
     role = doc.get("role") or {}
+    levels = frozenset(ctx.params.get("access_levels") or DEFAULT_LEVELS)
     for i, st in enumerate(role.get("statements") or []):
         if st.get("effect") != "Allow" or not _user_written(st.get("origin")):
             continue
@@ -105,18 +109,39 @@ def wildcard_permissions(doc: Document, ctx: Context) -> Iterator[Hit]:
             problem = (f"allows every action except {_named(_strings(st.get('not_actions')))} "
                        f"on every resource (NotAction with Resource \"*\")")
         elif on_star and not st.get("conditions"):
-            writes = [a for a in actions if _sensitive(a)]
-            if writes:
-                problem = f"allows {_named(writes)} on every resource (Resource \"*\")"
+            scopable = {a: _scopable_at(a, levels) for a in actions if a != "*"}
+            flagged = [a for a, found in scopable.items() if found]
+            if flagged:
+                level_names = sorted({lv for a in flagged for found in scopable[a] or [] for lv in found.levels & levels})
+                problem = (f"allows {_named(flagged)} ({' and '.join(level_names)} access) on every resource "
+                           f"(Resource \"*\")")
         if problem is None:
             continue
+        subject = f"wildcard:{st.get('origin')}:{st.get('sid') or ','.join(sorted(actions))}"
         yield Hit(
             message=(f"{doc['name']}'s execution role {problem}, from {_origin_text(st)}; "
                      f"a bug or an injected payload in this function can do the same"),
             pointer=f"/role/statements/{i}",
-            subject=f"wildcard:{st.get('origin')}:{st.get('sid') or ','.join(sorted(actions))}",
+            subject=subject,
             extra={"origin": st.get("origin"), "actions": actions, "resources": resources},
+            group=_shared_statement(role, st, subject),
         )
+
+
+def _shared_statement(role: dict[str, Any], st: dict[str, Any], subject: str) -> str | None:
+    """The identity of a statement several functions may share, to report it once.
+
+    A policy resource or customer-managed policy is one statement whatever role it is attached
+    to; any other statement is shared by the functions that share its role.
+    """
+    origin = str(st.get("origin") or "")
+    resources = ",".join(sorted(str(r if isinstance(r, str) else r.get("unresolved"))
+                                for r in st.get("resources") or []))
+    if origin.startswith(("AWS::IAM::Policy ", "AWS::IAM::ManagedPolicy ")) or _CUSTOMER_MANAGED_ARN.match(origin):
+        return f"statement:{subject}:{resources}"
+    arn = role.get("arn")
+    owner = role.get("logical_id") or (arn if isinstance(arn, str) else None)
+    return f"role:{owner}:{subject}:{resources}" if owner else None
 
 
 # -- LA105 ------------------------------------------------------------------------------------

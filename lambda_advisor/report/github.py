@@ -33,7 +33,7 @@ def command(level: str, message: str, **props: object) -> str:
 def _annotation(f: Finding) -> str:
     loc = f.location
     message = f.message if loc.file else f"{loc.arn or loc.function_id}: {f.message}"
-    names = [str(n) for n in (getattr(f, "functions", None) or [])]
+    names = f.function_names
     if len(names) > 1:
         message += f"\nFunctions: {', '.join(names)}"
     if loc.inherited_from:

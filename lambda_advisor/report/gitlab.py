@@ -28,7 +28,7 @@ def _issue(f: Finding) -> dict[str, Any]:
     else:
         path, begin = live_path(loc.account, loc.region, loc.function_name), 1
     description = f"{f.rule_id} {f.message}" if loc.file else f"{f.rule_id} {loc.arn or loc.function_id}: {f.message}"
-    names = [str(n) for n in (getattr(f, "functions", None) or [])]
+    names = f.function_names
     if len(names) > 1:
         description += f" (functions: {', '.join(names)})"
     issue: dict[str, Any] = {

@@ -146,6 +146,9 @@ def _finding_html(f: Finding, rules: dict[str, Any], note: str | None = None) ->
     rule = rules.get(f.rule_id)
     why = f'<p class="id">Why it matters: {_prose(rule.why)}</p>' if rule is not None else ""
     inherited = f" (inherited from {_e(loc.inherited_from)})" if loc.inherited_from else ""
+    if len(f.affected) > 1:
+        names = ", ".join(a.function_name for a in f.affected)
+        inherited += f"; functions ({len(f.affected)}): {_e(names)}"
     fix = f.fix.strip()
     note_html = f'<p class="id">Not counted: {_e(note)}</p>' if note else ""
     text = " ".join((f.rule_id, f.title, f.message, f.severity, where)).lower()
@@ -200,7 +203,7 @@ def render(result: ScanResult, *, color: bool = False) -> str:
     for f in active:
         by_rule[f.rule_id].append(f)
 
-    affected = len({f.location.function_id for f in active})
+    affected = len({a.function_id for f in active for a in f.affected})
     title = "Lambda account audit" if audit else "Lambda configuration report"
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     scope = sorted(by_place)
@@ -251,7 +254,7 @@ def render(result: ScanResult, *, color: bool = False) -> str:
         why = _prose(rule.why) if rule is not None else ""
         h.append(f'<tr data-rule="{_e(rule_id)}"><td>{_e(rule_hits[0].title)} <span class="id">{_e(rule_id)}</span></td>'
                  f"<td>{_badge(rule_hits[0].severity)}</td><td class=\"n\">{len(rule_hits)}</td>"
-                 f'<td class="n">{len({f.location.function_id for f in rule_hits})}</td><td>{why}</td></tr>')
+                 f'<td class="n">{len({a.function_id for f in rule_hits for a in f.affected})}</td><td>{why}</td></tr>')
     if not ordered:
         h.append('<tr><td colspan="5" class="ok">No findings.</td></tr>')
     h.append("</tbody></table>")

@@ -34,12 +34,16 @@ def _applies(rule: Any, doc: dict[str, Any]) -> bool:
 
 def render(result: ScanResult, *, color: bool = False) -> str:
     by_function: dict[str, dict[str, list[tuple[Finding, str | None]]]] = defaultdict(lambda: defaultdict(list))
+    # A fact shared by several functions (a Globals value, a shared statement) fails each one's case.
     for f in result.active:
-        by_function[f.location.function_id][f.rule_id].append((f, None))
+        for a in f.affected:
+            by_function[a.function_id][f.rule_id].append((f, None))
     for f in result.suppressed:
-        by_function[f.location.function_id][f.rule_id].append((f, f"suppressed: {f.suppressed}"))
+        for a in f.affected:
+            by_function[a.function_id][f.rule_id].append((f, f"suppressed: {f.suppressed}"))
     for f in result.baselined:
-        by_function[f.location.function_id][f.rule_id].append((f, "in baseline"))
+        for a in f.affected:
+            by_function[a.function_id][f.rule_id].append((f, "in baseline"))
 
     suites = ET.Element("testsuites", name="lambda-advisor")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}

@@ -22,6 +22,12 @@ def _where(f: Finding) -> str:
     return f"`{loc.arn or loc.function_id}`"
 
 
+def _message(f: Finding) -> str:
+    if len(f.affected) <= 1:
+        return f.message
+    return f"{f.message} (functions ({len(f.affected)}): {', '.join(f.function_names)})"
+
+
 def render(result: ScanResult, *, color: bool = False) -> str:
     active = sorted(result.active, key=lambda f: (-SEVERITY_RANK[f.severity], f.location.file or "",
                                                   f.location.line or 0, f.rule_id))
@@ -49,7 +55,7 @@ def render(result: ScanResult, *, color: bool = False) -> str:
         out.append("")
         out += ["| severity | rule | where | finding |", "|---|---|---|---|"]
         for f in active[:MAX_ROWS]:
-            out.append(f"| {_ICONS[f.severity]} {f.severity} | {f.rule_id} | {_where(f)} | {_cell(f.message)} |")
+            out.append(f"| {_ICONS[f.severity]} {f.severity} | {f.rule_id} | {_where(f)} | {_cell(_message(f))} |")
         if len(active) > MAX_ROWS:
             out.append(f"\n…and {len(active) - MAX_ROWS} more; see the full report.")
         out.append("")

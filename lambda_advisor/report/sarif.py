@@ -124,6 +124,9 @@ def fingerprint(f: Finding) -> str:
     ``./infra/app.yaml`` and an absolute path give the same value.
     """
     loc = f.location
+    if f.group is not None:  # one fact shared by several functions: the group, whoever shares it
+        text = "\x1f".join((f.rule_id, artifact_uri(loc.file) if loc.file else (loc.account or ""), "group", f.group))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
     if loc.file and loc.logical_id is not None:
         identity = f"{artifact_uri(loc.file)}#{loc.logical_id}"
     else:
@@ -134,7 +137,7 @@ def fingerprint(f: Finding) -> str:
 
 def _result(f: Finding, index: int, suppression: dict[str, Any] | None = None) -> dict[str, Any]:
     message = f.message
-    names = [str(n) for n in (getattr(f, "functions", None) or [])]
+    names = f.function_names
     if len(names) > 1:
         message += f"\nFunctions ({len(names)}): {', '.join(names)}"
     if f.fix:
@@ -146,7 +149,7 @@ def _result(f: Finding, index: int, suppression: dict[str, Any] | None = None) -
         "message": {"text": message},
         "locations": [_location(f)],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint(f)},
-        "properties": {"severity": f.severity, "subject": f.subject},
+        "properties": {"severity": f.severity, "subject": f.subject, "functions": f.function_names},
     }
     loc = f.location
     if loc.account or loc.region:

@@ -75,7 +75,7 @@ def _fix_lines(fix: str, width: int | None, indent: str) -> list[str]:
 
 
 def _functions_line(f: Finding, width: int | None, indent: str) -> list[str]:
-    names = [str(n) for n in (getattr(f, "functions", None) or [])]
+    names = f.function_names
     if len(names) < 2:
         return []
     return wrap(", ".join(names), width, f"{indent}functions ({len(names)}): ", indent + "  ")
