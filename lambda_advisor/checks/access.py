@@ -70,6 +70,15 @@ def _invoke_actions(statement: dict[str, Any]) -> bool:
                fnmatch.fnmatchcase("lambda:invokeasync", a.lower()) for a in actions)
 
 
+def via_function_url(statement: dict[str, Any]) -> bool:
+    """A grant that holds only for requests through the function URL (since October 2025 a URL
+    needs ``lambda:InvokeFunction`` with ``lambda:InvokedViaFunctionUrl`` besides ``InvokeFunctionUrl``)."""
+    if statement.get("invoked_via_function_url") is True:
+        return True
+    value = _condition(statement.get("conditions"), "lambda:InvokedViaFunctionUrl")
+    return value is True or str(value).lower() == "true"
+
+
 def resource_policy_open(doc: Document, ctx: Context) -> Iterator[Hit]:
     """LA103: any principal may invoke, or a service may invoke on behalf of anyone's resources."""
     exempt = {str(p) for p in ctx.params.get("exempt_principals") or []}
@@ -85,9 +94,11 @@ def resource_policy_open(doc: Document, ctx: Context) -> Iterator[Hit]:
         if principal == "*" or principal == "arn:aws:iam::*:root":
             if keys & _SCOPING_KEYS or st.get("source_arn") or st.get("source_account"):
                 continue
-            auth = _condition(st.get("conditions"), "lambda:FunctionUrlAuthType")
+            auth = _condition(st.get("conditions"), "lambda:FunctionUrlAuthType") or st.get("function_url_auth_type")
             if _only_url_actions(st) and (auth == "NONE" or (auth is None and _url_auth(doc) == "NONE")):
                 continue  # a public function URL: LA102 reports it
+            if via_function_url(st):
+                continue  # the URL's second grant (InvokeFunction only through the URL): LA102's
             actions = ", ".join(_actions(st)) or "invoke"
             yield Hit(message=(f"resource policy statement {label} of {doc['name']} lets any principal "
                                f"({principal}) call {actions}; name the account, service or organisation "

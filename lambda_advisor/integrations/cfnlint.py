@@ -78,6 +78,8 @@ class _LambdaAdvisorRule(CloudFormationLintRule):
             message = f"{f.message} [{f.rule_id}]"
             if loc.inherited_from:
                 message += f" (inherited from {loc.inherited_from})"
+            if len(f.affected) > 1:
+                message += f"; affects {', '.join(a.function_name for a in f.affected)}"
             if loc.line:
                 matches.append(RuleMatch(path, message, location=(loc.line - 1, 0, loc.line - 1, 0)))
             else:
