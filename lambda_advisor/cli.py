@@ -77,6 +77,10 @@ def common_options(func: Any) -> Any:
         click.option("--show-suppressed", is_flag=True, default=None,
                      help="Also list suppressed and baselined findings (they never count)."),
         _debug_option,
+        click.option("--exit-zero", is_flag=True,
+                     help="Exit 0 even when there are findings (report-only rollout); input errors still exit 2, "
+                          "an incomplete audit 3."),
+        click.option("--statistics", is_flag=True, help="Print how many findings each rule produced, instead of them."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -103,12 +107,33 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--inspect-code/--no-inspect-code", "inspect_code", default=True,
               help="Look inside local deployment packages and layers (default: on).")
+@click.option("--show-files", is_flag=True, help="List what would be scanned, skipped and excluded, and exit.")
+@click.option("--show-settings", is_flag=True,
+              help="Print the effective configuration (and where each value came from) and which rules run, and exit.")
 @common_options
-def scan(paths: tuple[Path, ...], **opts: Any) -> None:
+def scan(paths: tuple[Path, ...], show_files: bool, show_settings: bool, **opts: Any) -> None:
     """Scan CloudFormation/SAM templates, cdk.out, .serverless/ or snapshots."""
     from lambda_advisor import pipeline
 
     settings = _settings(opts, paths)
+    if show_settings:
+        from lambda_advisor.show_settings import render as render_settings
+
+        click.echo(render_settings(settings), nl=False)
+        return
+    if show_files:
+        collected = pipeline.collect(list(paths), settings)
+        for path in collected.scanned:
+            click.echo(f"scanned   {path}")
+        for path in collected.skipped:
+            click.echo(f"skipped   {path} (not a template, cdk.out, .serverless/ or snapshot)")
+        for entry in collected.excluded:
+            click.echo(f"excluded  {entry}")
+        for err in collected.errors:
+            click.echo(f"error     {err}")
+        for notice in collected.notices:
+            click.echo(f"lambda-advisor: {notice}", err=True)
+        return
     _emit(pipeline.run_scan(list(paths), settings), settings)
 
 
@@ -197,6 +222,12 @@ def _settings(opts: dict[str, Any], paths: Sequence[Path] = ()) -> Any:
     from lambda_advisor.config import ConfigError, apply_to_settings
 
     settings = _plain_settings(opts)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:  # which options the user gave (--show-settings says where each value came from)
+        settings.extra["from_command_line"] = {
+            name for name in ctx.params
+            if ctx.get_parameter_source(name) in (click.core.ParameterSource.COMMANDLINE,
+                                                  click.core.ParameterSource.ENVIRONMENT)}
     try:
         apply_to_settings(settings, list(paths))
     except ConfigError as exc:
@@ -213,8 +244,8 @@ def _plain_settings(opts: dict[str, Any]) -> Any:
         fmt=opts.get("fmt"),
         output=opts.get("output"),
         fail_on=opts.get("fail_on"),
-        select=_split(opts.get("select") or ()),
-        ignore=_split(opts.get("ignore") or ()),
+        select=[s.upper() for s in _split(opts.get("select") or ())],
+        ignore=[s.upper() for s in _split(opts.get("ignore") or ())],
         rules_dirs=list(opts.get("rules_dir") or ()),
         today=today.date() if today else date.today(),
         color=opts.get("color"),

@@ -42,6 +42,12 @@ class Config:
     fail_on: str | None = None
     baseline: Path | None = None
     show_suppressed: bool | None = None
+    exclude: list[str] | None = None  # None: the default list
+    extend_exclude: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    respect_gitignore: bool = True
+    #: every key the file set, as written (``--show-settings`` says where a value came from)
+    keys: list[str] = field(default_factory=list)
 
 
 @lru_cache(maxsize=1)
@@ -147,10 +153,12 @@ def load_config(path: Path) -> Config:
     validate(data, path)
     base = path.resolve().parent
     baseline = data.get("baseline")
+    from lambda_advisor.selectors import normalise
+
     return Config(
         path=path,
-        select=list(data.get("select", [])),
-        ignore=list(data.get("ignore", [])),
+        select=normalise(data.get("select", [])),
+        ignore=normalise(data.get("ignore", [])),
         severity=dict(data.get("severity", {})),
         params={k: dict(v) for k, v in data.get("params", {}).items()},
         rules_dirs=[base / d for d in data.get("rules-dirs", [])],
@@ -158,6 +166,11 @@ def load_config(path: Path) -> Config:
         fail_on=data.get("fail-on"),
         baseline=(base / baseline) if baseline else None,
         show_suppressed=data.get("show-suppressed"),
+        exclude=list(data["exclude"]) if "exclude" in data else None,
+        extend_exclude=list(data.get("extend-exclude", [])),
+        per_file_ignores={k: normalise(v) for k, v in data.get("per-file-ignores", {}).items()},
+        respect_gitignore=bool(data.get("respect-gitignore", True)),
+        keys=sorted(data),
     )
 
 
@@ -176,6 +189,22 @@ def check_params(config: Config, rules: Sequence[Any]) -> None:
             if name not in rule.params:
                 known = ", ".join(sorted(rule.params)) or "none"
                 raise ConfigError(where, f"unknown key 'params.{rule_id}.{name}'; {rule_id} parameters: {known}")
+
+
+def check_selectors(config: Config, given: dict[str, list[str]], rule_ids: Sequence[str]) -> None:
+    """Every selector on the command line and in the file must match a rule (a typo is no silent pass)."""
+    from lambda_advisor.selectors import UnknownSelector, check
+
+    where = str(config.path or "configuration")
+    try:
+        for option in ("select", "ignore"):
+            check(given[option], rule_ids, f"--{option}")
+        check(config.select, rule_ids, f"{where}: select")
+        check(config.ignore, rule_ids, f"{where}: ignore")
+        for pattern, ids in config.per_file_ignores.items():
+            check(ids, rule_ids, f"{where}: per-file-ignores.{pattern}")
+    except UnknownSelector as exc:
+        raise ConfigError(*str(exc).split(": ", 1)) from exc
 
 
 def resolve(explicit: Path | None, paths: Sequence[Path]) -> Config:
@@ -206,16 +235,18 @@ def apply_to_settings(settings: Any, paths: Sequence[Path]) -> Config:
     """Resolve the configuration for a command and fold it into its settings (raises ConfigError)."""
     explicit = settings.extra.get("config_file")
     config = resolve(Path(explicit) if explicit else None, paths)
+    given = {"select": list(settings.select), "ignore": list(settings.ignore)}
     apply(settings, config)
-    if config.params or config.severity:
-        from lambda_advisor.engine import RuleError, load_rules
+    settings.extra["config"] = config
+    from lambda_advisor.engine import RuleError, load_rules
 
-        try:
-            rules = load_rules(settings.rules_dirs)
-        except RuleError:
-            rules = None  # the run itself reports the broken rule file
-        if rules is not None:
-            check_params(config, rules)
+    try:
+        rules = load_rules(settings.rules_dirs)
+    except RuleError:
+        rules = None  # the run itself reports the broken rule file
+    if rules is not None:
+        check_params(config, rules)
+        check_selectors(config, given, [r.id for r in rules])
     if config.baseline is not None:
         settings.extra["baseline_default"] = config.baseline  # where `baseline create` writes
         if settings.extra.get("baseline") is None and config.baseline.is_file():

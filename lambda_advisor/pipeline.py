@@ -40,11 +40,26 @@ class Settings:
 
 # -- collect ------------------------------------------------------------------------------------
 
-def collect(paths: list[Path]) -> Loaded:
-    """Read every template, cdk.out, .serverless/ and snapshot under ``paths`` into function documents."""
+def collect(paths: list[Path], settings: Settings | None = None) -> Loaded:
+    """Read every template, cdk.out, .serverless/ and snapshot under ``paths`` into function documents.
+
+    Folder walks leave out the configuration's ``exclude``/``extend-exclude``
+    patterns and what ``.gitignore`` ignores; say so when nothing was found.
+    """
+    from lambda_advisor.exclusion import Exclusion
     from lambda_advisor.sources import collect as collect_sources
 
-    return collect_sources(paths)
+    config = (settings.extra.get("config") if settings is not None else None)
+    exclusion = Exclusion.from_config(config) if config is not None else Exclusion(base=Path.cwd())
+    collected = collect_sources(paths, exclusion)
+    if not collected.documents and not collected.errors and not collected.gaps:
+        where = ", ".join(str(p) for p in paths) or "."
+        if not collected.scanned:
+            collected.notices.append(f"no templates found under {where}: nothing was scanned "
+                                     "(CloudFormation/SAM templates, cdk.out, .serverless/ or snapshots)")
+        else:
+            collected.notices.append(f"no Lambda functions in the templates under {where}")
+    return collected
 
 
 # -- inspect ------------------------------------------------------------------------------------
@@ -72,23 +87,57 @@ def build_engine(settings: Settings) -> Engine:
 def evaluate(docs: list[dict[str, Any]], settings: Settings, *, kind: str = "scan",
              errors: list[InputError] | None = None) -> ScanResult:
     """Run the selected rules over the documents (template ``Metadata`` suppressions are marked here)."""
+    from lambda_advisor import selectors
+
     try:
         engine = build_engine(settings)
     except RuleError as exc:
         return ScanResult(findings=[], documents=docs, errors=[*(errors or []), InputError(exc.path, str(exc).split(": ", 1)[-1])], kind=kind)
+    selectors.normalise_suppressions(docs)
     findings = engine.run(docs)
-    return ScanResult(findings=findings, documents=docs, errors=[*(errors or []), *engine.errors],
-                      rules=engine.rules, kind=kind)
+    result = ScanResult(findings=findings, documents=docs, errors=[*(errors or []), *engine.errors],
+                        rules=engine.rules, kind=kind)
+    all_ids = [r.id for r in load_rules(settings.rules_dirs)]
+    result.notices += selectors.suppression_warnings(docs, findings, all_ids, [r.id for r in engine.rules])
+    return result
+
+
+def per_file_ignores(result: ScanResult, settings: Settings) -> None:
+    """Mark findings in files that the configuration's ``per-file-ignores`` patterns match as suppressed."""
+    config = settings.extra.get("config")
+    if config is None or not config.per_file_ignores:
+        return
+    import pathspec
+
+    from lambda_advisor.report.paths import absolute
+
+    base = config.path.resolve().parent if config.path else Path.cwd()
+    specs = [(pattern, pathspec.GitIgnoreSpec.from_lines([pattern]), ids)
+             for pattern, ids in config.per_file_ignores.items()]
+    for f in result.findings:
+        if f.suppressed or not f.location.file:
+            continue
+        try:
+            rel = absolute(f.location.file).relative_to(base).as_posix()
+        except ValueError:
+            continue
+        for pattern, spec, ids in specs:
+            if spec.match_file(rel) and any(f.rule_id.startswith(i) or i == "ALL" for i in ids):
+                f.suppressed = f"per-file-ignores {pattern!r} in {config.path}"
+                break
 
 
 def scan_paths(paths: list[Path], settings: Settings) -> ScanResult:
     """Collect, inspect and evaluate: the findings of ``paths`` before any baseline."""
-    collected = collect(paths)
+    collected = collect(paths, settings)
     inspect(collected, settings)
     result = evaluate(collected.documents, settings, errors=collected.errors)
+    per_file_ignores(result, settings)
     result.skipped = collected.skipped
-    result.notices = collected.notices
+    result.notices = [*collected.notices, *result.notices]
     result.gaps = list(collected.gaps)
+    result.meta["scanned"] = list(collected.scanned)
+    result.meta["excluded"] = list(collected.excluded)
     return result
 
 
@@ -141,15 +190,23 @@ def render(result: ScanResult, settings: Settings, *, tty: bool = False, width: 
         return printable(printable_json(text) if fmt in ("json", "sarif") else text)
 
     stdout, color = "", False
-    if settings.output is not None:
-        text = clean(render_format(fmt, result, color=False))
-        try:
-            settings.output.parent.mkdir(parents=True, exist_ok=True)
-            settings.output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            return Rendered(stdout="", exit_code=2, stderr=[
-                f"lambda-advisor: error: cannot write the report to {display(settings.output)}: "
-                f"{exc.strerror or exc}"])
+    if settings.output is not None or settings.extra.get("statistics"):
+        if settings.extra.get("statistics"):
+            from lambda_advisor.report import statistics
+
+            text = clean(statistics.render(result, as_json=fmt == "json"))
+        else:
+            text = clean(render_format(fmt, result, color=False))
+        if settings.output is None:
+            stdout = text
+        else:
+            try:
+                settings.output.parent.mkdir(parents=True, exist_ok=True)
+                settings.output.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                return Rendered(stdout="", exit_code=2, stderr=[
+                    f"lambda-advisor: error: cannot write the report to {display(settings.output)}: "
+                    f"{exc.strerror or exc}"])
     else:
         from lambda_advisor.report.terminal import use_color
 
@@ -158,7 +215,10 @@ def render(result: ScanResult, settings: Settings, *, tty: bool = False, width: 
     stderr: list[str] = []
     if not settings.quiet:
         stderr.extend(printable(f"lambda-advisor: {notice}") for notice in result.notices)
-    if settings.output is not None or fmt != "text":
+    if settings.output is not None or fmt != "text" or settings.extra.get("statistics"):
         # The text report already lists errors; other formats go to tools, so tell the human too.
         stderr.extend(printable(f"lambda-advisor: error: {err}") for err in result.errors)
-    return Rendered(stdout=stdout, stderr=stderr, exit_code=result.exit_code(settings.fail_on or "low"), color=color)
+    code = result.exit_code(settings.fail_on or "low")
+    if code == 1 and settings.extra.get("exit_zero"):
+        code = 0  # report-only: findings never fail, unreadable inputs (2) and incomplete audits (3) still do
+    return Rendered(stdout=stdout, stderr=stderr, exit_code=code, color=color)

@@ -124,9 +124,12 @@ def test_config_select_all(template: Path) -> None:
     assert _scan(template, "--select", "LA503") == {"LA503"}  # the command line replaces the file's select
 
 
-def test_config_rejects_a_lowercase_all(tmp_path: Path) -> None:
+def test_config_selectors_accept_any_case(tmp_path: Path) -> None:
     config = tmp_path / ".lambda-advisor.yaml"
-    config.write_text("select: [all]\n", encoding="utf-8")
+    config.write_text("select: [all]\nignore: [la502]\n", encoding="utf-8")
+    loaded = load_config(config)
+    assert (loaded.select, loaded.ignore) == (["ALL"], ["LA502"])
+    config.write_text("select: [LA-5]\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="select"):
         load_config(config)
 

@@ -55,6 +55,8 @@ class Loaded:
     skipped: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     gaps: list[Any] = field(default_factory=list)  # result.Gap, from account snapshots
+    scanned: list[str] = field(default_factory=list)  # files and folders a loader read (--show-files)
+    excluded: list[str] = field(default_factory=list)  # "path (why)" left out of a walk
 
 
 def _loaders() -> list[ModuleType]:
@@ -68,7 +70,21 @@ def _loaders() -> list[ModuleType]:
     return mods
 
 
-def collect(paths: list[Path]) -> Loaded:
+#: Project files of frameworks whose CloudFormation must be generated before a scan.
+FRAMEWORK_FILES = {
+    "serverless.yml": ("a Serverless Framework project", "run `serverless package` first and scan the "
+                       "`.serverless/` folder it writes"),
+    "serverless.yaml": ("a Serverless Framework project", "run `serverless package` first and scan the "
+                        "`.serverless/` folder it writes"),
+    "serverless.ts": ("a Serverless Framework project", "run `serverless package` first and scan the "
+                      "`.serverless/` folder it writes"),
+    "cdk.json": ("an AWS CDK app", "run `cdk synth` first and scan the `cdk.out` folder it writes"),
+}
+_FRAMEWORK_OUTPUT = {"cdk.json": "cdk.out"}
+
+
+def collect(paths: list[Path], exclusion: Any = None) -> Loaded:
+    """Documents from every path; ``exclusion`` (an :class:`~lambda_advisor.exclusion.Exclusion`) filters walks."""
     out = Loaded()
     loaders = _loaders()
     for path in paths:
@@ -81,7 +97,7 @@ def collect(paths: list[Path]) -> Loaded:
             continue
         try:
             if stat.S_ISDIR(mode):
-                _walk(path, loaders, out)
+                _walk(path, loaders, out, exclusion)
             else:
                 _load_file(path, loaders, out, explicit=True)
         except Exception as exc:  # the barrier: one input, one error entry
@@ -89,11 +105,21 @@ def collect(paths: list[Path]) -> Loaded:
     return out
 
 
-def _walk(root: Path, loaders: list[ModuleType], out: Loaded) -> None:
+def _left_out(path: Path, out: Loaded, exclusion: Any, *, gitignore: bool, patterns: bool = True) -> bool:
+    if exclusion is None:
+        return patterns and path.name in SKIP_DIRS
+    why = exclusion.reason(path, is_dir=True, patterns=patterns, gitignore=gitignore)
+    if why is not None:
+        out.excluded.append(f"{path} ({why})")
+    return why is not None
+
+
+def _walk(root: Path, loaders: list[ModuleType], out: Loaded, exclusion: Any = None) -> None:
     if _load_dir(root, loaders, out):
         return
     seen: set[tuple[int, int]] = set()
-    for dirpath, dirnames, filenames in os.walk(root, onerror=lambda exc: _walk_error(exc, out)):
+    seen_real = {os.path.realpath(root)}  # symlinked folders are followed once; a link cycle stops here
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=lambda exc: _walk_error(exc, out)):
         here = Path(dirpath)
         try:
             st = os.stat(here)
@@ -105,19 +131,44 @@ def _walk(root: Path, loaders: list[ModuleType], out: Loaded) -> None:
         seen.add((st.st_dev, st.st_ino))
         keep = []
         for d in sorted(dirnames):
-            if d in SKIP_DIRS:
+            path = here / d
+            real = os.path.realpath(path)
+            if real in seen_real:
                 continue
-            if not _load_dir(here / d, loaders, out):
+            seen_real.add(real)
+            if _left_out(path, out, exclusion, gitignore=False):
+                continue
+            # cdk.out and .serverless are usually git-ignored, yet they are what we read.
+            if _load_dir(path, loaders, out):
+                continue
+            if not _left_out(path, out, exclusion, gitignore=True, patterns=False):
                 keep.append(d)
         dirnames[:] = keep
         for name in sorted(filenames):
             p = here / name
+            if name in FRAMEWORK_FILES:
+                _framework_hint(p, out)
             if p.suffix.lower() in TEMPLATE_SUFFIXES:
+                if exclusion is not None:
+                    why = exclusion.reason(p, is_dir=False)
+                    if why is not None:
+                        out.excluded.append(f"{p} ({why})")
+                        continue
                 _load_file(p, loaders, out, explicit=False)
 
 
 def _walk_error(exc: OSError, out: Loaded) -> None:
     out.errors.append(InputError(display(exc.filename or "?"), f"cannot list: {exc.strerror or exc}"))
+
+
+def _framework_hint(path: Path, out: Loaded) -> bool:
+    """Advice for a framework project file whose generated CloudFormation is not there to scan."""
+    what, advice = FRAMEWORK_FILES[path.name]
+    output = path.parent / _FRAMEWORK_OUTPUT.get(path.name, ".serverless")
+    if output.is_dir():
+        return False
+    out.notices.append(f"{path}: {what}, not a template; {advice}")
+    return True
 
 
 def _load_dir(path: Path, loaders: list[ModuleType], out: Loaded) -> bool:
@@ -128,6 +179,8 @@ def _load_dir(path: Path, loaders: list[ModuleType], out: Loaded) -> bool:
                 _merge(out, mod.load(path, explicit=True))
             except Exception as exc:  # the barrier: one folder, one error entry
                 out.errors.append(internal_error(display(path), exc, "while reading this folder"))
+            else:
+                out.scanned.append(str(path))
             return True
     return False
 
@@ -162,9 +215,14 @@ def _load_file(path: Path, loaders: list[ModuleType], out: Loaded, *, explicit: 
                 _merge(out, mod.load(path, explicit=explicit))
             except Exception as exc:  # the barrier: one file, one error entry
                 out.errors.append(internal_error(shown, exc, "while reading this file"))
+            else:
+                out.scanned.append(shown)
             return
     out.skipped.append(shown)
-    if explicit:
+    if explicit and path.name in FRAMEWORK_FILES:
+        what, advice = FRAMEWORK_FILES[path.name]
+        out.notices.append(f"{shown}: {what}, not a template; {advice}")
+    elif explicit:
         # Named on the command line (pre-commit names every YAML file): say so, but it is no error.
         out.notices.append(f"{shown}: skipped, not a CloudFormation/SAM template, cdk.out or snapshot")
 
@@ -175,3 +233,4 @@ def _merge(out: Loaded, loaded: Loaded) -> None:
     out.skipped.extend(loaded.skipped)
     out.notices.extend(loaded.notices)
     out.gaps.extend(loaded.gaps)
+    out.excluded.extend(loaded.excluded)

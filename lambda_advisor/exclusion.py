@@ -1,0 +1,90 @@
+"""Which paths a folder walk leaves out: exclude patterns and ``.gitignore`` (as ruff does).
+
+Patterns are gitignore-style (``pathspec``), relative to the configuration
+file's folder; ``.gitignore`` files apply to their own folder and below, from
+the repository root down (outside a repository they mean nothing, as in git).
+Only walks are filtered: a file named on the command
+line is always read.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: Folders never walked unless ``exclude`` replaces this list.
+DEFAULT_EXCLUDE = [".git/", ".venv/", "venv/", "node_modules/", "__pycache__/", ".aws-sam/", ".tox/",
+                   ".mypy_cache/", ".pytest_cache/", ".ruff_cache/", "site-packages/"]
+
+
+def _spec(lines: Iterable[str]) -> Any:
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(list(lines))
+
+
+@dataclass
+class Exclusion:
+    base: Path  # patterns are relative to this folder
+    patterns: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDE))
+    respect_gitignore: bool = True
+    _spec: Any = None
+    _gitignores: dict[Path, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.base = Path(os.path.abspath(self.base))
+        self._spec = _spec(self.patterns)
+
+    @classmethod
+    def from_config(cls, config: Any) -> Exclusion:
+        base = config.path.resolve().parent if getattr(config, "path", None) else Path.cwd()
+        patterns = list(DEFAULT_EXCLUDE if config.exclude is None else config.exclude)
+        return cls(base=base, patterns=[*patterns, *config.extend_exclude], respect_gitignore=config.respect_gitignore)
+
+    def reason(self, path: Path, *, is_dir: bool, patterns: bool = True, gitignore: bool = True) -> str | None:
+        """Why ``path`` is left out (``exclude`` or the .gitignore file), or None to keep it."""
+        absolute = Path(os.path.abspath(path))
+        if patterns:
+            rel = _relative(absolute, self.base)
+            if rel is not None and self._spec.match_file(rel + ("/" if is_dir else "")):
+                return "exclude"
+            # A bare folder name (``node_modules/``) matches at any depth, even outside the base.
+            if rel is None and self._spec.match_file(absolute.name + ("/" if is_dir else "")):
+                return "exclude"
+        if gitignore and self.respect_gitignore:
+            for folder in self._gitignore_folders(absolute.parent):
+                spec = self._gitignore(folder)
+                sub = _relative(absolute, folder)
+                if spec is not None and sub is not None and spec.match_file(sub + ("/" if is_dir else "")):
+                    return f"{folder / '.gitignore'}"
+        return None
+
+    def _gitignore_folders(self, folder: Path) -> list[Path]:
+        """Folders from the repository root (the nearest ``.git`` above) down to ``folder``."""
+        chain = []
+        for parent in (folder, *folder.parents):
+            chain.append(parent)
+            if (parent / ".git").exists():
+                break
+        else:
+            return []  # not in a git repository: .gitignore files mean nothing (as in git and ruff)
+        return list(reversed(chain))
+
+    def _gitignore(self, folder: Path) -> Any:
+        if folder not in self._gitignores:
+            try:
+                text = (folder / ".gitignore").read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = None
+            self._gitignores[folder] = _spec(text.splitlines()) if text else None
+        return self._gitignores[folder]
+
+
+def _relative(path: Path, base: Path) -> str | None:
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return None
