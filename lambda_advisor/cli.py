@@ -53,7 +53,7 @@ def _split(values: Sequence[str]) -> list[str]:
 
 def common_options(func: Any) -> Any:
     """Options every reporting command shares."""
-    options = [
+    options: list[Any] = [
         click.option("--format", "-f", "fmt", type=click.Choice(FORMAT_CHOICES), default=None,
                      help="Output format (default: text)."),
         click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
