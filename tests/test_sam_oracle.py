@@ -78,7 +78,7 @@ def _translate(path: Path, tmp_path: Path) -> Path:
 
 
 def _family(kind: str) -> str:
-    return {"schedule": "eventbridge", "http_api": "api"}.get(kind, kind)
+    return {"schedule": "eventbridge", "http_api": "api", "websocket_api": "api"}.get(kind, kind)
 
 
 def _summary(doc: dict[str, Any]) -> dict[str, Any]:

@@ -144,7 +144,8 @@ Resources:
           L: !Select [1, [x, y]]
 """)
     env = _docs(path)["Fn"]["environment"]
-    assert env["A"]["refs"] == [{"logical_id": "Secret", "type": "Parameter", "attribute": None, "no_echo": True}]
+    assert env["A"]["refs"] == [{"logical_id": "Secret", "type": "Parameter", "attribute": None, "no_echo": True,
+                                 "parameter_type": "String"}]
     assert env["B"] == "hello" and env["C"] == "hello-aws" and env["D"] == "a-hello"
     assert env["E"]["unresolved"] == "!GetAtt Other.Arn"
     assert env["E"]["refs"][0] == {"logical_id": "Other", "type": "AWS::Lambda::Function", "attribute": "Arn"}

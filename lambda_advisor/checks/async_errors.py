@@ -49,6 +49,13 @@ def _async_service(principal: Any) -> str | None:
     return None
 
 
+def _synchronous_grant(kind: str, statement: dict[str, Any]) -> bool:
+    """A grant to an asynchronous service for a part of it that waits for the answer (an IoT custom authorizer)."""
+    source = statement.get("source_arn")
+    text = source.get("unresolved", "") if isinstance(source, dict) else str(source or "")
+    return kind == "iot" and ":authorizer/" in text
+
+
 def async_invokers(doc: Document) -> dict[str, list[str]]:
     """Service type -> labels of what invokes this function asynchronously, in document order."""
     found: dict[str, list[str]] = {}
@@ -61,6 +68,8 @@ def async_invokers(doc: Document) -> dict[str, list[str]]:
         kind = _async_service(statement.get("principal"))
         if kind is None or not _allows_invoke(statement) or wired & SAME_PRINCIPAL.get(kind, {kind}):
             continue  # the permission of an event source we already know (and its invocation type)
+        if _synchronous_grant(kind, statement):
+            continue
         label = statement.get("sid") or statement.get("origin") or f"resource policy statement {i + 1}"
         found.setdefault(kind, []).append(f"permission {label}")
     return found

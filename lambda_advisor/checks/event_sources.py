@@ -11,6 +11,7 @@ SERVICE_NAMES = {
     "codecommit": "CodeCommit", "config": "AWS Config", "sqs": "SQS", "kinesis": "Kinesis",
     "dynamodb": "DynamoDB Streams", "cognito": "Cognito", "alexa": "Alexa", "lex": "Lex",
     "secretsmanager": "Secrets Manager", "api": "API Gateway", "http_api": "API Gateway HTTP API",
+    "websocket_api": "API Gateway WebSocket API",
     "alb": "ALB", "url": "function URL", "kafka": "Kafka", "mq": "Amazon MQ", "docdb": "DocumentDB",
 }
 

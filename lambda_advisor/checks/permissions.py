@@ -32,6 +32,7 @@ INVOKING_PRINCIPALS: dict[str, tuple[str, ...]] = {
     "secretsmanager": ("secretsmanager.amazonaws.com",),
     "api": ("apigateway.amazonaws.com",),
     "http_api": ("apigateway.amazonaws.com",),
+    "websocket_api": ("apigateway.amazonaws.com",),
     "alb": ("elasticloadbalancing.amazonaws.com",),
     "cognito": ("cognito-idp.amazonaws.com",),
     "alexa": ("alexa-appkit.amazon.com", "alexa-connectedhome.amazon.com"),

@@ -11,6 +11,7 @@ leads back to itself is a cycle: it stays unresolved with a note, it is no error
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from lambda_advisor.model import unresolved
@@ -29,11 +30,14 @@ def is_intrinsic(value: Any) -> bool:
 class Resolver:
     """Resolves values of one template."""
 
-    def __init__(self, template: dict[str, Any]) -> None:
+    def __init__(self, template: dict[str, Any],
+                 synonym: Callable[[str], tuple[str, str] | None] | None = None) -> None:
         self.resources: dict[str, Any] = _as_dict(template.get("Resources"))
         self.parameters: dict[str, Any] = _as_dict(template.get("Parameters"))
         self.mappings: dict[str, Any] = _as_dict(template.get("Mappings"))
         self._resolving: set[tuple[str, ...]] = set()  # FindInMap lookups under way: a cycle guard
+        # Names a transform generates for a resource (SAM: ``Fn.Alias``, ``FnAliaslive``) -> (resource, attribute).
+        self.synonym = synonym
 
     # -- public -----------------------------------------------------------------
 
@@ -77,11 +81,17 @@ class Resolver:
     def _ref_entry(self, name: str, attribute: str | None = None) -> dict[str, Any] | None:
         if name in self.resources:
             return {"logical_id": name, "type": self.resource_type(name), "attribute": attribute}
+        generated = self.synonym(name) if self.synonym is not None and name not in self.parameters else None
+        if generated is not None:
+            return {"logical_id": generated[0], "type": self.resource_type(generated[0]),
+                    "attribute": generated[1]}
         if name in self.parameters:
             param = _as_dict(self.parameters[name])
             entry: dict[str, Any] = {"logical_id": name, "type": "Parameter", "attribute": None}
             if str(param.get("NoEcho", "")).lower() == "true":
                 entry["no_echo"] = True
+            if isinstance(param.get("Type"), str):
+                entry["parameter_type"] = param["Type"]
             return entry
         return None
 

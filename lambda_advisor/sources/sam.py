@@ -6,6 +6,8 @@ line it was written on (a test checks we agree with the translator).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 from lambda_advisor.sources.intrinsics import is_intrinsic
@@ -158,6 +160,40 @@ IMPLICIT_EVENT_POLICIES = {
     "Kinesis": "AWSLambdaKinesisExecutionRole",
     "DynamoDB": "AWSLambdaDynamoDBExecutionRole",
 }
+
+
+def generated_names(template: dict[str, Any]) -> Callable[[str], tuple[str, str] | None]:
+    """What SAM's own names for a function's alias and version stand for.
+
+    ``!Ref Fn.Alias`` / ``!Ref Fn.Version`` (AutoPublishAlias) and the logical IDs SAM gives them,
+    ``FnAlias<name>`` (``-`` as ``D``, ``_`` as ``U``) and ``FnVersion<10 hex>``, name function ``Fn``.
+    """
+    resources = template.get("Resources")
+    known: dict[str, tuple[str, str]] = {}
+    prefixes: list[str] = []
+    glob = template.get("Globals")
+    glob_fn = glob.get("Function") if isinstance(glob, dict) else None
+    default_alias = glob_fn.get("AutoPublishAlias") if isinstance(glob_fn, dict) else None
+    if is_sam(template) and isinstance(resources, dict):
+        for lid, res in resources.items():
+            if not (isinstance(res, dict) and res.get("Type") == "AWS::Serverless::Function"):
+                continue
+            props = res.get("Properties")
+            known[f"{lid}.Alias"] = (lid, "Alias")
+            known[f"{lid}.Version"] = (lid, "Version")
+            alias = props.get("AutoPublishAlias", default_alias) if isinstance(props, dict) else default_alias
+            if isinstance(alias, str):
+                known[f"{lid}Alias{alias.replace('-', 'D').replace('_', 'U')}"] = (lid, "Alias")
+            prefixes.append(re.escape(lid))
+    versions = re.compile(rf"({'|'.join(prefixes)})Version[0-9a-f]{{10}}") if prefixes else None
+
+    def lookup(name: str) -> tuple[str, str] | None:
+        if name in known:
+            return known[name]
+        m = versions.fullmatch(name) if versions is not None else None
+        return (m.group(1), "Version") if m else None
+
+    return lookup
 
 
 def managed_policy_name(value: Any) -> str | None:

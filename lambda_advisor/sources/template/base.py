@@ -23,7 +23,7 @@ class ReaderBase:
         self.path = path
         self.data = data
         self.base_dir = base_dir
-        self.resolver = Resolver(data)
+        self.resolver = Resolver(data, samlib.generated_names(data))
         self.problems: list[tuple[str, int | None]] = []
         self.resources: dict[str, Any] = {}
         for k, v in data["Resources"].items():

@@ -189,6 +189,14 @@ def _link_iot(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[str,
                                r._res_line(lid))
 
 
+def _link_iot_authorizer(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
+    """An IoT custom authorizer: IoT waits for its answer before it lets a device connect (synchronous)."""
+    fn = r.function_for(props.get("AuthorizerFunctionArn"))
+    if fn in r.docs:
+        r.add_event_source(fn, r._event_source("iot", "sync", lid, {"Ref": lid}, r._res_line(lid)),
+                           r._res_line(lid))
+
+
 def _link_user_pool(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
     for trigger, value in as_props(props.get("LambdaConfig")).items():
         fn = r.function_for(value)
@@ -208,5 +216,6 @@ LINKERS: dict[str, Callable[[TemplateReader, str, dict[str, Any], dict[str, Any]
     "AWS::SES::ReceiptRule": _link_ses,
     "AWS::Logs::SubscriptionFilter": _link_subscription_filter,
     "AWS::IoT::TopicRule": _link_iot,
+    "AWS::IoT::Authorizer": _link_iot_authorizer,
     "AWS::Cognito::UserPool": _link_user_pool,
 }

@@ -15,6 +15,7 @@ from lambda_advisor.model import Function, unresolved
 from lambda_advisor.sources import sam as samlib
 from lambda_advisor.sources.intrinsics import short_text
 from lambda_advisor.sources.sam import as_list, list_lines
+from lambda_advisor.sources.template.apis import apiv2_kind
 from lambda_advisor.sources.template.base import as_props, res_props
 from lambda_advisor.sources.template.events import EventParts
 from lambda_advisor.sources.yaml_loader import LineDict
@@ -43,7 +44,7 @@ PRINCIPALS: dict[str, tuple[str, str]] = {
 }
 
 #: Event source types one service principal stands for (EventBridge invokes both rules and schedules).
-_FAMILY = {"schedule": "eventbridge", "http_api": "api"}
+_FAMILY = {"schedule": "eventbridge", "http_api": "api", "websocket_api": "api"}
 
 
 class PermissionParts(EventParts):
@@ -206,16 +207,20 @@ class PermissionParts(EventParts):
 
 def _link_permission(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
     fn = r.function_for(props.get("FunctionName"))
-    if fn not in r.docs:
-        return
+    if fn in r.docs:
+        add_permission(r, fn, props, lid, r._res_line(lid), f"AWS::Lambda::Permission {lid}")
+
+
+def add_permission(r: TemplateReader, fn: str, props: dict[str, Any], sid: str, line: int, origin: str) -> None:
+    """One resource-policy statement from ``AWS::Lambda::Permission``-shaped properties (or what SAM makes)."""
     doc = r.docs[fn]
     principal = r._value(props.get("Principal"))
     statement: dict[str, Any] = {
-        "sid": lid, "effect": "Allow", "actions": [r._value(props.get("Action"))],
+        "sid": sid, "effect": "Allow", "actions": [r._value(props.get("Action"))],
         "resources": [r._value(props.get("FunctionName"))], "principal": principal,
         "source_arn": r._value(props["SourceArn"]) if "SourceArn" in props else False,
         "source_account": r._value(props["SourceAccount"]) if "SourceAccount" in props else False,
-        "origin": f"AWS::Lambda::Permission {lid}", "line": r._res_line(lid),
+        "origin": origin, "line": line,
     }
     if "FunctionUrlAuthType" in props:
         statement["conditions"] = {"StringEquals": {"lambda:FunctionUrlAuthType": r._value(props["FunctionUrlAuthType"])}}
@@ -223,15 +228,34 @@ def _link_permission(r: TemplateReader, lid: str, res: dict[str, Any], props: di
         statement["conditions"] = {"StringEquals": {"aws:PrincipalOrgID": r._value(props["PrincipalOrgID"])}}
     assert doc.resource_policy is not None
     doc.resource_policy.append(statement)
-    doc.lines[f"/resource_policy/{len(doc.resource_policy) - 1}"] = r._res_line(lid)
-    kind = PRINCIPALS.get(service_principal(principal))
+    doc.lines[f"/resource_policy/{len(doc.resource_policy) - 1}"] = line
+    source = props.get("SourceArn")
+    kind = invoker_kind(r, service_principal(principal), source)
     if kind is None:
         return
-    source = props.get("SourceArn")
-    entry = r._event_source(kind[0], kind[1], lid, source, r._res_line(lid))
+    entry = r._event_source(kind[0], kind[1], sid, source, line)
     entry["has_permission"] = True
     # A permission says the service may invoke; when a bucket or rule also wires it, that one counts.
-    r.permission_sources.append((fn, entry, r._res_line(lid)))
+    r.permission_sources.append((fn, entry, line))
+
+
+def invoker_kind(r: TemplateReader, principal: str, source: Any) -> tuple[str, str] | None:
+    """(event source type, invocation) of what a service principal's permission lets invoke.
+
+    One principal can stand for sources that invoke differently: ``iot.amazonaws.com`` is an IoT rule
+    (asynchronous) or an IoT custom authorizer (synchronous: the connection waits for its answer).
+    """
+    kind = PRINCIPALS.get(principal)
+    if kind is None or source is None:
+        return kind
+    target = r.resolver.logical_target(source)
+    rtype = r.resolver.resource_type(target) if target else None
+    text = short_text(source) if r.resolver.text(source) is None else str(r.resolver.text(source))
+    if kind[0] == "iot" and (rtype == "AWS::IoT::Authorizer" or ":authorizer/" in text):
+        return ("iot", "sync")
+    if kind[0] == "api" and rtype in ("AWS::ApiGatewayV2::Api", "AWS::Serverless::WebSocketApi"):
+        return (apiv2_kind(r, {"Ref": target}), "sync")
+    return kind
 
 
 def service_principal(principal: Any) -> str:
