@@ -9,6 +9,7 @@ from lambda_advisor.barrier import internal_message
 from lambda_advisor.model import Function
 from lambda_advisor.sources.template import apis, events, functions, permissions
 from lambda_advisor.sources.template.base import FUNCTION_TYPES, res_props
+from lambda_advisor.sources.template.connectors import link_connectors
 from lambda_advisor.sources.template.functions import FunctionParts
 
 
@@ -28,6 +29,7 @@ class TemplateReader(FunctionParts):
                 except Exception as exc:  # the barrier: one resource, one error entry
                     self.problems.append((f"{res.get('Type')} {lid}: {internal_message(exc)}",
                                           self._res_line(lid)))
+        link_connectors(self)
         for fn, entry, line in self.permission_sources:
             self._add_permission_source(fn, entry, line)
         for doc in self.docs.values():

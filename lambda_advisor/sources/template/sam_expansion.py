@@ -42,8 +42,10 @@ class SamParts(EventParts):
             if our_type == "sqs" and etype == "SNS":
                 sub = eprops.get("SqsSubscription")
                 queue_arn = as_props(sub).get("QueueArn") if isinstance(sub, dict) else None
+                # SqsSubscription: true makes SAM create the queue, named <function><event>Queue.
+                created = f"{lid}{name}Queue"
                 entry["queue"] = self._queue_info(queue_arn) if queue_arn is not None else {
-                    "name": None, "logical_id": None, "redrive_policy": False, "visibility_timeout_s": 30,
+                    "name": created, "logical_id": created, "redrive_policy": False, "visibility_timeout_s": 30,
                     "line": None}
             self._poller_settings(entry, eprops)
             if etype == "Api":
