@@ -75,7 +75,10 @@ class PermissionParts(EventParts):
             for i, pol in enumerate(as_list(policies)):
                 self._sam_policy(role, pol, plines[i])
             for ev in as_props(props.get("Events")).values():
-                implicit = samlib.IMPLICIT_EVENT_POLICIES.get(str(as_props(ev).get("Type")))
+                etype = str(as_props(ev).get("Type"))
+                if etype == "SNS" and as_props(as_props(ev).get("Properties")).get("SqsSubscription"):
+                    etype = "SQS"  # SAM puts a queue between topic and function, and polls it
+                implicit = samlib.IMPLICIT_EVENT_POLICIES.get(etype)
                 if implicit:
                     self._managed(role, implicit)
             if "VpcConfig" in props:
