@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from lambda_advisor.barrier import internal_message
 from lambda_advisor.sources.sam import as_list
 from lambda_advisor.sources.template.base import FUNCTION_TYPES, as_props
 from lambda_advisor.sources.template.permissions import add_permission
@@ -106,8 +107,8 @@ def link_connectors(r: TemplateReader) -> None:
                 line = res.get("Connectors").line_of(name) if isinstance(res.get("Connectors"), LineDict) else \
                     r._res_line(lid)
                 _connector(r, f"{lid}{name}", props, line, {"Id": lid, **as_props(props.get("SourceReference"))})
-        except (TypeError, ValueError, AttributeError, KeyError) as exc:
-            r.problems.append((f"cannot read connector of {lid}: {exc!r}", r._res_line(lid)))
+        except Exception as exc:  # the barrier: one resource, one error entry
+            r.problems.append((f"connector of {lid}: {internal_message(exc)}", r._res_line(lid)))
 
 
 def _connector(r: TemplateReader, lid: str, props: dict[str, Any], line: int, source: dict[str, Any] | None) -> None:
