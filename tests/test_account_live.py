@@ -102,13 +102,15 @@ def test_calls_are_few_per_function_and_shared_facts_are_read_once(moto: Any) ->
     calls = outcome.calls
     assert calls["us-east-1 lambda GetFunction"] == 4 and calls["us-east-1 lambda GetPolicy"] == 4
     assert calls["eu-west-1 lambda GetFunction"] == 3 and calls["eu-west-1 lambda GetPolicy"] == 3
+    # aliases: one ListAliases per function names the qualifiers (none here: no alias policy read)
+    assert calls["us-east-1 lambda ListAliases"] == 4 and calls["eu-west-1 lambda ListAliases"] == 3
     assert calls["us-east-1 lambda ListEventSourceMappings"] == 1
     assert calls["eu-west-1 lambda ListEventSourceMappings"] == 1
     assert sum(v for k, v in calls.items() if k.endswith("iam ListRolePolicies")) == 1
     # no policy grants a URL and nothing invokes them asynchronously: those calls are skipped
-    assert not any("GetFunctionUrlConfig" in k or "EventInvokeConfig" in k for k in calls)
+    assert not any("UrlConfig" in k or "EventInvokeConfig" in k or "Recursion" in k for k in calls)
     lambda_calls = sum(v for k, v in calls.items() if " lambda " in k)
-    assert lambda_calls <= 2 * 7 + 2 * 2  # 2 per function + ListFunctions and mappings per region
+    assert lambda_calls <= 3 * 7 + 2 * 2  # 3 per function + ListFunctions and mappings per region
 
 
 def test_throttling_is_retried_until_it_succeeds(moto: Any) -> None:

@@ -43,6 +43,9 @@ def test_paginated_listing_dlq_logging_url_and_event_invoke_config(moto: Any) ->
     moto.role("stub-role")
     moto.client("logs", REGION).create_log_group(logGroupName="/custom/alpha")
     moto.client("logs", REGION).put_retention_policy(logGroupName="/custom/alpha", retentionInDays=14)
+    ec2 = moto.client("ec2", REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
     stubbers: list[Stubber] = []
     policy = {"Version": "2012-10-17", "Statement": [
         {"Sid": "url", "Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunctionUrl",
@@ -62,19 +65,23 @@ def test_paginated_listing_dlq_logging_url_and_event_invoke_config(moto: Any) ->
                 "alpha", DeadLetterConfig={"TargetArn": f"arn:aws:sqs:{REGION}:{ACCT}:alpha-dlq"},
                 LoggingConfig={"LogFormat": "JSON", "LogGroup": "/custom/alpha"})], "NextMarker": "page2"})
             stub.add_response("list_functions", {"Functions": [_config(
-                "beta", VpcConfig={"SubnetIds": ["subnet-1"], "SecurityGroupIds": ["sg-1"], "VpcId": "vpc-1"},
+                "beta", VpcConfig={"SubnetIds": [subnet], "SecurityGroupIds": ["sg-1"], "VpcId": "vpc-1"},
                 SnapStart={"ApplyOn": "PublishedVersions", "OptimizationStatus": "On"})]},
                 expected_params={"Marker": "page2"})
-        elif service == "lambda":
+        elif service == "lambda:ListEventSourceMappings":
             stub.add_response("list_event_source_mappings", {"EventSourceMappings": []})
-            stub.add_response("get_function_url_config", {
+        elif service == "lambda":
+            stub.add_response("list_aliases", {"Aliases": []}, expected_params={"FunctionName": "alpha"})
+            stub.add_response("list_function_url_configs", {"FunctionUrlConfigs": [{
                 "FunctionUrl": "https://abc.lambda-url.eu-west-1.on.aws/",
                 "FunctionArn": f"arn:aws:lambda:{REGION}:{ACCT}:function:alpha", "AuthType": "NONE",
                 "Cors": {"AllowOrigins": ["*"]}, "CreationTime": "2026-01-01T00:00:00Z",
-                "LastModifiedTime": "2026-01-01T00:00:00Z"})
-            stub.add_response("get_function_event_invoke_config", {
+                "LastModifiedTime": "2026-01-01T00:00:00Z"}]})
+            stub.add_response("list_function_event_invoke_configs", {"FunctionEventInvokeConfigs": [{
                 "LastModified": datetime(2026, 1, 1, tzinfo=timezone.utc), "MaximumRetryAttempts": 0,
-                "DestinationConfig": {"OnFailure": {"Destination": f"arn:aws:sqs:{REGION}:{ACCT}:failed"}}})
+                "FunctionArn": f"arn:aws:lambda:{REGION}:{ACCT}:function:alpha",
+                "DestinationConfig": {"OnFailure": {"Destination": f"arn:aws:sqs:{REGION}:{ACCT}:failed"}}}]})
+            stub.add_response("list_aliases", {"Aliases": []}, expected_params={"FunctionName": "beta"})
         elif service == "lambda:GetFunction":
             stub.add_response("get_function", {"Configuration": _config("alpha"),
                                                 "Tags": {"lambda-advisor:ignore": "LA502, LA205"},
@@ -97,7 +104,8 @@ def test_paginated_listing_dlq_logging_url_and_event_invoke_config(moto: Any) ->
     assert set(docs) == {"alpha", "beta"}  # both pages
     alpha, beta = docs["alpha"], docs["beta"]
     assert alpha["dead_letter_target"] == f"arn:aws:sqs:{REGION}:{ACCT}:alpha-dlq"
-    assert alpha["logging"] == {"log_group": "/custom/alpha", "format": "JSON", "retention_days": 14}
+    assert alpha["logging"] == {"log_group": "/custom/alpha", "format": "JSON", "retention_days": 14,
+                                "log_group_class": None, "retention_policy": None}
     assert alpha["url"]["auth_type"] == "NONE" and alpha["url"]["cors_allow_origins"] == ["*"]
     assert alpha["event_invoke"]["on_failure"] == f"arn:aws:sqs:{REGION}:{ACCT}:failed"
     assert alpha["reserved_concurrency"] == 5
@@ -106,5 +114,6 @@ def test_paginated_listing_dlq_logging_url_and_event_invoke_config(moto: Any) ->
         ("eventbridge", "async", f"arn:aws:events:{REGION}:{ACCT}:rule/nightly")]
     assert alpha["memory_explicit"] is True and alpha["architectures"] == ["arm64"]
     assert beta["resource_policy"] == [] and beta["url"] is None and beta["event_invoke"] is None
-    assert beta["vpc"]["subnet_ids"] == ["subnet-1"] and beta["snap_start"] is True
+    assert beta["vpc"]["subnet_ids"] == [subnet] and beta["snap_start"] is True
+    assert beta["vpc"]["availability_zones"] == [f"{REGION}a"]  # LA507 reads this live (one DescribeSubnets)
     assert beta["logging"]["retention_days"] is False  # /aws/lambda/beta does not exist yet

@@ -42,9 +42,10 @@ class Once:
 class Failed:
     """A call that failed; ``reason`` goes into the gap."""
 
-    def __init__(self, op: str, reason: str) -> None:
+    def __init__(self, op: str, reason: str, code: str = "") -> None:
         self.op = op
         self.reason = reason
+        self.code = code  # the AWS error code, or the exception's class name
 
     def __str__(self) -> str:
         return f"{self.op}: {self.reason}"
@@ -67,25 +68,37 @@ class Calls:
                 self.outcome.calls[f"{region} {service} {op}"] += 1
         return hook
 
-    def call(self, region: str, client: Any, op: str, **params: Any) -> Any:
+    def call(self, region: str, client: Any, op: str, *, newer_api: bool = False, **params: Any) -> Any:
+        """``newer_api``: an endpoint that does not serve ``op`` at all (a bare HTTP 404, as an
+        emulator answers for APIs it lacks) gives a :class:`Failed` with code "404" that is not
+        counted as a failed call; AWS itself answers every API it documents."""
         errors = botocore_errors()
         try:
             return getattr(client, snake(op))(**params)
         except errors.ClientError as exc:
             if error_code(exc) in NOT_FOUND_CODES:
                 return NOT_FOUND
+            if newer_api and error_code(exc) == "404":
+                return Failed(op, describe_error(exc), "404")
             return self._failed(region, client, op, exc)
         except (errors.BotoCoreError, OSError) as exc:
             return self._failed(region, client, op, exc)
 
-    def pages(self, region: str, client: Any, op: str, key: str, **params: Any) -> tuple[list[Any], Failed | None]:
-        """All items of a paginated call; on failure, the items read so far and the failure."""
+    def pages(self, region: str, client: Any, op: str, key: str, *, count_failure: bool = True,
+              **params: Any) -> tuple[list[Any], Failed | None]:
+        """All items of a paginated call; on failure, the items read so far and the failure.
+
+        ``count_failure=False``: the caller has another way to read the same facts, so a failure
+        here is not counted as a failed call (only the fallback's failure would be).
+        """
         errors = botocore_errors()
         items: list[Any] = []
         try:
             for page in client.get_paginator(snake(op)).paginate(**params):
                 items.extend(page.get(key) or [])
         except (errors.ClientError, errors.BotoCoreError, OSError) as exc:
+            if not count_failure:
+                return items, Failed(op, describe_error(exc), error_code(exc))
             return items, self._failed(region, client, op, exc)
         return items, None
 
@@ -93,7 +106,7 @@ class Calls:
         service = client.meta.service_model.service_name
         with self.lock:
             self.outcome.failed_calls[f"{region} {service} {op}"] += 1
-        return Failed(op, describe_error(exc))
+        return Failed(op, describe_error(exc), error_code(exc))
 
 
 def snake(op: str) -> str:

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from lambda_advisor.model import Document, Function, Source
 from lambda_advisor.sources.account.calls import NOT_FOUND, Calls, Failed, Once
-from lambda_advisor.sources.account.options import AuditOptions
-from lambda_advisor.sources.account.policies import SERVICE_SOURCES, grants, parse_policy
+from lambda_advisor.sources.account.options import AuditOptions, FreshUrl
+from lambda_advisor.sources.account.policies import SERVICE_SOURCES
 from lambda_advisor.sources.account.progress import Progress
+from lambda_advisor.sources.account.qualifiers import QualifiedReads
 from lambda_advisor.sources.account.shapes import (
     apply_get_function,
     event_source_from_mapping,
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from lambda_advisor.sources.account.listing import Shared
 
 
-class FunctionReads:
+class FunctionReads(QualifiedReads):
     """The reads of one function; mixed into the region's audit, whose clients and caches it uses."""
 
     region: str
@@ -38,7 +39,10 @@ class FunctionReads:
     queues: Once
     custom_log_groups: Once
     _mappings_future: Future[tuple[dict[str, list[dict[str, Any]]], Failed | None]] | None
-    _log_groups_future: Future[tuple[dict[str, int | None], Failed | None]] | None
+    _log_groups_future: Future[tuple[dict[str, dict[str, Any]], Failed | None]] | None
+
+    def subnet_zones(self) -> tuple[dict[str, str], Failed | None]:
+        raise NotImplementedError
 
     def sqs(self) -> Any:
         raise NotImplementedError
@@ -64,6 +68,7 @@ class FunctionReads:
         arn = unqualified(config["FunctionArn"])
         account = arn.split(":")[4] if arn.count(":") >= 5 else self.shared.outcome.account
         fn = function_from_configuration(config, region=self.region, account=account)
+        missing += fn.errors  # an environment AWS would not decrypt is a gap, named
 
         got = self.calls.call(self.region, self.lam_get, "GetFunction", FunctionName=arn)
         code_location: str | None = None
@@ -72,35 +77,58 @@ class FunctionReads:
         elif got is NOT_FOUND:
             missing.append("GetFunction: function deleted during the audit")
         else:
-            apply_get_function(fn, got)
+            missing += apply_get_function(fn, got)
             code_location = (got.get("Code") or {}).get("Location")
 
-        policy = self.calls.call(self.region, self.lam_policy, "GetPolicy", FunctionName=arn)
-        if isinstance(policy, Failed):
-            missing.append(str(policy))
-        elif policy is NOT_FOUND:
-            fn.resource_policy = []
-        else:
-            fn.resource_policy = parse_policy(policy.get("Policy") or "{}", origin="resource policy")
-
+        aliases = self._aliases(fn, arn, missing)
+        self._policies(fn, arn, aliases, missing)
         self._event_sources(fn, arn, missing)
-        self._url(fn, arn, missing)
-        self._event_invoke(fn, arn, missing)
+        self._recursion(fn, arn, missing)
+        self._url(fn, arn, aliases, missing)
+        self._event_invoke(fn, arn, aliases, missing)
         self._logging(fn, config, missing)
+        self._subnets(fn, missing)
         layer_urls = self._layers(fn, missing)
         if isinstance(config.get("Role"), str):
             role, why = self.shared.role(config["Role"], self.shared.outcome.account)
             fn.role = json.loads(json.dumps(role))  # a private copy: documents are mutable
             missing += why
-        fn.errors = list(missing)
+        fn.errors = list(dict.fromkeys(missing))
         doc = fn.to_json()
         if self.options.inspect_code is not None:
             try:
-                self.options.inspect_code(doc, code_location, layer_urls)
+                self.options.inspect_code(doc, FreshUrl(code_location, partial(self._code_location, arn)),
+                                          {k: FreshUrl(v, partial(self._layer_location, k))
+                                           for k, v in layer_urls.items()})
             except Exception as exc:
                 missing.append(f"inspect-code: {type(exc).__name__}: {exc}")
                 doc["errors"] = list(missing)
         return doc, missing
+
+    def _code_location(self, arn: str) -> str | None:
+        got = self.calls.call(self.region, self.lam_get, "GetFunction", FunctionName=arn)
+        return (got.get("Code") or {}).get("Location") if isinstance(got, dict) else None
+
+    def _layer_location(self, arn: str) -> str | None:
+        layer_arn, _, version = arn.rpartition(":")
+        if not version.isdigit():
+            return None
+        got = self.calls.call(self.region, self.lam, "GetLayerVersion", LayerName=layer_arn,
+                              VersionNumber=int(version))
+        return (got.get("Content") or {}).get("Location") if isinstance(got, dict) else None
+
+    def _recursion(self, fn: Function, arn: str, missing: list[str]) -> None:
+        """``RecursiveLoop`` only matters where a loop can form (SQS, SNS, S3 triggers): one call there."""
+        if not any(s["type"] in {"sqs", "sns", "s3"} for s in fn.event_sources or []):
+            return
+        got = self.calls.call(self.region, self.lam, "GetFunctionRecursionConfig", FunctionName=arn,
+                              newer_api=True)
+        if isinstance(got, Failed) and got.code == "404":
+            fn.extra["recursive_loop"] = "not served by this endpoint"  # an emulator: AWS answers it
+        elif isinstance(got, Failed):
+            missing.append(str(got))
+        elif got is not NOT_FOUND and got.get("RecursiveLoop"):
+            fn.extra["recursive_loop"] = got["RecursiveLoop"]
 
     def _event_sources(self, fn: Function, arn: str, missing: list[str]) -> None:
         sources: list[dict[str, Any]] = []
@@ -154,68 +182,48 @@ class FunctionReads:
             queue["visibility_timeout_s"] = int(values["VisibilityTimeout"])
         return queue, None
 
-    def _url(self, fn: Function, arn: str, missing: list[str]) -> None:
-        if fn.resource_policy is None:
-            return
-        granted = any(st["effect"] == "Allow" and grants(st, "lambda:InvokeFunctionUrl") for st in fn.resource_policy)
-        if not granted:
-            fn.extra["url"] = "not read: the resource policy grants no lambda:InvokeFunctionUrl"
-            return
-        got = self.calls.call(self.region, self.lam, "GetFunctionUrlConfig", FunctionName=arn)
-        if isinstance(got, Failed):
-            missing.append(str(got))
-        elif got is NOT_FOUND:
-            fn.url = False
-        else:
-            fn.url = {"auth_type": got.get("AuthType"), "url": got.get("FunctionUrl"),
-                      "cors_allow_origins": (got.get("Cors") or {}).get("AllowOrigins")}
-
-    def _event_invoke(self, fn: Function, arn: str, missing: list[str]) -> None:
-        if not any(s["invocation"] == "async" for s in fn.event_sources or []):
-            return
-        got = self.calls.call(self.region, self.lam, "GetFunctionEventInvokeConfig", FunctionName=arn)
-        if isinstance(got, Failed):
-            missing.append(str(got))
-        elif got is NOT_FOUND:
-            fn.event_invoke = False
-        else:
-            dest = got.get("DestinationConfig") or {}
-            fn.event_invoke = {
-                "maximum_retry_attempts": got.get("MaximumRetryAttempts"),
-                "maximum_event_age_s": got.get("MaximumEventAgeInSeconds"),
-                "on_failure": (dest.get("OnFailure") or {}).get("Destination") or False,
-                "on_success": (dest.get("OnSuccess") or {}).get("Destination") or False,
-            }
-
     def _logging(self, fn: Function, config: dict[str, Any], missing: list[str]) -> None:
         cfg = config.get("LoggingConfig") or {}
         group = cfg.get("LogGroup") or f"/aws/lambda/{config['FunctionName']}"
         logging: dict[str, Any] = {"log_group": group, "format": cfg.get("LogFormat"), "retention_days": None}
         if group.startswith("/aws/lambda/"):
             assert self._log_groups_future is not None
-            log_groups, log_groups_failed = self._log_groups_future.result()
-            if log_groups_failed is not None:
-                missing.append(str(log_groups_failed))
-            else:
-                # A group that does not exist yet is created on first invoke without retention.
-                logging["retention_days"] = log_groups.get(group) or False
+            log_groups, failed = self._log_groups_future.result()
+            why = str(failed) if failed is not None else None
+            # A group that does not exist yet is created on first invoke without retention.
+            facts = log_groups.get(group) or {"retention_days": False}
         else:
-            retention, why = self.custom_log_groups.get(group, lambda: self._custom_log_group(group))
-            if why:
-                missing.append(why)
-            else:
-                logging["retention_days"] = retention
+            facts, why = self.custom_log_groups.get(group, lambda: self._custom_log_group(group))
+        if why:
+            missing.append(why)
+        else:
+            logging.update(facts)
         fn.logging = logging
 
-    def _custom_log_group(self, group: str) -> tuple[int | bool | None, str | None]:
+    def _custom_log_group(self, group: str) -> tuple[dict[str, Any], str | None]:
         groups, failed = self.calls.pages(self.region, self.logs(), "DescribeLogGroups", "logGroups",
                                           logGroupNamePrefix=group)
         if failed:
-            return None, f"{failed} (log group {group})"
+            return {}, f"{failed} (log group {group})"
         for g in groups:
             if g["logGroupName"] == group:
-                return g.get("retentionInDays") or False, None
-        return False, None
+                return log_group_facts(g), None
+        return {"retention_days": False}, None
+
+    def _subnets(self, fn: Function, missing: list[str]) -> None:
+        """The Availability Zones of a VPC function's subnets (LA507), from one DescribeSubnets per region."""
+        if not isinstance(fn.vpc, dict) or not fn.vpc.get("subnet_ids"):
+            return
+        zones, failed = self.subnet_zones()
+        if failed is not None:
+            missing.append(str(failed))
+            return
+        ids = fn.vpc["subnet_ids"]
+        if all(i in zones for i in ids):
+            fn.vpc["availability_zones"] = sorted({zones[i] for i in ids})
+        else:
+            unknown = ", ".join(i for i in ids if i not in zones)
+            missing.append(f"DescribeSubnets: subnet {unknown} not found")
 
     def _layers(self, fn: Function, missing: list[str]) -> dict[str, str | None]:
         urls: dict[str, str | None] = {}
@@ -241,3 +249,16 @@ class FunctionReads:
         if isinstance(got, Failed):
             return None, None, f"{got} (layer {arn})"
         return True, (got.get("Content") or {}).get("Location"), None
+
+
+def log_group_facts(group: dict[str, Any]) -> dict[str, Any]:
+    """A DescribeLogGroups entry in the document's ``logging`` shape.
+
+    An account-level retention policy (``retentionPolicyName``) overrides the group's own
+    setting, and ``retentionInDays`` then shows the policy's period (absent when the policy
+    never expires). A ``DELIVERY``-class group keeps Lambda logs only on their way to S3 or
+    Firehose (one day), so retention is not the user's to set there.
+    """
+    return {"retention_days": group.get("retentionInDays") or False,
+            "log_group_class": group.get("logGroupClass"),
+            "retention_policy": group.get("retentionPolicyName")}

@@ -10,8 +10,8 @@ from typing import Any
 from lambda_advisor.model import Document
 from lambda_advisor.result import Gap
 from lambda_advisor.sources.account.calls import Calls, Failed, Once
-from lambda_advisor.sources.account.functions import FunctionReads
-from lambda_advisor.sources.account.gaps import botocore_errors
+from lambda_advisor.sources.account.functions import FunctionReads, log_group_facts
+from lambda_advisor.sources.account.gaps import CREDENTIAL_CODES, botocore_errors
 from lambda_advisor.sources.account.options import AuditOptions, AuditOutcome
 from lambda_advisor.sources.account.pacing import LambdaRateLimiter
 from lambda_advisor.sources.account.policies import RoleReader
@@ -19,6 +19,7 @@ from lambda_advisor.sources.account.progress import Progress
 from lambda_advisor.sources.account.session import (
     client_config,
     endpoint_for,
+    home_region,
     open_session,
     resolve_regions,
 )
@@ -31,12 +32,19 @@ def audit(options: AuditOptions) -> AuditOutcome:
     Raises :class:`AuditError` when it cannot start; everything that fails
     after that is a gap in the outcome.
     """
-    started = time.monotonic()
     session, account = open_session(options)
+    return audit_account(session, account, options, options.progress or Progress())
+
+
+def audit_account(session: Any, account: str | None, options: AuditOptions, progress: Progress) -> AuditOutcome:
+    """One account, through an open read-only session (the organisation audit calls this per account).
+
+    Raises :class:`AuditError` only when the regions cannot be resolved.
+    """
+    started = time.monotonic()
     regions = resolve_regions(session, options)
     outcome = AuditOutcome(documents=[], gaps=[], account=account, regions=regions)
-    shared = Shared(session, options, outcome)
-    progress = options.progress or Progress()
+    shared = Shared(session, options, outcome, home_region(session, options))
     try:
         with ThreadPoolExecutor(max_workers=max(1, min(len(regions), options.max_regions_in_parallel)),
                                 thread_name_prefix="la-region") as pool:
@@ -57,11 +65,16 @@ def _audit_region(region: str, shared: Shared, progress: Progress) -> tuple[list
         return [], [Gap(where=region, region=region, missing=[f"lambda-advisor: {type(exc).__name__}: {exc}"])]
 
 
+#: Words AWS puts in an AccessDenied message when an organisation policy, not the role, refuses.
+_POLICY_DENIAL = ("service control policy", "explicit deny", "resource control policy", "permissions boundary")
+
+
 class Shared:
     """What all regions share: the session, IAM (global) and its caches, the call counters."""
 
-    def __init__(self, session: Any, options: AuditOptions, outcome: AuditOutcome) -> None:
+    def __init__(self, session: Any, options: AuditOptions, outcome: AuditOutcome, home: str) -> None:
         self.session = session
+        self.home = home
         self.options = options
         self.outcome = outcome
         self.lock = threading.Lock()
@@ -87,12 +100,33 @@ class Shared:
     def iam(self) -> Any:
         with self._iam_lock:
             if self._iam is None:
-                home = self.session.region_name or "us-east-1"
-                self._iam = self.client("iam", home, self.options.workers_per_region)
+                self._iam = self.client("iam", self.home, self.options.workers_per_region)
             return self._iam
 
     def role(self, role_arn: str, account: str | None) -> tuple[dict[str, Any], list[str]]:
         return self._roles.role(role_arn, account)
+
+    def region_refused(self, region: str, failed: Failed) -> str:
+        """Why a region could not be listed, told apart: denied by an organisation policy, not
+        enabled for the account (an opt-in region), or the error itself."""
+        if failed.code in {"AccessDenied", "AccessDeniedException"} and any(
+                w in failed.reason.lower() for w in _POLICY_DENIAL):
+            return (f"region denied by policy (an SCP or permissions boundary): {failed}; "
+                    f"leave it out with --exclude-region {region}")
+        if failed.code in CREDENTIAL_CODES:
+            status = self._opt_in_status(region)
+            if status == "not-opted-in":
+                return (f"region not enabled for this account (opt-in region): {failed}; "
+                        f"enable it or leave it out with --exclude-region {region}")
+        return str(failed)
+
+    def _opt_in_status(self, region: str) -> str | None:
+        ec2 = self.client("ec2", self.home, 2)
+        got = self.calls.call(self.home, ec2, "DescribeRegions", RegionNames=[region], AllRegions=True)
+        if isinstance(got, dict) and got.get("Regions"):
+            status: str | None = got["Regions"][0].get("OptInStatus")
+            return status
+        return None
 
 
 class RegionAudit(FunctionReads):
@@ -112,6 +146,7 @@ class RegionAudit(FunctionReads):
         self.lam_get = shared.client("lambda", region, workers, limiter, purpose="GetFunction")
         self.lam_policy = shared.client("lambda", region, workers, limiter, purpose="GetPolicy")
         self.lam_list = shared.client("lambda", region, 2, limiter, purpose="ListFunctions")
+        self.lam_mappings = shared.client("lambda", region, 2, limiter, purpose="ListEventSourceMappings")
         self._sqs: Any = None
         self._logs: Any = None
         self._lazy = threading.Lock()
@@ -119,7 +154,8 @@ class RegionAudit(FunctionReads):
         self.queues = Once()
         self._facts_started = False
         self._mappings_future: Future[tuple[dict[str, list[dict[str, Any]]], Failed | None]] | None = None
-        self._log_groups_future: Future[tuple[dict[str, int | None], Failed | None]] | None = None
+        self._log_groups_future: Future[tuple[dict[str, dict[str, Any]], Failed | None]] | None = None
+        self._subnet_zones = Once()
         self.custom_log_groups = Once()
 
     def sqs(self) -> Any:
@@ -160,7 +196,8 @@ class RegionAudit(FunctionReads):
             except (errors.ClientError, errors.BotoCoreError, OSError) as exc:
                 failed = self.calls._failed(self.region, self.lam_list, "ListFunctions", exc)
                 what = "region could not be listed" if not listed else f"listing stopped after {listed} functions"
-                gaps.append(Gap(where=self.region, region=self.region, missing=[f"{failed} ({what})"]))
+                reason = self.shared.region_refused(self.region, failed)
+                gaps.append(Gap(where=self.region, region=self.region, missing=[f"{reason} ({what})"]))
             if not listed:
                 self.progress.region_total(self.region, 0)
             docs: list[Document] = []
@@ -172,13 +209,23 @@ class RegionAudit(FunctionReads):
         return docs, gaps
 
     def _list_mappings(self) -> tuple[dict[str, list[dict[str, Any]]], Failed | None]:
-        items, failed = self.calls.pages(self.region, self.lam, "ListEventSourceMappings", "EventSourceMappings")
+        items, failed = self.calls.pages(self.region, self.lam_mappings, "ListEventSourceMappings", "EventSourceMappings")
         mappings: dict[str, list[dict[str, Any]]] = {}
         for m in items:
             mappings.setdefault(unqualified(m.get("FunctionArn", "")), []).append(m)
         return mappings, failed
 
-    def _list_log_groups(self) -> tuple[dict[str, int | None], Failed | None]:
+    def _list_log_groups(self) -> tuple[dict[str, dict[str, Any]], Failed | None]:
         groups, failed = self.calls.pages(self.region, self.logs(), "DescribeLogGroups", "logGroups",
                                           logGroupNamePrefix="/aws/lambda/")
-        return {g["logGroupName"]: g.get("retentionInDays") for g in groups}, failed
+        return {g["logGroupName"]: log_group_facts(g) for g in groups}, failed
+
+    def subnet_zones(self) -> tuple[dict[str, str], Failed | None]:
+        """Subnet ID -> Availability Zone for the whole region, read once when a VPC function needs it."""
+        result: tuple[dict[str, str], Failed | None] = self._subnet_zones.get("all", self._read_subnets)
+        return result
+
+    def _read_subnets(self) -> tuple[dict[str, str], Failed | None]:
+        ec2 = self.shared.client("ec2", self.region, 2)
+        subnets, failed = self.calls.pages(self.region, ec2, "DescribeSubnets", "Subnets")
+        return {s["SubnetId"]: s["AvailabilityZone"] for s in subnets}, failed

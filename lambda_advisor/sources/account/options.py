@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,10 +26,37 @@ class ReadOnlyViolation(Exception):
 
 # --------------------------------------------------------------------------- options and outcome
 
-#: ``inspect_code(document, code_location_url, layers)``: ``layers`` maps each layer version
-#: ARN to its content URL (None when unknown). Called once per function from a worker thread;
-#: it may add ``code.inspection`` to the document. An exception becomes a gap for that function.
-InspectCode = Callable[[Document, "str | None", "dict[str, str | None]"], None]
+class FreshUrl:
+    """A presigned URL (code or layer content) that is read again when it may have expired.
+
+    AWS signs ``Code.Location`` for 10 minutes, while ``--inspect-code`` may queue a
+    download behind others for longer: :meth:`get`, called just before the download,
+    returns the URL read with the function if it is recent and otherwise reads it anew.
+    """
+
+    #: Younger than this, the URL read with the function is used as it is.
+    MAX_AGE_S = 300.0
+
+    def __init__(self, url: str | None, refetch: Callable[[], str | None]) -> None:
+        self.url = url
+        self._refetch = refetch
+        self._stamp = time.monotonic()
+
+    def __bool__(self) -> bool:
+        return self.url is not None
+
+    def get(self) -> str | None:
+        if self.url is not None and time.monotonic() - self._stamp > self.MAX_AGE_S:
+            self.url = self._refetch() or self.url
+            self._stamp = time.monotonic()
+        return self.url
+
+
+#: ``inspect_code(document, code_url, layers)``: ``layers`` maps each layer version ARN to
+#: its content URL; each URL is a :class:`FreshUrl` (falsy when unknown) to resolve with
+#: ``get()`` just before downloading. Called once per function from a worker thread; it may
+#: add ``code.inspection`` to the document. An exception becomes a gap for that function.
+InspectCode = Callable[[Document, FreshUrl, "dict[str, FreshUrl]"], None]
 
 
 @dataclass
@@ -36,6 +64,8 @@ class AuditOptions:
     profile: str | None = None
     regions: list[str] = field(default_factory=list)
     all_regions: bool = False
+    #: Regions never audited (for example regions an SCP denies).
+    exclude_regions: list[str] = field(default_factory=list)
     role_arn: str | None = None
     external_id: str | None = None
     endpoint_url: str | None = None  # falls back to AWS_ENDPOINT_URL (botocore reads it too)
@@ -52,7 +82,9 @@ class AuditOptions:
     progress: Progress | None = None
     #: Called with (service, region, client) for every client the audit creates (tests attach
     #: botocore Stubbers here). The Lambda clients are "lambda:GetFunction", "lambda:GetPolicy"
-    #: (one per quota), "lambda:ListFunctions" (the listing thread) and "lambda" (every other call).
+    #: (one per quota), "lambda:ListFunctions" (the listing thread), "lambda:ListEventSourceMappings"
+    #: (the region's mappings) and "lambda" (every other per-function call, in the order of
+    #: :meth:`FunctionReads._read_function`); "sts:AssumeRole" for each refresh of assumed credentials.
     client_hook: Callable[[str, str, Any], None] | None = None
 
 
@@ -65,3 +97,7 @@ class AuditOutcome:
     calls: Counter[str] = field(default_factory=Counter)  # "region service Operation" -> attempts
     failed_calls: Counter[str] = field(default_factory=Counter)  # same keys: calls given up on
     seconds: float = 0.0
+    #: Account ID -> name, for an organisation audit.
+    account_names: dict[str, str] = field(default_factory=dict)
+    #: The accounts an organisation audit covered (audited or gaps), in order.
+    accounts: list[str] = field(default_factory=list)

@@ -8,8 +8,10 @@ from typing import Any
 
 #: Per region and second, as documented in the Lambda quotas page.
 LAMBDA_QUOTAS = {"GetFunction": 100.0, "GetPolicy": 15.0, "other": 15.0}
-#: Share of a quota the client-side limiter uses (leave room for other tools in the account).
-DEFAULT_HEADROOM = 0.95
+#: Share of a quota the client-side limiter uses by default (``--quota-share``). The 15/s
+#: control-plane quota is shared with every deployment and tool in the account and region:
+#: an audit that took nearly all of it would throttle a deployment running at the same time.
+DEFAULT_HEADROOM = 0.5
 
 
 class TokenBucket:

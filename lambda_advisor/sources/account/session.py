@@ -51,32 +51,54 @@ def endpoint_for(options: AuditOptions, region: str | None = None) -> str | None
     return options.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
 
 
-def open_session(options: AuditOptions) -> tuple[Any, str | None]:
-    """A read-only boto3 session (assuming ``role_arn`` when given) and the account ID.
+def home_region(session: Any, options: AuditOptions) -> str:
+    """Where to reach STS, IAM and Organizations from: a region of the audit's own partition.
 
-    Raises :class:`AuditError` with one clear sentence when the credentials are
-    missing, expired or refused.
+    IAM and Organizations are global per partition and botocore routes any region of a
+    partition to its endpoint, so the profile's region or the first audited region serves
+    China and GovCloud as well; ``us-east-1`` is the last resort when neither is known.
+    """
+    return str(session.region_name or (options.regions[0] if options.regions else "us-east-1"))
+
+
+def assumed_session(base: Any, role_arn: str, options: AuditOptions, home: str, *,
+                    external_id: str | None = None) -> Any:
+    """A read-only session whose credentials come from ``AssumeRole`` on ``base``, refreshed before expiry.
+
+    Assumed-role credentials last an hour by default; botocore's refreshable credentials
+    assume the role again ahead of expiry, so a long audit never turns into ``ExpiredToken``.
     """
     import boto3
+    import botocore.session
+    from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
 
+    def sts_client(service: str, **kwargs: Any) -> Any:
+        client = base.client(service, region_name=home, endpoint_url=endpoint_for(options, home),
+                             config=client_config(options, 2), **kwargs)
+        if options.client_hook is not None:
+            options.client_hook("sts:AssumeRole", home, client)
+        return client
+
+    extra: dict[str, Any] = {"RoleSessionName": "lambda-advisor"}
+    if external_id:
+        extra["ExternalId"] = external_id
+    fetcher = AssumeRoleCredentialFetcher(client_creator=sts_client, source_credentials=base.get_credentials(),
+                                          role_arn=role_arn, extra_args=extra)
+    core = botocore.session.Session()
+    core._credentials = DeferredRefreshableCredentials(
+        refresh_using=fetcher.fetch_credentials, method="assume-role")
+    session = boto3.Session(botocore_session=core, region_name=home)
+    install_read_only(session)
+    return session
+
+
+def caller_identity(session: Any, options: AuditOptions, home: str) -> dict[str, Any]:
+    """STS ``GetCallerIdentity``: raises :class:`AuditError` with one clear sentence on failure."""
     errors = botocore_errors()
     try:
-        session = boto3.Session(profile_name=options.profile)
-        install_read_only(session)
-        home = session.region_name or (options.regions[0] if options.regions else "us-east-1")
-        if options.role_arn:
-            sts = session.client("sts", region_name=home, endpoint_url=endpoint_for(options),
-                                 config=client_config(options, 2))
-            params: dict[str, Any] = {"RoleArn": options.role_arn, "RoleSessionName": "lambda-advisor"}
-            if options.external_id:
-                params["ExternalId"] = options.external_id
-            creds = sts.assume_role(**params)["Credentials"]
-            session = boto3.Session(aws_access_key_id=creds["AccessKeyId"],
-                                    aws_secret_access_key=creds["SecretAccessKey"],
-                                    aws_session_token=creds["SessionToken"], region_name=home)
-            install_read_only(session)
-        sts = session.client("sts", region_name=home, endpoint_url=endpoint_for(options), config=client_config(options, 2))
-        identity = sts.get_caller_identity()
+        sts = session.client("sts", region_name=home, endpoint_url=endpoint_for(options, home),
+                             config=client_config(options, 2))
+        identity: dict[str, Any] = sts.get_caller_identity()
     except errors.BotoCoreError as exc:
         if is_credentials_error(exc):
             raise AuditError(credentials_message(exc, options)) from exc
@@ -87,14 +109,47 @@ def open_session(options: AuditOptions) -> tuple[Any, str | None]:
         if options.role_arn and error_code(exc) in {"AccessDenied", "AccessDeniedException"}:
             raise AuditError(f"cannot assume role {options.role_arn}: {describe_error(exc)}") from exc
         raise AuditError(f"STS refused the credentials check: {describe_error(exc)}") from exc
+    return identity
+
+
+def base_session(options: AuditOptions) -> Any:
+    """The profile's (or the default chain's) read-only session."""
+    import boto3
+
+    errors = botocore_errors()
+    try:
+        session = boto3.Session(profile_name=options.profile)
+    except errors.BotoCoreError as exc:
+        raise AuditError(credentials_message(exc, options)) from exc
+    install_read_only(session)
+    return session
+
+
+def open_session(options: AuditOptions) -> tuple[Any, str | None]:
+    """A read-only boto3 session (assuming ``role_arn`` when given) and the account ID.
+
+    Raises :class:`AuditError` with one clear sentence when the credentials are
+    missing, expired or refused.
+    """
+    session = base_session(options)
+    home = home_region(session, options)
+    if options.role_arn:
+        session = assumed_session(session, options.role_arn, options, home, external_id=options.external_id)
+    identity = caller_identity(session, options, home)
     return session, identity.get("Account")
 
 
 def resolve_regions(session: Any, options: AuditOptions) -> list[str]:
-    """``--region`` values, the regions enabled for the account (``--all-regions``) or the default."""
+    """``--region`` values, the regions enabled for the account (``--all-regions``) or the default;
+    never one of ``exclude_regions``."""
+    excluded = set(options.exclude_regions)
+    return [r for r in _regions(session, options) if r not in excluded]
+
+
+def _regions(session: Any, options: AuditOptions) -> list[str]:
     if options.all_regions:
         errors = botocore_errors()
-        home = session.region_name or "us-east-1"
+        home = home_region(session, options)
         ec2 = session.client("ec2", region_name=home, endpoint_url=endpoint_for(options, home),
                              config=client_config(options, 2))
         try:

@@ -26,7 +26,7 @@ def function_from_configuration(config: dict[str, Any], *, region: str, account:
     environment: dict[str, Any] | None
     if env and env.get("Error"):
         environment = None
-        errors.append(f"environment unreadable: {env['Error'].get('ErrorCode')}: {env['Error'].get('Message')}")
+        errors.append(environment_error(env["Error"]))
     else:
         environment = dict((env or {}).get("Variables") or {})
     vpc_cfg = config.get("VpcConfig") or {}
@@ -59,20 +59,49 @@ def function_from_configuration(config: dict[str, Any], *, region: str, account:
               "s3_uri": None, "image_uri": None, "inline": None, "unzipped_bytes": None,
               "image_bytes": None, "local_path": None, "inspection": None},
         errors=errors,
+        # ListFunctions leaves State out on real AWS; GetFunction's Configuration fills it in.
         extra={"last_modified": config.get("LastModified"), "state": config.get("State")},
     )
 
 
-def apply_get_function(fn: Function, got: dict[str, Any]) -> None:
-    """Tags, reserved concurrency and the code location from GetFunction."""
-    tags = dict(got.get("Tags") or {})
-    fn.tags = tags
+def apply_get_function(fn: Function, got: dict[str, Any]) -> list[str]:
+    """Tags, reserved concurrency, state and the code location from GetFunction; returns what it could not read.
+
+    GetFunction's ``Configuration`` carries what ListFunctions leaves out on real AWS
+    (``State``, ``LastUpdateStatus``). Tags come only with ``lambda:ListTags``; without it
+    AWS answers ``TagsError`` instead, and the ignore tags cannot be honoured: that is a gap.
+    """
+    problems: list[str] = []
+    tags_error = got.get("TagsError")
+    if tags_error:
+        fn.tags = None
+        problems.append(f"tags unreadable: {tags_error.get('ErrorCode')}: {tags_error.get('Message')} "
+                        f"(grant lambda:ListTags; {IGNORE_TAG} tags cannot apply)")
+    else:
+        fn.tags = dict(got.get("Tags") or {})
+        fn.suppressions = suppressions_from_tags(fn.tags)
     concurrency = (got.get("Concurrency") or {}).get("ReservedConcurrentExecutions")
     fn.reserved_concurrency = concurrency if concurrency is not None else False
     code = got.get("Code") or {}
     if fn.code is not None and code.get("ImageUri"):
         fn.code["image_uri"] = code.get("ResolvedImageUri") or code["ImageUri"]
-    fn.suppressions = suppressions_from_tags(tags)
+    config = got.get("Configuration") or {}
+    for key, name in (("State", "state"), ("StateReasonCode", "state_reason"),
+                      ("LastUpdateStatus", "last_update_status"),
+                      ("LastUpdateStatusReasonCode", "last_update_status_reason")):
+        if config.get(key) is not None:
+            fn.extra[name] = config[key]
+    env_error = (config.get("Environment") or {}).get("Error")
+    if env_error and fn.environment is not None:
+        fn.environment = None
+        problems.append(environment_error(env_error))
+    return problems
+
+
+def environment_error(error: dict[str, Any]) -> str:
+    """The gap for an environment AWS would not decrypt for the auditor (LA101 cannot look at it)."""
+    return (f"environment unreadable: {error.get('ErrorCode')}: {error.get('Message')} "
+            "(its values could not be checked for secrets)")
 
 
 def suppressions_from_tags(tags: dict[str, Any]) -> list[dict[str, Any]]:

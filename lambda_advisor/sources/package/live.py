@@ -16,7 +16,8 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import IO, Any
+from collections.abc import Mapping
+from typing import IO, Any, Protocol
 
 from lambda_advisor.sources.package import handler_clients, merge_layer
 from lambda_advisor.sources.package.scan import (
@@ -26,6 +27,14 @@ from lambda_advisor.sources.package.scan import (
     inspection,
     scan_zip,
 )
+
+
+class _Refreshable(Protocol):
+    def get(self) -> str | None: ...
+
+
+#: A URL, or one the account source reads again just before the download (``FreshUrl``).
+Url = str | _Refreshable
 
 #: A function package unzips to at most 250 MB; its zip cannot be bigger than that.
 DEFAULT_MAX_BYTES = 262_144_000
@@ -93,15 +102,19 @@ class LiveInspector:
         self._layers: dict[str, _Once] = {}
         self.downloads = 0  # how many packages were fetched (tests: layers once per ARN)
 
-    def fetch(self, url: str) -> PackageFacts:
+    def fetch(self, url: Url) -> PackageFacts:
         with self._slots:
             with self._lock:
                 self.downloads += 1
-            body = download(url, max_bytes=self.max_bytes, timeout=self.timeout)
+            # A presigned URL lives 10 minutes: read it (again, if old) only once a slot is free.
+            resolved = url if isinstance(url, str) else url.get()
+            if not resolved:
+                raise PackageError("no download URL")
+            body = download(resolved, max_bytes=self.max_bytes, timeout=self.timeout)
             with body:
                 return scan_zip(body, self.limits)
 
-    def layer(self, arn: str, url: str) -> PackageFacts:
+    def layer(self, arn: str, url: Url) -> PackageFacts:
         with self._lock:
             once = self._layers.get(arn)
             owner = once is None
@@ -121,7 +134,7 @@ class LiveInspector:
         assert once.value is not None
         return once.value
 
-    def __call__(self, doc: dict[str, Any], code_url: str | None, layer_urls: dict[str, str | None]) -> None:
+    def __call__(self, doc: dict[str, Any], code_url: Url | None, layer_urls: Mapping[str, Url | None]) -> None:
         problems: list[str] = []
         result: dict[str, Any] | None = None
         if code_url and doc.get("package_type") != "Image":
@@ -151,7 +164,7 @@ class LiveInspector:
             raise PackageError("; ".join(problems))
 
 
-def inspect_live(doc: dict[str, Any], code_url: str | None, layer_urls: dict[str, str | None], *,
+def inspect_live(doc: dict[str, Any], code_url: Url | None, layer_urls: Mapping[str, Url | None], *,
                  inspector: LiveInspector | None = None) -> None:
     """One-off form of :class:`LiveInspector` (no layer cache across functions)."""
     (inspector or LiveInspector())(doc, code_url, layer_urls)
