@@ -13,22 +13,51 @@ from typing import Any
 from lambda_advisor import pipeline
 from lambda_advisor.pipeline import Settings
 from lambda_advisor.result import ScanResult
-from lambda_advisor.sources.account import AuditError, AuditOptions, TerminalProgress, audit
+from lambda_advisor.sources.account import (
+    AuditError,
+    AuditOptions,
+    AuditOutcome,
+    TerminalProgress,
+    audit,
+)
 
 __all__ = ["AuditError", "AuditOptions", "run_audit"]
 
 
 def run_audit(options: AuditOptions, settings: Settings, *, save: Path | None = None,
               progress_stream: Any = None) -> ScanResult:
-    """Audit the account and evaluate every rule; raises :class:`AuditError` when it cannot start.
+    """Audit the account (or, with ``options.org``, the organisation) and evaluate every rule.
 
-    A progress line goes to ``progress_stream`` (default stderr) only when it is a
-    terminal and ``settings.quiet`` is off.
+    Raises :class:`AuditError` when it cannot start. A progress line goes to
+    ``progress_stream`` (default stderr) only when it is a terminal and
+    ``settings.quiet`` is off. ``save`` is a snapshot file, or a folder (an
+    organisation audit, or an existing folder) that gets one ``<account>.json``
+    per account, each written as soon as that account is done.
     """
     stream = progress_stream if progress_stream is not None else sys.stderr
     if options.progress is None and not settings.quiet and _isatty(stream):
         options.progress = TerminalProgress(stream)
-    outcome = audit(options)
+    folder = save is not None and (options.org is not None or save.is_dir())
+    saved: list[Path] = []
+    secret_params = settings.params.get("LA101")
+    if options.org is not None:
+        from lambda_advisor.sources.account.organization import audit_organization
+
+        if folder:
+            assert save is not None
+            folder_path = save
+
+            def write(done: AuditOutcome) -> None:
+                saved.append(_save(folder_path / f"{done.account}.json", done, options, secret_params,
+                                   done.account_names.get(str(done.account))))
+
+            options.org.on_account = write
+        outcome = audit_organization(options, options.org)
+    else:
+        outcome = audit(options)
+        if save is not None:
+            target = save / f"{outcome.account}.json" if folder else save
+            saved.append(_save(target, outcome, options, secret_params, None))
     result = pipeline.evaluate(outcome.documents, settings, kind="audit")
     result.gaps = list(outcome.gaps)
     result.meta.update({
@@ -38,23 +67,34 @@ def run_audit(options: AuditOptions, settings: Settings, *, save: Path | None = 
         "calls": dict(sorted(outcome.calls.items())),
         "failed_calls": dict(sorted(outcome.failed_calls.items())),
     })
-    expired = [g for g in outcome.gaps if any(code in m for m in g.missing for code in _EXPIRY_CODES)]
+    if options.org is not None:
+        result.meta["accounts"] = outcome.accounts
+    expired = [g for g in outcome.gaps if not any(m.startswith(_NOT_EXPIRY) for m in g.missing)
+               and any(code in m for m in g.missing for code in _EXPIRY_CODES)]
     if expired:
         result.notices.append(f"the AWS credentials expired or were revoked during the audit: {len(expired)} "
                               "functions or regions were not fully read; refresh them and audit again")
-    if save is not None:
-        from lambda_advisor.sources.snapshot import build_snapshot
-        from lambda_advisor.sources.snapshot import save as save_snapshot
-
-        snapshot = build_snapshot(outcome.documents, outcome.gaps, account=outcome.account,
-                                  regions=outcome.regions, secret_params=settings.params.get("LA101"))
-        save_snapshot(save, snapshot)
-        if not settings.quiet:
-            result.notices.append(f"snapshot saved to {save} ({len(outcome.documents)} functions, "
-                                  f"{len(snapshot['redacted'])} secret values redacted)")
+    if saved and not settings.quiet:
+        where = saved[0] if len(saved) == 1 else f"{save}/ ({len(saved)} accounts)"
+        result.notices.append(f"snapshot saved to {where} ({len(outcome.documents)} functions, environment "
+                              f"values {'kept except secrets' if options.keep_env_values else 'redacted'})")
     return result
 
 
+def _save(path: Path, outcome: AuditOutcome, options: AuditOptions, secret_params: Any,
+          account_name: str | None) -> Path:
+    from lambda_advisor.sources.snapshot import build_snapshot
+    from lambda_advisor.sources.snapshot import save as save_snapshot
+
+    snapshot = build_snapshot(outcome.documents, outcome.gaps, account=outcome.account, regions=outcome.regions,
+                              secret_params=secret_params, keep_values=options.keep_env_values,
+                              account_name=account_name)
+    save_snapshot(path, snapshot)
+    return path
+
+
+#: Gaps that carry a credentials error code but are not about expired credentials.
+_NOT_EXPIRY = ("region not enabled", "region denied by policy")
 _EXPIRY_CODES = ("ExpiredToken", "RequestExpired", "InvalidClientTokenId", "UnrecognizedClientException")
 
 

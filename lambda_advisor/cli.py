@@ -141,28 +141,62 @@ def scan(paths: tuple[Path, ...], show_files: bool, show_settings: bool, **opts:
 @click.option("--profile", help="AWS profile (default: the standard credential chain).")
 @click.option("--region", "regions", multiple=True, help="Region to audit (repeatable; default: the profile's).")
 @click.option("--all-regions", is_flag=True, help="Audit every region enabled for the account.")
+@click.option("--exclude-region", "exclude_regions", multiple=True,
+              help="Never audit this region (repeatable or comma-separated), e.g. one an SCP denies.")
 @click.option("--role-arn", help="Role to assume for the audit (read-only use only).")
-@click.option("--external-id", help="External ID for --role-arn.")
+@click.option("--external-id", help="External ID for --role-arn (and for --org-role).")
+@click.option("--org-role", metavar="ROLE_NAME",
+              help="Audit every active account of the organisation: run with management-account (or "
+                   "delegated administrator) credentials; ROLE_NAME is assumed in each other account.")
+@click.option("--accounts", "accounts", multiple=True, metavar="ID,…",
+              help="With --org-role: only these accounts (a share of the organisation per job).")
+@click.option("--exclude-accounts", "exclude_accounts", multiple=True, metavar="ID,…",
+              help="With --org-role: skip these accounts.")
+@click.option("--accounts-in-parallel", type=click.IntRange(1, 32), default=4, show_default=True,
+              help="With --org-role: accounts audited at the same time (each has its own quotas).")
 @click.option("--endpoint-url", envvar="AWS_ENDPOINT_URL", help="AWS endpoint (an emulator); also AWS_ENDPOINT_URL.")
-@click.option("--save", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write a snapshot (JSON, secrets redacted) to re-scan offline with `scan FILE.json`.")
+@click.option("--save", type=click.Path(path_type=Path),
+              help="Write a snapshot to re-scan offline with `scan`: a JSON file, or a folder (always with "
+                   "--org-role) of one <account>.json per account, each written as soon as it is done.")
+@click.option("--keep-env-values", is_flag=True,
+              help="Snapshots keep environment values in clear (default: every value is redacted to its "
+                   "length and a hash, except ARNs and AWS hostnames; secrets are redacted either way).")
 @click.option("--workers", type=click.IntRange(1, 64), default=10, show_default=True,
               help="Concurrent calls per region (the API quotas bound the rate anyway).")
+@click.option("--quota-share", type=click.FloatRange(0.05, 1.0), default=0.5, show_default=True,
+              help="Share of each Lambda API quota the audit may use; the rest is left to deployments "
+                   "and other tools running in the account at the same time.")
 @click.option("--inspect-code", is_flag=True,
               help="Download each function's package and layers (presigned URLs) and look inside them.")
 @common_options
-def audit(profile: str | None, regions: tuple[str, ...], all_regions: bool, role_arn: str | None,
-          external_id: str | None, endpoint_url: str | None, save: Path | None, workers: int,
-          inspect_code: bool, **opts: Any) -> None:
-    """Audit the Lambda functions of a live AWS account (read-only)."""
+def audit(profile: str | None, regions: tuple[str, ...], all_regions: bool, exclude_regions: tuple[str, ...],
+          role_arn: str | None, external_id: str | None, org_role: str | None, accounts: tuple[str, ...],
+          exclude_accounts: tuple[str, ...], accounts_in_parallel: int, endpoint_url: str | None,
+          save: Path | None, keep_env_values: bool, workers: int, quota_share: float, inspect_code: bool,
+          **opts: Any) -> None:
+    """Audit the Lambda functions of a live AWS account, or of a whole organisation (read-only)."""
     from lambda_advisor.audit import AuditError, AuditOptions
     from lambda_advisor.pipeline import run_audit
 
     if all_regions and regions:
         raise click.UsageError("pass either --region or --all-regions, not both")
+    if (accounts or exclude_accounts) and not org_role:
+        raise click.UsageError("--accounts and --exclude-accounts go with --org-role")
+    if org_role and role_arn:
+        raise click.UsageError("pass either --role-arn (one account) or --org-role (an organisation)")
+    if save is not None and save.exists() and not save.is_dir() and org_role:
+        raise click.UsageError(f"--save {save}: with --org-role, --save names a folder (one snapshot per account)")
     settings = _settings(opts)
-    options = AuditOptions(profile=profile, regions=_split(regions), all_regions=all_regions, role_arn=role_arn,
-                           external_id=external_id, endpoint_url=endpoint_url, workers_per_region=workers)
+    options = AuditOptions(profile=profile, regions=_split(regions), all_regions=all_regions,
+                           exclude_regions=_split(exclude_regions), role_arn=role_arn,
+                           external_id=external_id, endpoint_url=endpoint_url, workers_per_region=workers,
+                           headroom=quota_share, keep_env_values=keep_env_values)
+    if org_role:
+        from lambda_advisor.sources.account.organization import OrgOptions
+
+        options.org = OrgOptions(role_name=org_role, accounts=_split(accounts),
+                                 exclude_accounts=_split(exclude_accounts),
+                                 accounts_in_parallel=accounts_in_parallel)
     if inspect_code:
         from lambda_advisor.sources.package.live import LiveInspector
 

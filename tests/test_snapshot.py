@@ -35,17 +35,37 @@ def _write(tmp_path: Path, docs: list[dict[str, Any]], gaps: list[Gap] | None = 
     return path
 
 
-def test_secrets_are_redacted_and_the_rest_kept(tmp_path: Path) -> None:
-    env = {"DB_PASSWORD": "hunter2hunter2", "KEY": "AKIAIOSFODNN7EXAMPLE", "TABLE": "orders"}
-    path = _write(tmp_path, [_fn("api", environment=env)])
+def test_every_value_is_redacted_by_default_except_what_rules_read(tmp_path: Path) -> None:
+    env = {"DB_PASSWORD": "hunter2hunter2", "KEY": "AKIAIOSFODNN7EXAMPLE", "TABLE": "orders",
+           "LOOKS_HARMLESS": "s3cr3t-that-LA101-misses", "QUEUE": "arn:aws:sqs:eu-west-1:123456789012:q",
+           "DB_HOST": "db1.abc123xyz.eu-west-1.rds.amazonaws.com", "NEXT": "worker"}
+    path = _write(tmp_path, [_fn("api", environment=env), _fn("worker")])
     text = path.read_text()
-    assert "hunter2hunter2" not in text and "AKIAIOSFODNN7EXAMPLE" not in text
+    for secret in ("hunter2hunter2", "AKIAIOSFODNN7EXAMPLE", "s3cr3t-that-LA101-misses", '"orders"'):
+        assert secret not in text
     data = json.loads(text)
-    assert data["functions"][0]["environment"]["TABLE"] == "orders"
+    assert data["environment_values"] == "redacted"
+    saved = data["functions"][0]["environment"]
+    # a hash and the length, as a value the rules treat as unknown; equal values hash alike
+    assert saved["TABLE"] == snapshot.fingerprint("orders")
+    assert saved["TABLE"]["unresolved"].startswith("redacted: 6 chars, sha256 ")
+    # what rules read stays: ARNs (LA105, LA301), AWS hostnames (LA302), audited function names (LA301)
+    assert saved["QUEUE"] == env["QUEUE"] and saved["DB_HOST"] == env["DB_HOST"] and saved["NEXT"] == "worker"
     assert {r["variable"] for r in data["redacted"]} == {"DB_PASSWORD", "KEY"}
     assert data["functions"][0]["extra"]["redacted_environment"] == {
         "DB_PASSWORD": "a plaintext secret", "KEY": "an AWS access key ID"}
     assert text.lstrip().startswith('{\n "format": "lambda-advisor-snapshot"')
+
+
+def test_keep_env_values_keeps_all_but_the_secrets(tmp_path: Path) -> None:
+    env = {"DB_PASSWORD": "hunter2hunter2", "TABLE": "orders"}
+    path = tmp_path / "snap.json"
+    snapshot.save(path, snapshot.build_snapshot([_fn("api", environment=env)], [], account="123456789012",
+                                                regions=["eu-west-1"], keep_values=True))
+    data = json.loads(path.read_text())
+    assert data["environment_values"] == "kept"
+    assert data["functions"][0]["environment"]["TABLE"] == "orders"
+    assert "hunter2hunter2" not in path.read_text()
 
 
 def test_scan_reruns_rules_and_brings_the_gaps_back(tmp_path: Path) -> None:

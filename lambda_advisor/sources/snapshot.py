@@ -4,7 +4,8 @@
 snap.json`` re-runs every rule on it without AWS. The file has its own JSON
 Schema (``schema/snapshot.schema.json``, versioned) and is validated on load;
 a function inside must also be a valid function document. Environment values
-that the secret rule (LA101) flags are redacted before anything is written.
+that the secret rule (LA101) flags are redacted before anything is written, and
+by default every other value too (length and hash kept), except what rules read.
 
 Never imports boto3: this module is on the ``scan`` path.
 """
@@ -12,7 +13,9 @@ Never imports boto3: this module is on the ``scan`` path.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
+import re
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -34,34 +37,64 @@ class SnapshotError(Exception):
 # --------------------------------------------------------------------------- writing
 
 def build_snapshot(docs: list[dict[str, Any]], gaps: list[Gap], *, account: str | None,
-                   regions: list[str], secret_params: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The snapshot of one audit, with every flagged secret redacted (documents are copied)."""
+                   regions: list[str], secret_params: dict[str, Any] | None = None,
+                   keep_values: bool = False, account_name: str | None = None) -> dict[str, Any]:
+    """The snapshot of one audit (documents are copied).
+
+    Every flagged secret is redacted; unless ``keep_values``, every other environment
+    value is too, except those rules read (see :func:`redact_documents`).
+    """
     from lambda_advisor import __version__
 
-    functions, redacted = redact_documents(docs, secret_params)
-    return {
+    functions, redacted = redact_documents(docs, secret_params, keep_values=keep_values)
+    snapshot: dict[str, Any] = {
         "format": FORMAT,  # first key: claims_file recognises a snapshot from the file's head
         "version": VERSION,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "tool_version": __version__,
         "account": account,
+    }
+    if account_name:
+        snapshot["account_name"] = account_name
+    snapshot.update({
+        "environment_values": "kept" if keep_values else "redacted",
         "regions": list(regions),
         "redacted": redacted,
         "functions": functions,
         "gaps": [{"where": g.where, "region": g.region, "missing": list(g.missing)} for g in gaps],
-    }
+    })
+    return snapshot
 
 
-def redact_documents(docs: list[dict[str, Any]], secret_params: dict[str, Any] | None = None
-                     ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
-    """Copies of ``docs`` whose secret environment values are redacted, and what was redacted.
+#: An AWS endpoint hostname (RDS endpoints for LA302, queue URLs): a location, not a secret.
+_AWS_HOST = re.compile(r"(?<![\w.-])(?:[a-z0-9-]+\.)+amazonaws\.com(?:\.cn)?(?![\w-])", re.IGNORECASE)
 
-    Each redacted document also keeps ``extra.redacted_environment`` (variable -> what LA101
-    recognised, e.g. "an AWS access key ID"), so the fact survives even where the redacted
-    text no longer shows the secret's shape.
+
+def _rules_read(value: str, function_names: set[str]) -> bool:
+    """Values the rules read and that locate rather than unlock: ARNs (LA105, LA301), AWS
+    endpoint hostnames (LA302), names of audited functions (LA301)."""
+    return value.startswith("arn:") or bool(_AWS_HOST.search(value)) or value in function_names
+
+
+def fingerprint(value: str) -> dict[str, Any]:
+    """A redacted value: its length and a SHA-256 prefix (equal values compare equal), never the value."""
+    digest = hashlib.sha256(value.encode("utf-8")).hexdigest()[:16]
+    return {"unresolved": f"redacted: {len(value)} chars, sha256 {digest}"}
+
+
+def redact_documents(docs: list[dict[str, Any]], secret_params: dict[str, Any] | None = None, *,
+                     keep_values: bool = False) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """Copies of ``docs`` with environment values redacted, and the secrets redacted.
+
+    Values LA101 flags become a short prefix and the length, and each such document keeps
+    ``extra.redacted_environment`` (variable -> what LA101 recognised, e.g. "an AWS access key
+    ID"), so the finding survives a re-scan. Unless ``keep_values``, every other value becomes
+    :func:`fingerprint` (an unresolved value to the rules) — a secret LA101 misses is then never
+    written to disk either — except what the rules read (:func:`_rules_read`).
     """
     from lambda_advisor.checks.secrets import redact_environment, secret_in
 
+    names = {str(d.get("name")) for d in docs} | {str(d.get("id")) for d in docs}
     out: list[dict[str, Any]] = []
     redacted: list[dict[str, str]] = []
     for doc in docs:
@@ -75,6 +108,8 @@ def redact_documents(docs: list[dict[str, Any]], secret_params: dict[str, Any] |
                     redacted.append({"function": copy_["id"], "variable": name})
                     found = secret_in(name, env[name], secret_params)
                     kinds[name] = found.kind if found else "a secret"
+                elif not keep_values and isinstance(env[name], str) and not _rules_read(env[name], names):
+                    clean[name] = fingerprint(env[name])
             copy_["environment"] = clean
             if kinds:
                 copy_.setdefault("extra", {})["redacted_environment"] = kinds

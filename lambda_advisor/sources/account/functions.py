@@ -162,7 +162,7 @@ class FunctionReads(QualifiedReads):
         name = parts[5] if len(parts) > 5 else queue_arn
         queue: dict[str, Any] = {"name": name, "redrive_policy": None, "visibility_timeout_s": None}
         sqs = self.sqs()
-        owner = {"QueueOwnerAWSAccountId": parts[4]} if len(parts) > 5 and parts[4] else {}
+        owner: dict[str, Any] = {"QueueOwnerAWSAccountId": parts[4]} if len(parts) > 5 and parts[4] else {}
         url = self.calls.call(self.region, sqs, "GetQueueUrl", QueueName=name, **owner)
         if url is NOT_FOUND:
             return queue, f"GetQueueUrl: queue {name} does not exist"

@@ -13,6 +13,7 @@ from lambda_advisor.result import Gap
 from lambda_advisor.sources.account.pacing import DEFAULT_HEADROOM, LAMBDA_QUOTAS
 
 if TYPE_CHECKING:
+    from lambda_advisor.sources.account.organization import OrgOptions
     from lambda_advisor.sources.account.progress import Progress
 
 
@@ -86,6 +87,10 @@ class AuditOptions:
     #: (the region's mappings) and "lambda" (every other per-function call, in the order of
     #: :meth:`FunctionReads._read_function`); "sts:AssumeRole" for each refresh of assumed credentials.
     client_hook: Callable[[str, str, Any], None] | None = None
+    #: ``--org-role``: audit every chosen account of the organisation (see ``organization``).
+    org: OrgOptions | None = None
+    #: Snapshots keep environment values in clear (LA101's finds are redacted all the same).
+    keep_env_values: bool = False
 
 
 @dataclass

@@ -58,7 +58,19 @@ def home_region(session: Any, options: AuditOptions) -> str:
     partition to its endpoint, so the profile's region or the first audited region serves
     China and GovCloud as well; ``us-east-1`` is the last resort when neither is known.
     """
-    return str(session.region_name or (options.regions[0] if options.regions else "us-east-1"))
+    region = session.region_name
+    if options.regions:
+        first = options.regions[0]
+        if not region or _partition(session, region) != _partition(session, first):
+            return first  # a profile in aws, an audit of cn-north-1: reach China's STS and IAM
+    return str(region or "us-east-1")
+
+
+def _partition(session: Any, region: str) -> str:
+    try:
+        return str(session.get_partition_for_region(region))
+    except Exception:  # an unknown region name: botocore cannot tell, assume the commercial partition
+        return "aws"
 
 
 def assumed_session(base: Any, role_arn: str, options: AuditOptions, home: str, *,

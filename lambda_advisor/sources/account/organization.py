@@ -1,0 +1,139 @@
+"""A whole organisation: every active account, each audited through a role assumed in it.
+
+Run with management-account (or delegated administrator) credentials:
+``organizations:ListAccounts`` (paginated) names the active accounts; the
+caller's own account is audited with the current credentials and every other
+one by assuming ``arn:<partition>:iam::<account>:role/<role name>`` (refreshable
+credentials). Each account has its own Lambda quotas, so several accounts run in
+parallel, each with its regions in parallel as a single-account audit does.
+
+An account whose role cannot be assumed (or whose regions cannot be listed) is a
+gap naming the account and the reason; the others go on. ``on_account`` is
+called as each account finishes, so ``--save DIR`` keeps what a run that stops
+halfway had already finished.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from lambda_advisor.result import Gap
+from lambda_advisor.sources.account.gaps import botocore_errors, describe_error
+from lambda_advisor.sources.account.listing import audit_account
+from lambda_advisor.sources.account.options import AuditError, AuditOptions, AuditOutcome
+from lambda_advisor.sources.account.progress import Progress
+from lambda_advisor.sources.account.session import (
+    assumed_session,
+    base_session,
+    caller_identity,
+    client_config,
+    endpoint_for,
+    home_region,
+)
+
+
+@dataclass
+class OrgOptions:
+    role_name: str
+    #: Only these account IDs (``--accounts``); empty: every active account.
+    accounts: list[str] = field(default_factory=list)
+    exclude_accounts: list[str] = field(default_factory=list)
+    accounts_in_parallel: int = 4
+    #: Called with each account's outcome as soon as that account is done (from a worker thread).
+    on_account: Callable[[AuditOutcome], None] | None = None
+
+
+def list_active_accounts(session: Any, options: AuditOptions, home: str) -> dict[str, str]:
+    """Account ID -> name of every active account (ListAccounts, every page)."""
+    errors = botocore_errors()
+    org = session.client("organizations", region_name=home, endpoint_url=endpoint_for(options, home),
+                         config=client_config(options, 2))
+    if options.client_hook is not None:
+        options.client_hook("organizations", home, org)
+    accounts: dict[str, str] = {}
+    try:
+        for page in org.get_paginator("list_accounts").paginate():
+            for acct in page.get("Accounts") or []:
+                # ``State`` replaces the deprecated ``Status``; either says ACTIVE for a live account.
+                if (acct.get("State") or acct.get("Status")) == "ACTIVE":
+                    accounts[str(acct["Id"])] = str(acct.get("Name") or "")
+    except (errors.ClientError, errors.BotoCoreError) as exc:
+        raise AuditError(f"cannot list the organisation's accounts (organizations:ListAccounts): "
+                         f"{describe_error(exc)}; run with management-account or delegated administrator "
+                         "credentials, or audit accounts one by one with --role-arn") from exc
+    return accounts
+
+
+def audit_organization(options: AuditOptions, org: OrgOptions) -> AuditOutcome:
+    """Every chosen account of the organisation; raises :class:`AuditError` only when it cannot start."""
+    started = time.monotonic()
+    base = base_session(options)
+    home = home_region(base, options)
+    identity = caller_identity(base, options, home)
+    me = str(identity.get("Account"))
+    partition = str(identity.get("Arn", "arn:aws:")).split(":")[1] or "aws"
+    active = list_active_accounts(base, options, home)
+    chosen = [a for a in (org.accounts or sorted(active)) if a not in set(org.exclude_accounts)]
+    outcome = AuditOutcome(documents=[], gaps=[], account=me, regions=[], account_names=dict(active),
+                           accounts=list(chosen))
+    progress = options.progress or Progress()
+    progress.accounts_total(len(chosen))
+    lock = threading.Lock()
+
+    def one(account: str) -> None:
+        progress.account_started(account)
+        try:
+            result = _audit_one(account, base, options, org, partition, home, me, active, progress)
+        finally:
+            progress.account_done(account)
+        if active.get(account):
+            result.account_names = {account: active[account]}
+        with lock:
+            outcome.documents.extend(result.documents)
+            outcome.gaps.extend(result.gaps)
+            outcome.regions = sorted(set(outcome.regions) | set(result.regions))
+            for key, n in result.calls.items():
+                outcome.calls[f"{account} {key}"] += n
+            for key, n in result.failed_calls.items():
+                outcome.failed_calls[f"{account} {key}"] += n
+        if org.on_account is not None:
+            org.on_account(result)
+
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(len(chosen), org.accounts_in_parallel)),
+                                thread_name_prefix="la-account") as pool:
+            list(pool.map(one, chosen))
+    finally:
+        progress.close()
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def _audit_one(account: str, base: Any, options: AuditOptions, org: OrgOptions, partition: str, home: str,
+               me: str, active: dict[str, str], progress: Progress) -> AuditOutcome:
+    def gap(reason: str) -> AuditOutcome:
+        return AuditOutcome(documents=[], gaps=[Gap(where=f"account {account}", region=None, missing=[reason])],
+                            account=account, regions=[])
+
+    if account not in active:
+        return gap(f"account {account} is not an active account of the organisation")
+    try:
+        if account == me:
+            session = base
+        else:
+            role_arn = f"arn:{partition}:iam::{account}:role/{org.role_name}"
+            session = assumed_session(base, role_arn, options, home, external_id=options.external_id)
+            assumed = caller_identity(session, dataclasses.replace(options, role_arn=role_arn), home)
+            if str(assumed.get("Account")) != account:
+                return gap(f"role {role_arn} answered for account {assumed.get('Account')}, not {account}")
+        return audit_account(session, account, options, progress.for_account(account))
+    except AuditError as exc:
+        return gap(str(exc))
+    except Exception as exc:  # one broken account must not end the audit unreported
+        return gap(f"lambda-advisor: {type(exc).__name__}: {exc}")
