@@ -73,13 +73,20 @@ class Account:
     """Seeding helpers bound to one endpoint (writes go straight to moto, not through the audit)."""
 
     endpoint: str
+    credentials: tuple[str, str, str] = ("testing", "testing", "testing")
 
     def client(self, service: str, region: str = "us-east-1") -> Any:
         import boto3
 
+        key, secret, token = self.credentials
         return boto3.client(service, region_name=region, endpoint_url=self.endpoint,
-                            aws_access_key_id="testing", aws_secret_access_key="testing",
-                            aws_session_token="testing")
+                            aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token)
+
+    def member(self, account_id: str, role_name: str = "OrganizationAccountAccessRole") -> Account:
+        """The same emulator, as another account of the organisation (moto: assumed-role credentials)."""
+        creds = self.client("sts").assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/{role_name}",
+                                               RoleSessionName="seed")["Credentials"]
+        return Account(self.endpoint, (creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]))
 
     def role(self, name: str = "fn-role", inline: list[dict[str, Any]] | None = None,
              managed: list[str] | None = None) -> str:
@@ -188,6 +195,47 @@ def seed_pitfalls(endpoint: str) -> dict[str, str]:
     return placed
 
 
+def create_organization(endpoint: str, members: int) -> list[str]:
+    """An organisation whose management account is moto's default one, with ``members`` member accounts."""
+    org = Account(endpoint).client("organizations")
+    org.create_organization(FeatureSet="ALL")
+    return [org.create_account(AccountName=f"member-{i}", Email=f"member-{i}@example.com")
+            ["CreateAccountStatus"]["AccountId"] for i in range(members)]
+
+
+#: What :func:`seed_organization` plants per account kind: function name -> rule IDs to report.
+EXPECTED_ORG_PITFALLS: dict[str, dict[str, set[str]]] = {
+    "management": {"mgmt-open": {"LA103"}},
+    "member-0": {"m0-public": {"LA102"}, "m0-healthy": set()},
+    "member-1": {"m1-batch": {"LA205"}},
+}
+
+
+def seed_organization(endpoint: str, region: str = "us-east-1") -> dict[str, dict[str, set[str]]]:
+    """An organisation of three accounts (the management one and two members), each with functions
+    showing pitfalls. Returns account ID -> function name -> rule IDs expected (EXPECTED_ORG_PITFALLS)."""
+    members = create_organization(endpoint, 2)
+    out: dict[str, dict[str, set[str]]] = {}
+    for label, acct_id, acct in [("management", ACCOUNT, Account(endpoint)),
+                                 *[(f"member-{i}", m, Account(endpoint).member(m)) for i, m in enumerate(members)]]:
+        role = acct.role("app-role")
+        lam = acct.client("lambda", region)
+        for name in EXPECTED_ORG_PITFALLS[label]:
+            kwargs: dict[str, Any] = {"TracingConfig": {"Mode": "Active"}, "MemorySize": 256}
+            if name == "m1-batch":
+                kwargs["Timeout"] = 900
+            acct.function(name, region, role=role, **kwargs)
+        if label == "management":
+            lam.add_permission(FunctionName="mgmt-open", StatementId="anyone", Action="lambda:InvokeFunction",
+                               Principal="*")
+        if label == "member-0":
+            lam.add_permission(FunctionName="m0-public", StatementId="FunctionURLAllowPublicAccess",
+                               Action="lambda:InvokeFunctionUrl", Principal="*", FunctionUrlAuthType="NONE")
+            lam.create_function_url_config(FunctionName="m0-public", AuthType="NONE")
+        out[acct_id] = EXPECTED_ORG_PITFALLS[label]
+    return out
+
+
 # --------------------------------------------------------------------------- the proxy
 
 _LAMBDA_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
@@ -201,7 +249,7 @@ _LAMBDA_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"^/2018-10-31/layers/?$"), "GetLayerVersionByArn"),
     ("GET", re.compile(r"^/2018-10-31/layers/[^/]+/versions/\d+/?$"), "GetLayerVersion"),
 ]
-_CREDENTIAL = re.compile(r"Credential=[^/]+/\d+/([^/]+)/([^/]+)/")
+_CREDENTIAL = re.compile(r"Credential=([^/]+)/\d+/([^/]+)/([^/]+)/")
 
 
 @dataclass
@@ -209,12 +257,14 @@ class Call:
     service: str
     region: str
     operation: str
+    access_key: str = ""  # who signed: one account's credentials (quotas are per account)
+    body: str = ""  # the request body (query protocol: the parameters), for faults
 
 
 def identify(method: str, path: str, headers: Any, body: bytes) -> Call:
     """Which AWS operation a signed request is: service and region from SigV4, the operation from the protocol."""
     m = _CREDENTIAL.search(headers.get("Authorization", ""))
-    region, service = (m.group(1), m.group(2)) if m else ("?", "?")
+    key, region, service = (m.group(1), m.group(2), m.group(3)) if m else ("", "?", "?")
     op = "?"
     target = headers.get("X-Amz-Target")
     if target:
@@ -230,7 +280,8 @@ def identify(method: str, path: str, headers: Any, body: bytes) -> Call:
     else:
         fields = dict(p.split("=", 1) for p in body.decode("utf-8", "replace").split("&") if "=" in p)
         op = fields.get("Action", "?")
-    return Call(service=service, region=region, operation=op)
+    return Call(service=service, region=region, operation=op, access_key=key,
+                body=body.decode("utf-8", "replace"))
 
 
 #: A fault rule: given the call, return (status, headers, body) to answer instead of moto, or None.
@@ -272,6 +323,8 @@ class _Bucket:
 @dataclass
 class ProxyStats:
     calls: Counter[str] = field(default_factory=Counter)  # "region service Operation" -> answered by moto
+    #: "access-key region service Operation" -> answered by moto (one access key per account)
+    calls_by_caller: Counter[str] = field(default_factory=Counter)
     faults: Counter[str] = field(default_factory=Counter)  # same keys -> answered by a fault
     throttled: Counter[str] = field(default_factory=Counter)  # same keys -> 429 for exceeding a quota
 
@@ -280,9 +333,11 @@ class AwsProxy:
     """A local HTTP proxy in front of moto: counts calls, enforces quotas, injects faults.
 
     ``quotas`` maps a Lambda quota bucket (``GetFunction``, ``GetPolicy``,
-    ``other``) to calls per second per region; beyond it the proxy answers 429
-    TooManyRequestsException as Lambda does. Each bucket holds ``burst_s``
-    seconds of its quota (at least 2 calls). ``faults`` are tried in order.
+    ``other``) to calls per second per account and region; beyond it the proxy
+    answers 429 TooManyRequestsException as Lambda does. The account is told by
+    the signing access key (each account's assumed-role credentials have their
+    own). Each bucket holds ``burst_s`` seconds of its quota (at least 2 calls).
+    ``faults`` are tried in order.
     """
 
     def __init__(self, upstream: str, *, quotas: dict[str, float] | None = None, burst_s: float = 0.1,
@@ -292,7 +347,7 @@ class AwsProxy:
         self.burst_s = burst_s
         self.faults = list(faults or [])
         self.stats = ProxyStats()
-        self._buckets: dict[tuple[str, str], _Bucket] = {}
+        self._buckets: dict[tuple[str, str, str], _Bucket] = {}
         self._lock = threading.Lock()
         self._local = threading.local()
         proxy = self
@@ -328,7 +383,7 @@ class AwsProxy:
         if self.quotas is None or call.service != "lambda":
             return None
         name = call.operation if call.operation in self.quotas else "other"
-        key = (call.region, name)
+        key = (call.access_key, call.region, name)
         with self._lock:
             if key not in self._buckets:
                 rate = self.quotas[name]
@@ -362,6 +417,7 @@ class AwsProxy:
         if answer is None:
             with self._lock:
                 self.stats.calls[key] += 1
+                self.stats.calls_by_caller[f"{call.access_key} {key}"] += 1
             answer = self._forward(h, body)
         status, headers, payload = answer
         h.send_response(status)

@@ -151,3 +151,47 @@ def test_terminal_progress_draws_per_region_counts() -> None:
     progress.close()
     text = out.getvalue()
     assert "eu-west-1 1/1" in text and "us-east-1 2/2" in text and "3/3" in text and text.endswith("\n")
+
+
+def test_fresh_url_is_read_again_only_once_it_may_have_expired(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lambda_advisor.sources.account import FreshUrl
+
+    reads: list[str] = []
+
+    def refetch() -> str:
+        reads.append("GetFunction")
+        return f"https://bucket.s3.amazonaws.com/code.zip?sig={len(reads)}"
+
+    url = FreshUrl("https://bucket.s3.amazonaws.com/code.zip?sig=0", refetch)
+    assert url and url.get().endswith("sig=0") and reads == []  # young: as read with the function
+    monkeypatch.setattr(FreshUrl, "MAX_AGE_S", -1.0)  # as if it had waited past the age limit
+    assert url.get().endswith("sig=1") and reads == ["GetFunction"]
+    assert not FreshUrl(None, refetch)  # no location: nothing to download
+
+
+def test_live_inspector_resolves_the_url_only_once_a_download_slot_is_free() -> None:
+    from lambda_advisor.sources.package.live import LiveInspector
+    from lambda_advisor.sources.package.scan import PackageError
+
+    order: list[str] = []
+
+    class Probe:
+        def get(self) -> str | None:
+            order.append("resolved")
+            return "ftp://not-downloaded.example/"  # refused before any network use
+
+    inspector = LiveInspector(concurrency=1)
+    real_slots = inspector._slots
+
+    class Slots:
+        def __enter__(self) -> None:
+            order.append("slot")
+            real_slots.acquire()
+
+        def __exit__(self, *exc: object) -> None:
+            real_slots.release()
+
+    inspector._slots = Slots()  # type: ignore[assignment]
+    with pytest.raises(PackageError, match="refusing to download a ftp URL"):
+        inspector.fetch(Probe())
+    assert order == ["slot", "resolved"]

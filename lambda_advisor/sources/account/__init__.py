@@ -11,30 +11,25 @@ Design, because Lambda's control plane is rate limited per account and region
 together):
 
 * ListFunctions already carries most of the configuration; per function we add
-  only GetFunction (tags, reserved concurrency, code location) and GetPolicy
-  (resource policy). Event invoke configs are read only for functions that are
-  invoked asynchronously, URL configs only where the policy grants
-  ``lambda:InvokeFunctionUrl``.
+  GetFunction (tags, reserved concurrency, state, code location), GetPolicy
+  (resource policy) and ListAliases (the qualifiers production traffic goes
+  through; each alias's policy is read too). Event invoke configs (every
+  qualifier's, one call) are read only for asynchronously invoked functions, URL
+  configs (every qualifier's, one call) only where a policy grants
+  ``lambda:InvokeFunctionUrl``, RecursiveLoop only where SQS, SNS or S3 trigger.
 * Region-wide facts are read once per region (ListEventSourceMappings,
-  DescribeLogGroups by prefix), shared facts once per audit (IAM roles and
-  managed policies, layer versions, SQS queues), whatever number of functions
-  use them.
+  DescribeLogGroups by prefix, DescribeSubnets when a VPC function needs it),
+  shared facts once per audit (IAM roles and managed policies, layer versions,
+  SQS queues), whatever number of functions use them.
 * Regions run in parallel, each with a bounded pool, a client-side token bucket
-  per quota (kept a little under the quota) and botocore adaptive retries.
+  per quota (half of each quota by default: the rest is left to deployments)
+  and botocore adaptive retries; organisations run several accounts at once.
 * Read-only is enforced by a ``before-call`` hook on the session: any
   operation that is not Get*/List*/Describe* (or STS AssumeRole) is refused
   before it is signed or sent.
 
-Permissions the audit uses (all read-only; AWS's ``ReadOnlyAccess`` or
-``SecurityAudit`` + ``AWSLambda_ReadOnlyAccess`` cover them); a missing one is a
-gap, never a crash: ``sts:GetCallerIdentity``, ``ec2:DescribeRegions``
-(``--all-regions``), ``lambda:ListFunctions``, ``lambda:GetFunction``,
-``lambda:GetPolicy``, ``lambda:ListEventSourceMappings``,
-``lambda:GetFunctionUrlConfig``, ``lambda:GetFunctionEventInvokeConfig``,
-``lambda:GetLayerVersion``, ``sqs:GetQueueUrl``, ``sqs:GetQueueAttributes``,
-``logs:DescribeLogGroups``, ``iam:ListRolePolicies``, ``iam:GetRolePolicy``,
-``iam:ListAttachedRolePolicies``, ``iam:GetPolicy``, ``iam:GetPolicyVersion``
-(and ``sts:AssumeRole`` with ``--role-arn``).
+Permissions: ``docs/audit.md`` lists them (all read-only; a missing one is a
+gap, never a crash).
 
 boto3 is imported inside functions only: ``scan`` never pays for it.
 
@@ -42,8 +37,10 @@ The package, by concern: ``options`` (what is asked, what was found),
 ``session`` (read-only session, client settings, regions), ``pacing`` (quotas),
 ``calls`` and ``gaps`` (calls that never raise; why one failed), ``listing``
 (regions, pages, region-wide facts), ``functions`` (per-function reads),
-``policies`` (resource policies, execution roles), ``shapes`` (API shapes to
-documents), ``progress`` (the terminal line).
+``policies`` (resource policies, execution roles), ``qualifiers`` (aliases:
+their policies, URLs and event invoke configs), ``shapes`` (API shapes to
+documents), ``organization`` (every account of an organisation), ``progress``
+(the terminal line).
 """
 
 from lambda_advisor.sources.account.calls import NOT_FOUND, Failed
@@ -53,6 +50,7 @@ from lambda_advisor.sources.account.options import (
     AuditError,
     AuditOptions,
     AuditOutcome,
+    FreshUrl,
     InspectCode,
     ReadOnlyViolation,
 )
@@ -81,7 +79,7 @@ from lambda_advisor.sources.account.shapes import (
 
 __all__ = [
     "DEFAULT_HEADROOM", "IGNORE_TAG", "LAMBDA_QUOTAS", "NOT_FOUND", "SERVICE_SOURCES", "AuditError",
-    "AuditOptions", "AuditOutcome", "Failed", "InspectCode", "LambdaRateLimiter", "Progress",
+    "AuditOptions", "AuditOutcome", "Failed", "FreshUrl", "InspectCode", "LambdaRateLimiter", "Progress",
     "ReadOnlyViolation", "TerminalProgress", "TokenBucket", "apply_get_function", "audit",
     "describe_error", "event_source_from_mapping", "function_from_configuration", "install_read_only",
     "is_credentials_error", "iter_function_arns", "open_session", "parse_policy", "refuse_mutating_calls",
