@@ -107,18 +107,20 @@ def test_alias_policies_urls_and_destinations_are_read_per_qualifier(moto: Any) 
     assert outcome.gaps == []
     [doc] = outcome.documents
     assert [(st["sid"], st["qualifier"]) for st in doc["resource_policy"]] == [
-        ("s3", None), ("FunctionURLAllowPublicAccess", "live"), ("FunctionURLInvokeAllowPublicAccess", "live")]
-    assert doc["resource_policy"][2]["conditions"] == {"Bool": {"lambda:InvokedViaFunctionUrl": "true"}}
+        ("s3", "$LATEST"), ("FunctionURLAllowPublicAccess", "live"), ("FunctionURLInvokeAllowPublicAccess", "live")]
+    assert doc["resource_policy"][1]["function_url_auth_type"] == "NONE"
+    assert doc["resource_policy"][2]["invoked_via_function_url"] is True
     assert doc["url"] == {"auth_type": "NONE", "url": "https://abcdefghij.lambda-url.eu-west-1.on.aws/",
-                          "cors_allow_origins": None, "qualifier": "live"}
+                          "cors_allow_origins": None, "qualifier": "live", "invoke_function_granted": True}
     assert doc["event_invoke"]["on_failure"] == f"arn:aws:sqs:{REGION}:{ACCT}:failed"
     assert doc["event_invoke"]["qualifier"] == "live"
     assert doc["deployment"] == {"aliases": ["live"], "versions_published": True, "gradual": True}
     assert doc["extra"]["state"] == "Active" and doc["extra"]["last_update_status"] == "Successful"
-    assert doc["extra"]["recursive_loop"] == "Terminate"
+    assert doc["recursive_loop"] == "Terminate"
     rules = {f.rule_id for f in evaluate(outcome.documents, Settings(), kind="audit").findings}
     assert "LA102" in rules  # the public URL on the alias is seen
     assert "LA201" not in rules  # the alias's on-failure destination counts
+    assert "LA103" not in rules  # the URL's InvokeFunction grant holds only through the URL
 
 
 def test_undecryptable_environment_and_withheld_tags_are_named_gaps(moto: Any) -> None:
@@ -254,3 +256,32 @@ def test_iam_and_sts_are_reached_in_the_audited_partition(moto: Any, region: str
 
     audit(AuditOptions(endpoint_url=moto.endpoint, regions=[region], client_hook=record))
     assert ("iam", home) in seen  # AWS_DEFAULT_REGION is us-east-1: kept when it is in the same partition
+
+
+def test_log_group_class_and_account_retention_policy_are_carried(moto: Any) -> None:
+    moto.role("stub-role")
+    names = ["orders", "billing"]
+    stubs: Stubs = {
+        "lambda:ListFunctions": lambda s: s.add_response("list_functions", {"Functions": [
+            _config(n) for n in names]}),
+        "lambda:ListEventSourceMappings": _mappings,
+        "lambda:GetFunction": lambda s: [s.add_response("get_function", {"Configuration": _config(n), "Tags": {}})
+                                         for n in names],
+        "lambda:GetPolicy": lambda s: [s.add_client_error("get_policy", "ResourceNotFoundException",
+                                                          http_status_code=404) for _ in names],
+        "lambda": lambda s: [s.add_response("list_aliases", {"Aliases": []}) for _ in names],
+        "logs": lambda s: s.add_response("describe_log_groups", {"logGroups": [
+            # Lambda logs on their way to S3 or Firehose: one day, not the author's setting
+            {"logGroupName": "/aws/lambda/orders", "logGroupClass": "DELIVERY", "retentionInDays": 1},
+            # an account-level retention policy overrides the group's own (and shows its period)
+            {"logGroupName": "/aws/lambda/billing", "logGroupClass": "STANDARD", "retentionInDays": 90,
+             "retentionPolicyName": "baseline-90-days"}]},
+            expected_params={"logGroupNamePrefix": "/aws/lambda/"}),
+    }
+    outcome = audit(AuditOptions(endpoint_url=moto.endpoint, regions=[REGION], workers_per_region=1,
+                                 client_hook=_hooked(stubs, [])))
+    assert outcome.gaps == []
+    logging = {d["name"]: d["logging"] for d in outcome.documents}
+    assert logging["orders"]["log_group_class"] == "DELIVERY" and logging["orders"]["account_retention"] is False
+    assert logging["billing"] == {"log_group": "/aws/lambda/billing", "format": None, "retention_days": 90,
+                                  "account_retention": True, "log_group_class": "STANDARD"}

@@ -105,7 +105,7 @@ def test_paginated_listing_dlq_logging_url_and_event_invoke_config(moto: Any) ->
     alpha, beta = docs["alpha"], docs["beta"]
     assert alpha["dead_letter_target"] == f"arn:aws:sqs:{REGION}:{ACCT}:alpha-dlq"
     assert alpha["logging"] == {"log_group": "/custom/alpha", "format": "JSON", "retention_days": 14,
-                                "log_group_class": None, "retention_policy": None}
+                                "account_retention": False}
     assert alpha["url"]["auth_type"] == "NONE" and alpha["url"]["cors_allow_origins"] == ["*"]
     assert alpha["event_invoke"]["on_failure"] == f"arn:aws:sqs:{REGION}:{ACCT}:failed"
     assert alpha["reserved_concurrency"] == 5

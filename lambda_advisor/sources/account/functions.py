@@ -127,8 +127,8 @@ class FunctionReads(QualifiedReads):
             fn.extra["recursive_loop"] = "not served by this endpoint"  # an emulator: AWS answers it
         elif isinstance(got, Failed):
             missing.append(str(got))
-        elif got is not NOT_FOUND and got.get("RecursiveLoop"):
-            fn.extra["recursive_loop"] = got["RecursiveLoop"]
+        elif got is not NOT_FOUND and got.get("RecursiveLoop") in {"Allow", "Terminate"}:
+            fn.recursive_loop = got["RecursiveLoop"]
 
     def _event_sources(self, fn: Function, arn: str, missing: list[str]) -> None:
         sources: list[dict[str, Any]] = []
@@ -259,6 +259,8 @@ def log_group_facts(group: dict[str, Any]) -> dict[str, Any]:
     never expires). A ``DELIVERY``-class group keeps Lambda logs only on their way to S3 or
     Firehose (one day), so retention is not the user's to set there.
     """
-    return {"retention_days": group.get("retentionInDays") or False,
-            "log_group_class": group.get("logGroupClass"),
-            "retention_policy": group.get("retentionPolicyName")}
+    facts: dict[str, Any] = {"retention_days": group.get("retentionInDays") or False,
+                             "account_retention": bool(group.get("retentionPolicyName"))}
+    if group.get("logGroupClass") in {"STANDARD", "INFREQUENT_ACCESS", "DELIVERY"}:
+        facts["log_group_class"] = group["logGroupClass"]
+    return facts

@@ -148,9 +148,13 @@ def parse_policy(policy: str | dict[str, Any], *, origin: str) -> list[dict[str,
         source_account = (_condition_value(conditions or {}, "aws:SourceAccount")
                           or _condition_value(conditions or {}, "aws:SourceOwner"))
         principals: list[str | None] = [*_principals(st.get("Principal"))] or [None]
+        via_url = _condition_value(conditions or {}, "lambda:InvokedViaFunctionUrl")
+        url_auth = _condition_value(conditions or {}, "lambda:FunctionUrlAuthType")
         for principal in principals:
             out.append({**base, "principal": principal, "source_arn": source_arn or False,
-                        "source_account": source_account or False})
+                        "source_account": source_account or False,
+                        "invoked_via_function_url": str(via_url).lower() == "true" if via_url is not None else None,
+                        "function_url_auth_type": url_auth})
     return out
 
 

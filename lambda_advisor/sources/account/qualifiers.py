@@ -43,6 +43,14 @@ def _statement_key(st: dict[str, Any]) -> str:
                       sort_keys=True, default=str)
 
 
+def _invoke_granted(statements: list[dict[str, Any]], qualifier: str | None) -> bool:
+    """Whether anyone may ``lambda:InvokeFunction`` through the URL of ``qualifier`` (required
+    since October 2025 besides ``lambda:InvokeFunctionUrl`` for an auth-NONE URL to answer)."""
+    wanted = qualifier or "$LATEST"
+    return any(st["effect"] == "Allow" and st.get("principal") == "*" and st.get("qualifier") == wanted
+               and grants(st, "lambda:InvokeFunction") for st in statements)
+
+
 class QualifiedReads:
     """Alias-aware reads, mixed into the region's audit (it provides ``calls``, ``region`` and ``lam``)."""
 
@@ -84,7 +92,7 @@ class QualifiedReads:
         statements = [] if policy is NOT_FOUND else parse_policy(policy.get("Policy") or "{}",
                                                                  origin="resource policy")
         for st in statements:
-            st["qualifier"] = None
+            st["qualifier"] = "$LATEST"
         seen = {_statement_key(st) for st in statements}
         for alias in aliases:
             got = self.calls.call(self.region, self.lam_policy, "GetPolicy", FunctionName=arn, Qualifier=alias)
@@ -121,6 +129,9 @@ class QualifiedReads:
         urls = [{"auth_type": c.get("AuthType"), "url": c.get("FunctionUrl"),
                  "cors_allow_origins": (c.get("Cors") or {}).get("AllowOrigins"),
                  "qualifier": qualifier_of(c.get("FunctionArn"))} for c in configs]
+        for url in urls:
+            if url["auth_type"] == "NONE":
+                url["invoke_function_granted"] = _invoke_granted(fn.resource_policy, url["qualifier"])
         fn.url = urls[0]
         if len(urls) > 1:
             fn.extra["urls"] = urls
@@ -143,13 +154,13 @@ class QualifiedReads:
                 "maximum_event_age_s": got.get("MaximumEventAgeInSeconds"),
                 "on_failure": (dest.get("OnFailure") or {}).get("Destination") or False,
                 "on_success": (dest.get("OnSuccess") or {}).get("Destination") or False,
-                "qualifier": qualifier_of(got.get("FunctionArn")),
+                "qualifier": qualifier_of(got.get("FunctionArn")) or "$LATEST",
             }
 
         # An on-failure destination on any qualifier (the alias traffic goes through) counts;
         # otherwise the unqualified config speaks for the function.
         every = sorted((shaped(c) for c in configs),
-                       key=lambda c: (not c["on_failure"], c["qualifier"] is not None))
+                       key=lambda c: (not c["on_failure"], c["qualifier"] != "$LATEST"))
         fn.event_invoke = every[0]
         if len(every) > 1:
             fn.extra["event_invoke_configs"] = every

@@ -36,6 +36,8 @@ def function_from_configuration(config: dict[str, Any], *, region: str, account:
                "availability_zones": None}
     memory = config.get("MemorySize")
     snap = (config.get("SnapStart") or {}).get("ApplyOn")
+    durable_cfg = config.get("DurableConfig")
+    managed = (config.get("CapacityProviderConfig") or {}).get("LambdaManagedInstancesCapacityProviderConfig")
     return Function(
         id=arn,
         name=config["FunctionName"],
@@ -49,6 +51,15 @@ def function_from_configuration(config: dict[str, Any], *, region: str, account:
         timeout_s=config.get("Timeout"),
         ephemeral_storage_mb=(config.get("EphemeralStorage") or {}).get("Size"),
         snap_start=(snap == "PublishedVersions") if snap else False,
+        file_systems=[{"arn": f.get("Arn"), "mount_path": f.get("LocalMountPath")}
+                      for f in config.get("FileSystemConfigs") or []],
+        durable={"execution_timeout_s": durable_cfg.get("ExecutionTimeout"),
+                 "retention_days": durable_cfg.get("RetentionPeriodInDays"),
+                 "allow_invoke_latest": None} if durable_cfg else False,
+        capacity_provider={"arn": managed.get("CapacityProviderArn"), "logical_id": None,
+                           "memory_gib_per_vcpu": managed.get("ExecutionEnvironmentMemoryGiBPerVCpu"),
+                           "max_concurrency_per_environment": managed.get("PerExecutionEnvironmentMaxConcurrency")}
+        if managed else False,
         environment=environment,
         kms_key_arn=config.get("KMSKeyArn") or False,
         layers=[{"arn": la["Arn"], "code_size": la.get("CodeSize"), "exists": None} for la in config.get("Layers") or []],
@@ -114,6 +125,14 @@ def suppressions_from_tags(tags: dict[str, Any]) -> list[dict[str, Any]]:
              "origin": f"tag {IGNORE_TAG}"} for r in re.split(r"[\s,+/:;]+", value) if r]
 
 
+def _qualifier(arn: Any) -> str | None:
+    """The version or alias an ARN names; ``$LATEST`` when unqualified (the document's convention)."""
+    if not isinstance(arn, str) or arn.count(":") < 6:
+        return None
+    parts = arn.split(":")
+    return parts[7] if len(parts) > 7 else "$LATEST"
+
+
 def event_source_from_mapping(m: dict[str, Any]) -> dict[str, Any]:
     arn = m.get("EventSourceArn")
     kind = "other"
@@ -134,6 +153,8 @@ def event_source_from_mapping(m: dict[str, Any]) -> dict[str, Any]:
         "enabled": m.get("State") in {"Enabled", "Enabling", "Updating", "Creating"} if m.get("State") else None,
         "batch_size": m.get("BatchSize"),
         "maximum_concurrency": (m.get("ScalingConfig") or {}).get("MaximumConcurrency"),
+        "function_response_types": list(m.get("FunctionResponseTypes") or []),
+        "qualifier": _qualifier(m.get("FunctionArn")),
     }
     if kind in {"kinesis", "dynamodb", "kafka", "docdb"}:
         source["maximum_retry_attempts"] = None if retries in (None, -1) else retries
