@@ -72,7 +72,7 @@ def inspect(collected: Loaded, settings: Settings) -> None:
         return
     from lambda_advisor.sources.package import inspect_documents
 
-    inspected = inspect_documents(collected.documents)
+    inspected = inspect_documents(collected.documents, roots=collected.roots or None)
     collected.errors.extend(InputError(where, message) for where, message in inspected.errors)
     collected.notices.extend(inspected.notices)
 

@@ -215,3 +215,68 @@ def test_debug_prints_the_traceback_of_an_internal_error(tmp_path: Path, monkeyp
     assert "Traceback" not in quiet.stderr and "--debug" in quiet.stderr
     assert "Traceback" in loud.stderr
     assert json.loads(loud.stdout)["errors"]
+
+
+# -- packages: what SAM deploys, regular files only, never outside the project -----------------
+
+SAM_FN = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: function.handler
+      CodeUri: {uri}
+"""
+
+
+def test_a_single_source_file_as_code_uri_is_a_package_of_one_file(tmp_path: Path) -> None:
+    """`sam package` zips a CodeUri that is one file (not a zip) on its own; we inspect it the same way."""
+    from lambda_advisor.sources.package import inspect_package
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "function.js").write_text(
+        "const { LambdaClient, InvokeCommand } = require('@aws-sdk/client-lambda');\n"
+        "exports.handler = async () => new LambdaClient({}).send(new InvokeCommand({FunctionName: 'x'}));\n")
+    facts = inspect_package(tmp_path / "src" / "function.js")
+    assert facts["files"] == 1 and facts["errors"] == []
+    assert [c["path"] for c in facts["invoke_calls"]] == ["function.js"]
+    (tmp_path / "template.yaml").write_text(SAM_FN.format(uri="src/function.js"))
+    code, report, _ = _scan([str(tmp_path), "--select", "LA301"])
+    assert code == 1 and report["errors"] == [] and [f["rule_id"] for f in report["findings"]] == ["LA301"]
+
+
+def test_a_fifo_or_device_as_code_uri_is_never_read(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "template.yaml").write_text(SAM_FN.format(uri="pipe"))
+    code, report, _ = _scan([str(tmp_path)])
+    (err,) = report["errors"]
+    assert "not a regular file but a named pipe (FIFO)" in err["message"] and code == 2
+
+
+@pytest.mark.parametrize("uri", ["/", "/dev/zero", "../../../../../../../../etc"])
+def test_a_package_outside_the_project_is_not_read(tmp_path: Path, uri: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "template.yaml").write_text(SAM_FN.format(uri=uri))
+    code, report, stderr = _scan([str(tmp_path / "app")])
+    assert report["errors"] == [] and code in (0, 1)
+    assert "is outside the scanned project; not inspected" in stderr
+
+
+def test_cdk_stages_that_point_back_at_their_assembly_are_read_once(tmp_path: Path) -> None:
+    cdk_out = tmp_path / "cdk.out"
+    cdk_out.mkdir()
+    (cdk_out / "cdk.out").write_text('{"version": "36.0.0"}')
+    (cdk_out / "Stack.template.json").write_text(json.dumps({"Resources": {"Fn": {
+        "Type": "AWS::Lambda::Function", "Properties": {"Runtime": "python3.12", "Timeout": 900}}}}))
+    artifacts = {"Stack": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "Stack.template.json"}}}
+    artifacts |= {f"Self{i}": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "."}} for i in range(30)}
+    artifacts["Out"] = {"type": "cdk:cloud-assembly", "properties": {"directoryName": "../.."}}
+    artifacts["Bad"] = {"type": "aws:cloudformation:stack", "properties": ["not", "a", "mapping"]}
+    (cdk_out / "manifest.json").write_text(json.dumps({"version": "36.0.0", "artifacts": artifacts}))
+    code, report, _ = _scan([str(cdk_out), "--select", "LA205"])
+    assert code == 2 and len(report["findings"]) == 1
+    assert [e["message"] for e in report["errors"]] == ["stage Out: outside the assembly; not read"]

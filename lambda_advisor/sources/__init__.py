@@ -57,6 +57,8 @@ class Loaded:
     gaps: list[Any] = field(default_factory=list)  # result.Gap, from account snapshots
     scanned: list[str] = field(default_factory=list)  # files and folders a loader read (--show-files)
     excluded: list[str] = field(default_factory=list)  # "path (why)" left out of a walk
+    #: The scanned project: package and asset paths must stay inside one of these folders.
+    roots: list[Path] = field(default_factory=list)
 
 
 def _loaders() -> list[ModuleType]:
@@ -68,6 +70,23 @@ def _loaders() -> list[ModuleType]:
             if exc.name != name:
                 raise
     return mods
+
+
+def project_roots(paths: list[Path]) -> list[Path]:
+    """The folders a scan may read packages from: the working folder, each scanned folder (or a
+    scanned file's folder) and the repository (``.git``) that holds it."""
+    roots = [Path.cwd()]
+    for path in paths:
+        try:
+            folder = path.resolve() if path.is_dir() else path.resolve().parent
+        except (OSError, RuntimeError, ValueError):
+            continue
+        roots.append(folder)
+        for parent in (folder, *folder.parents):
+            if (parent / ".git").exists():
+                roots.append(parent)
+                break
+    return roots
 
 
 #: Project files of frameworks whose CloudFormation must be generated before a scan.
@@ -85,7 +104,7 @@ _FRAMEWORK_OUTPUT = {"cdk.json": "cdk.out"}
 
 def collect(paths: list[Path], exclusion: Any = None) -> Loaded:
     """Documents from every path; ``exclusion`` (an :class:`~lambda_advisor.exclusion.Exclusion`) filters walks."""
-    out = Loaded()
+    out = Loaded(roots=project_roots(paths))
     loaders = _loaders()
     for path in paths:
         try:

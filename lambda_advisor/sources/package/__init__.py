@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from lambda_advisor.sources.files import display, inside
 from lambda_advisor.sources.package.code import Site
 from lambda_advisor.sources.package.scan import (
     Limits,
     PackageError,
     PackageFacts,
     inspection,
-    scan_dir,
     scan_path,
     scan_zip,
 )
@@ -93,7 +93,7 @@ class Inspector:
         cached = self._cache.get(key)
         if cached is None:
             try:
-                cached = scan_dir(key, self.limits) if os.path.isdir(key) else scan_zip(key, self.limits)
+                cached = scan_path(key, self.limits)
             except PackageError as exc:
                 cached = exc
             self._cache[key] = cached
@@ -159,20 +159,32 @@ def _notices(outcome: Outcome, path: Path, facts: PackageFacts) -> None:
             outcome.notices.append(text)
 
 
+def _in_project(path: Path, roots: list[Path], doc: Document, outcome: Outcome) -> bool:
+    if any(inside(root, path) for root in roots):
+        return True
+    outcome.notices.append(f"{display(path)}: package of {doc.get('name')} is outside the scanned project; "
+                           "not inspected")
+    return False
+
+
 def inspect_documents(docs: list[Document], *, limits: Limits | None = None,
-                      inspector: Inspector | None = None) -> Outcome:
+                      inspector: Inspector | None = None, roots: list[Path] | None = None) -> Outcome:
     """Inspect the local packages of template documents, in place.
 
     The function package is ``.aws-sam/build/<LogicalId>`` beside the template when
     ``sam build`` made one (it is what gets deployed), else ``code.local_path``
     (absolute, or relative to the template). Layers with a ``local_path`` (or a
     ``.aws-sam/build/<LayerLogicalId>``) are inspected too. Documents from live
-    sources and image functions are left alone.
+    sources and image functions are left alone. With ``roots``, a package outside all of
+    them (``CodeUri: /``, an asset path of ``../../..``) is not read: a notice says so.
     """
     inspector = inspector or Inspector(limits)
     outcome = Outcome()
     for doc in docs:
         package, layers = local_packages(doc)
+        if roots is not None:
+            package = package if package is None or _in_project(package, roots, doc, outcome) else None
+            layers = [(i, p) for i, p in layers if _in_project(p, roots, doc, outcome)]
         if package is None and not layers:
             continue
         layer_paths = [(i, layer_label((doc.get("layers") or [])[i]), path) for i, path in layers]

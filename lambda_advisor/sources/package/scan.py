@@ -29,9 +29,9 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO, Any
 
+from lambda_advisor.sources.files import file_kind
 from lambda_advisor.sources.package import binaries
 from lambda_advisor.sources.package.code import MANIFESTS, Findings, Site, language_of, scan_source
 
@@ -353,13 +353,59 @@ def scan_dir(root: str | os.PathLike[str], limits: Limits | None = None) -> Pack
 
 
 def scan_path(path: str | os.PathLike[str], limits: Limits | None = None) -> PackageFacts:
-    """A folder, or a file that must be a zip (``.zip``, ``.jar``, or anything with a zip signature)."""
-    p = Path(path)
-    if p.is_dir():
-        return scan_dir(p, limits)
-    if not p.exists():
-        raise PackageError("no such file or folder")
-    return scan_zip(p, limits)
+    """A folder, a zip, or one source file, as ``sam package`` and ``aws cloudformation package`` deploy it.
+
+    A local path that is a file but not a zip is zipped on its own by both tools (the SAM CLI's
+    ``FORCE_ZIP`` for function and layer code), so it is a package of one member. A file named
+    ``.zip``/``.jar`` or starting with a zip signature is meant as a zip: unreadable, it is an
+    error. Only folders and regular files are read: a FIFO or a device never is.
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError as exc:
+        raise PackageError("no such file or folder") from exc
+    except (OSError, ValueError) as exc:
+        raise PackageError(f"cannot read: {getattr(exc, 'strerror', None) or exc}") from exc
+    if stat.S_ISDIR(st.st_mode):
+        return scan_dir(path, limits)
+    if not stat.S_ISREG(st.st_mode):
+        raise PackageError(f"not a regular file but {file_kind(st.st_mode)}; not read")
+    if _meant_as_zip(path):
+        return scan_zip(path, limits)
+    return scan_file(path, limits)
+
+
+def _meant_as_zip(path: str | os.PathLike[str]) -> bool:
+    if os.fspath(path).lower().endswith((".zip", ".jar")):
+        return True
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(2) == b"PK"
+    except OSError:
+        return True  # let scan_zip say why it cannot be read
+
+
+def scan_file(path: str | os.PathLike[str], limits: Limits | None = None) -> PackageFacts:
+    """One file deployed as a package of its own (``CodeUri: src/handler.js``): one member at the root."""
+    limits = limits or Limits()
+    facts = PackageFacts()
+    name = os.path.basename(os.fspath(path))
+    size = os.stat(path).st_size
+
+    def read_small(member: str, n: int) -> bytes | None:
+        try:
+            with open(path, "rb") as fh:
+                return fh.read(n)
+        except OSError:
+            return None
+
+    def opener() -> IO[bytes]:
+        return open(path, "rb")
+
+    scanner = _Scanner(facts, limits, [name], read_small)
+    scanner.member(name, size, opener)
+    scanner.finish()
+    return facts
 
 
 def inspection(facts: PackageFacts, handler_clients: list[Site] | None = None) -> dict[str, Any]:
