@@ -29,9 +29,10 @@ DEFAULT_NAME = ".lambda-advisor-baseline.json"
 
 
 class BaselineError(Exception):
-    def __init__(self, path: Path | str, message: str) -> None:
+    def __init__(self, path: Path | str, message: str, line: int | None = None) -> None:
         super().__init__(f"{path}: {message}")
         self.path = str(path)
+        self.line = line
 
 
 @lru_cache(maxsize=1)
@@ -116,17 +117,20 @@ def write(result: ScanResult, path: Path) -> int:
 
 
 def load(path: Path) -> dict[str, Any]:
+    """The baseline file, validated; a bad one is one :class:`BaselineError` naming the line or key."""
+    from lambda_advisor.sources.files import MAX_JSON_BYTES, InputProblem, read_json
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise BaselineError(path, f"cannot read baseline: {exc.strerror or exc}") from exc
-    except json.JSONDecodeError as exc:
-        raise BaselineError(path, f"not valid JSON (line {exc.lineno}): {exc.msg}") from exc
+        data = read_json(path, MAX_JSON_BYTES, "baseline")
+    except InputProblem as exc:
+        raise BaselineError(path, f"cannot read baseline: {exc}", exc.line) from exc
     errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         where = "/".join(str(p) for p in errors[0].absolute_path) or "(top level)"
-        raise BaselineError(path, f"invalid baseline at {where}: {errors[0].message}")
-    return data
+        message = errors[0].message if len(errors[0].message) <= 200 else errors[0].message[:197] + "..."
+        raise BaselineError(path, f"invalid baseline at {where}: {message}")
+    result: dict[str, Any] = data
+    return result
 
 
 def apply(result: ScanResult, path: Path) -> None:
@@ -184,7 +188,7 @@ def apply_to_result(result: ScanResult, settings: Any) -> None:
     try:
         apply(result, Path(path))
     except BaselineError as exc:
-        result.errors.append(InputError(exc.path, str(exc).split(": ", 1)[-1]))
+        result.errors.append(InputError(exc.path, str(exc).split(": ", 1)[-1], exc.line))
         return
     if result.stale_baseline:
         n = len(result.stale_baseline)

@@ -5,7 +5,9 @@ Found like ruff finds its own: walk up from the scanned path; in each folder a
 ``pyproject.toml`` without a ``[tool.lambda-advisor]`` table is passed over.
 ``--config FILE`` names the file explicitly. The file is validated against
 ``schema/config.schema.json``; a bad key is one :class:`ConfigError` naming the
-key and the file.
+key and the file. Whatever is wrong with the file (not UTF-8, not parseable, nested
+too deep, a duplicate key, an integer too long) is one such error with its line,
+never a traceback; a ``pyproject.toml`` without our table is never judged at all.
 """
 
 from __future__ import annotations
@@ -57,21 +59,41 @@ def _validator() -> Any:
     return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
 
 
+def _text(path: Path) -> str:
+    from lambda_advisor.sources.files import MAX_CONFIG_BYTES, InputProblem, read_text
+
+    try:
+        return read_text(path, MAX_CONFIG_BYTES, "configuration file")
+    except InputProblem as exc:
+        raise ConfigError(path, f"line {exc.line}: {exc}" if exc.line else str(exc)) from exc
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
         import tomli as tomllib
+    from lambda_advisor.sources.files import InputProblem, check_depth
+
+    text = _text(path)
     try:
-        with path.open("rb") as fh:
-            data: dict[str, Any] = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(path, f"cannot read: {exc}") from exc
+        data: dict[str, Any] = tomllib.loads(text)
+        check_depth(data)
+    except RecursionError as exc:
+        raise ConfigError(path, "not read: nested too deep") from exc
+    except (ValueError, InputProblem) as exc:  # TOMLDecodeError names the line; an int too long does not
+        raise ConfigError(path, f"not valid TOML: {' '.join(str(exc).split())[:200]}") from exc
     return data
 
 
-def _tool_table(path: Path) -> dict[str, Any] | None:
-    table = _read_toml(path).get("tool", {}).get("lambda-advisor")
+def _tool_table(path: Path, *, ours: bool = False) -> dict[str, Any] | None:
+    """``[tool.lambda-advisor]``, or None when there is none; ``ours``: named by --config, so judge it."""
+    tool = _read_toml(path).get("tool")
+    if not isinstance(tool, dict):
+        if tool is not None and ours:
+            raise ConfigError(path, "'tool' must be a table")
+        return None
+    table = tool.get("lambda-advisor")
     if table is not None and not isinstance(table, dict):
         raise ConfigError(path, "[tool.lambda-advisor] must be a table")
     return table
@@ -87,7 +109,7 @@ def find_config(start: Path) -> Path | None:
             if (folder / name).is_file():
                 return folder / name
         pyproject = folder / PYPROJECT
-        if pyproject.is_file():
+        if pyproject.is_file() and b"lambda-advisor" in _head(pyproject):
             try:
                 if _tool_table(pyproject) is not None:
                     return pyproject
@@ -96,23 +118,32 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+def _head(path: Path) -> bytes:
+    """The file's bytes, when it is a regular file of sensible size (else nothing: not ours to judge)."""
+    from lambda_advisor.sources.files import MAX_CONFIG_BYTES, InputProblem, read_bytes
+
+    try:
+        return read_bytes(path, MAX_CONFIG_BYTES)
+    except InputProblem:
+        return b""
+
+
 def _raw(path: Path) -> dict[str, Any]:
     if path.name == PYPROJECT:
-        table = _tool_table(path)
+        table = _tool_table(path, ours=True)
         if table is None:
             raise ConfigError(path, "has no [tool.lambda-advisor] table")
         return table
     if path.suffix == ".toml":
         return _read_toml(path)
-    import yaml
+    from lambda_advisor.sources.yaml_loader import TemplateSyntaxError, loads
 
+    text = _text(path)
     try:
-        with path.open(encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
-    except OSError as exc:
-        raise ConfigError(path, f"cannot read: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(path, f"not valid YAML: {exc}") from exc
+        data = loads(text, plain=True)
+    except TemplateSyntaxError as exc:
+        where = f"line {exc.line}: " if exc.line else ""
+        raise ConfigError(path, f"{where}not valid YAML: {exc}") from exc
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -142,12 +173,15 @@ def validate(data: dict[str, Any], path: Path) -> None:
     if err.validator == "propertyNames" or "propertyNames" in err.schema_path:
         raise ConfigError(path, f"invalid key '{_key_path([*where, err.instance])}': not a rule ID such as LA205")
     key = _key_path(where) or "(top level)"
-    raise ConfigError(path, f"invalid value for '{key}': {err.message}")
+    message = err.message if len(err.message) <= 200 else err.message[:197] + "..."
+    raise ConfigError(path, f"invalid value for '{key}': {message}")
 
 
 def load_config(path: Path) -> Config:
+    from lambda_advisor.sources.files import exists
+
     path = Path(path)
-    if not path.is_file():
+    if not exists(path):
         raise ConfigError(path, "no such configuration file")
     data = _raw(path)
     validate(data, path)
@@ -185,10 +219,27 @@ def check_params(config: Config, rules: Sequence[Any]) -> None:
         rule = by_id.get(rule_id)
         if rule is None:
             raise ConfigError(where, f"invalid key 'params.{rule_id}': no such rule")
-        for name in params:
+        for name, value in params.items():
             if name not in rule.params:
                 known = ", ".join(sorted(rule.params)) or "none"
                 raise ConfigError(where, f"unknown key 'params.{rule_id}.{name}'; {rule_id} parameters: {known}")
+            expected = _kind(rule.params[name])
+            if rule.params[name] is not None and _kind(value) != expected:
+                default = json.dumps(rule.params[name])
+                default = default if len(default) <= 40 else default[:37] + "..."
+                raise ConfigError(where, f"invalid value for 'params.{rule_id}.{name}': expected {expected} "
+                                         f"like the default {default}, not {_kind(value)}")
+
+
+def _kind(value: Any) -> str:
+    """What a parameter value is, in the words of a message (numbers may be int or float)."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a text"
+    return "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else "null"
 
 
 def check_selectors(config: Config, given: dict[str, list[str]], rule_ids: Sequence[str]) -> None:

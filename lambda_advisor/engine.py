@@ -15,18 +15,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from lambda_advisor.checks import Check, Context, Hit
 from lambda_advisor.findings import SEVERITY_RANK, Finding, Location
 from lambda_advisor.model import Document
 from lambda_advisor.result import InputError
 from lambda_advisor.schema_match import compile_schema
-
-try:
-    from yaml import CSafeLoader as _SafeLoader
-except ImportError:  # pragma: no cover - PyYAML without libyaml
-    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
 
 class RuleError(Exception):
@@ -83,11 +76,14 @@ def _rule_validator() -> Any:
 
 
 def load_rule_file(path: Path, *, builtin: bool = True) -> Rule:
+    from lambda_advisor.sources.files import MAX_CONFIG_BYTES, InputProblem, read_text
+    from lambda_advisor.sources.yaml_loader import TemplateSyntaxError, loads
+
     try:
-        with path.open(encoding="utf-8") as fh:
-            data = yaml.load(fh, Loader=_SafeLoader)
-    except (OSError, yaml.YAMLError) as exc:
-        raise RuleError(path, f"cannot read rule file: {exc}") from exc
+        data = loads(read_text(path, MAX_CONFIG_BYTES, "rule file"), plain=True)
+    except (InputProblem, TemplateSyntaxError) as exc:
+        where = f"line {exc.line}: " if exc.line else ""
+        raise RuleError(path, f"{where}cannot read rule file: {exc}") from exc
     if not isinstance(data, dict):
         raise RuleError(path, "a rule file must be a mapping")
     errors = sorted(_rule_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
@@ -97,7 +93,33 @@ def load_rule_file(path: Path, *, builtin: bool = True) -> Rule:
         raise RuleError(path, f"invalid key {where}: {err.message}")
     if data.get("match") is not None:
         _compile_match(path, data["match"], data.get("params", {}))
+    if data.get("message") is not None:
+        _check_message(path, data["message"], data.get("params", {}))
     return Rule(path=str(path), builtin=builtin, **data)
+
+
+def _check_message(path: Path, message: str, params: dict[str, Any]) -> None:
+    """A ``message`` may name ``{doc[key]…}`` of the function document and ``{params[name]}`` the rule has."""
+    import string
+
+    from lambda_advisor.model import function_schema
+
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(message) if f is not None]
+    except ValueError as exc:
+        raise RuleError(path, f"invalid key message: {exc}") from exc
+    known = set(function_schema().get("properties", {}))
+    for field_name in fields:
+        head, _, rest = field_name.partition("[")
+        key = rest.split("]", 1)[0]
+        if head == "doc" and key in known:
+            continue
+        if head == "params" and key in params:
+            continue
+        what = (f"the function document has no key '{key}' (known: {', '.join(sorted(known))})" if head == "doc"
+                else f"the rule has no parameter '{key}'" if head == "params"
+                else "only {doc[key]} and {params[name]} can be named")
+        raise RuleError(path, f"invalid key message: {{{field_name}}}: {what}")
 
 
 def load_rules(extra_dirs: Sequence[Path | str] = ()) -> list[Rule]:
@@ -112,7 +134,25 @@ def load_rules(extra_dirs: Sequence[Path | str] = ()) -> list[Rule]:
             if rule.id in rules:
                 raise RuleError(rule.path, f"rule id {rule.id} is already defined in {rules[rule.id].path}")
             rules[rule.id] = rule
+    _check_user_params(rules.values())
     return sorted(rules.values(), key=lambda r: r.id)
+
+
+def _check_user_params(rules: Iterable[Rule]) -> None:
+    """A user rule reusing a built-in ``check:`` must give the parameters that check reads."""
+    needed: dict[str, tuple[set[str], str]] = {}
+    for rule in rules:
+        if rule.builtin and rule.check:
+            names, ids = needed.get(rule.check, (set(), ""))
+            needed[rule.check] = (names | set(rule.params), f"{ids}, {rule.id}" if ids else rule.id)
+    for rule in rules:
+        if rule.builtin or not rule.check or rule.check not in needed:
+            continue
+        names, ids = needed[rule.check]
+        missing = sorted(names - set(rule.params))
+        if missing:
+            raise RuleError(rule.path, f"invalid key params: check {rule.check} needs parameter(s) "
+                                       f"{', '.join(missing)} (see {ids})")
 
 
 def _load_rule_dir(directory: Path, builtin: bool) -> list[Rule]:

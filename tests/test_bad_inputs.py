@@ -280,3 +280,105 @@ def test_cdk_stages_that_point_back_at_their_assembly_are_read_once(tmp_path: Pa
     code, report, _ = _scan([str(cdk_out), "--select", "LA205"])
     assert code == 2 and len(report["findings"]) == 1
     assert [e["message"] for e in report["errors"]] == ["stage Out: outside the assembly; not read"]
+
+
+# -- configuration, rule files and baselines: one line naming the file, exit 2 -----------------
+
+BAD_CONFIGS: dict[str, tuple[bytes, str]] = {
+    "not-utf8": (b"select: [LA2]\nignore: [caf\xe9]\n", "line 2: not UTF-8 text"),
+    "deep": (b"params: " + b"[" * 300 + b"]" * 300 + b"\n", "nested more than 100 levels deep"),
+    "number-key": (b"1: x\n", "unknown key '1'"),
+    "huge-int": (b"params:\n  LA205: {threshold_s: " + b"9" * 5000 + b"}\n", "invalid value for 'params.LA205.threshold_s'"),
+    "duplicate": (b"select: [LA2]\nselect: [LA1]\n", "line 2: not valid YAML: duplicate key 'select' (first on line 1)"),
+    "alias-bomb": (b"a: &a [x, x, x, x, x, x, x, x, x, x]\n" + b"".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n".encode() for i in range(8)),
+        "alias bomb"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_CONFIGS))
+def test_a_broken_configuration_is_one_line_and_exit_2(tmp_path: Path, name: str) -> None:
+    text, expected = BAD_CONFIGS[name]
+    (tmp_path / "good.yaml").write_text(GOOD)
+    (tmp_path / ".lambda-advisor.yaml").write_bytes(text)
+    result = CliRunner().invoke(cli, ["scan", str(tmp_path), "-f", "json"])
+    assert result.exit_code == 2 and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"lambda-advisor: error: {tmp_path / '.lambda-advisor.yaml'}: ") and expected in line, line
+
+
+@pytest.mark.parametrize("text", [b"[tool]\nname = 'x'\n[tool\n", b"tool = 5\n", b"x = \xff\n",
+                                  b"a = " + b"[" * 2000 + b"]" * 2000 + b"\n", b"[tool]\nx = " + b"9" * 5000 + b"\n"])
+def test_an_unrelated_broken_pyproject_never_stops_a_scan(tmp_path: Path, text: bytes) -> None:
+    (tmp_path / "pyproject.toml").write_bytes(text)
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "good.yaml").write_text(GOOD)
+    code, report, _ = _scan([str(tmp_path / "app"), "--select", "LA205"])
+    assert code == 1 and len(report["findings"]) == 1
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (b"tool = 5\n", "'tool' must be a table"),
+    (b"[tool.lambda-advisor]\nselect = " + b"[" * 2000 + b"]" * 2000 + b"\n", "nested too deep"),
+    (b"[tool.lambda-advisor]\nselect = ['LA2'\n", "not valid TOML"),
+])
+def test_a_broken_pyproject_named_or_with_our_table_is_one_line(tmp_path: Path, text: bytes, expected: str) -> None:
+    (tmp_path / "pyproject.toml").write_bytes(text)
+    (tmp_path / "good.yaml").write_text(GOOD)
+    result = CliRunner().invoke(cli, ["scan", str(tmp_path), "--config", str(tmp_path / "pyproject.toml")])
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    (line,) = result.stderr.splitlines()
+    assert expected in line and "pyproject.toml" in line, line
+
+
+RULE = """\
+id: ORG001
+title: Functions must carry a cost-centre tag
+severity: low
+category: operations
+what: Flags functions without a cost-centre tag.
+why: Untagged functions cannot be charged back.
+fix: Add a cost-centre tag.
+"""
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (RULE.encode() + b"match: {required: [name]}\nmessage: \"{doc[nonexistent]} lacks it\"\n",
+     "invalid key message: {doc[nonexistent]}: the function document has no key 'nonexistent'"),
+    (RULE.encode() + b"match: {required: [name]}\nmessage: \"{params[limit]} too many\"\n",
+     "the rule has no parameter 'limit'"),
+    (RULE.encode() + b"match: {required: [name]}\nmessage: \"{doc[name]\"\n", "invalid key message"),
+    (RULE.encode() + b"check: timeouts.visibility_shorter_than_timeout\n", "invalid key params: check "
+     "timeouts.visibility_shorter_than_timeout needs parameter(s)"),
+    (RULE.encode().replace(b"Untagged", b"Untagg\xe9d") + b"match: {required: [name]}\n", "line 6"),
+    (RULE.encode() + b"match: " + b"{not: " * 200 + b"{}" + b"}" * 200 + b"\n", "nested more than 100"),
+])
+def test_a_broken_user_rule_is_an_error_naming_file_and_key(tmp_path: Path, text: bytes, expected: str) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "org001.yaml").write_bytes(text)
+    (tmp_path / "good.yaml").write_text(GOOD)
+    code, report, _ = _scan([str(tmp_path / "good.yaml"), "--rules-dir", str(rules)])
+    assert code == 2
+    (err,) = report["errors"]
+    assert err["where"] == str(rules / "org001.yaml") and expected in err["message"], err
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (b"\xef\xbb\xbf" + json.dumps({"version": 1, "findings": []}).encode(), None),
+    (b'{"version": 1, "findings": [\xff]}', "not UTF-8 text: byte 0xff"),
+    (b"[" * 5000 + b"]" * 5000, "nested more than 100 levels deep"),
+    (b'{"version": NaN, "findings": []}', "NaN is not a JSON number"),
+    (b'{"version": ' + b"9" * 5000 + b', "findings": []}', "integer with 5000 digits"),
+])
+def test_a_broken_baseline_is_an_error_naming_it(tmp_path: Path, text: bytes, expected: str | None) -> None:
+    (tmp_path / "baseline.json").write_bytes(text)
+    (tmp_path / "good.yaml").write_text(GOOD)
+    code, report, _ = _scan([str(tmp_path / "good.yaml"), "--select", "LA205", "--baseline",
+                             str(tmp_path / "baseline.json")])
+    if expected is None:
+        assert code == 1 and report["errors"] == []
+        return
+    assert code == 2
+    (err,) = report["errors"]
+    assert err["where"] == str(tmp_path / "baseline.json") and expected in err["message"], err
