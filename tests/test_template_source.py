@@ -61,7 +61,8 @@ def test_cfn_resources_are_linked_to_their_functions() -> None:
     s3 = next(s for s in helper["event_sources"] if s["type"] == "s3")
     assert s3["invocation"] == "async" and s3["has_permission"] is True
     assert [s["type"] for s in helper["event_sources"]].count("s3") == 1  # bucket + permission: one source
-    assert helper["url"] == {"auth_type": "AWS_IAM", "url": None, "cors_allow_origins": ["https://example.com"]}
+    assert helper["url"] == {"auth_type": "AWS_IAM", "url": None, "cors_allow_origins": ["https://example.com"],
+                             "qualifier": None}
     assert helper["resource_policy"][0]["principal"] == "s3.amazonaws.com"
     assert helper["resource_policy"][0]["source_arn"] is False
     assert helper["role"]["complete"] is False  # a role ARN from outside the template

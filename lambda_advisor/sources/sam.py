@@ -141,6 +141,9 @@ POLICY_TEMPLATES: dict[str, tuple[list[str], list[str]]] = {
 #: AWS managed policies whose content matters to our rules (the rest are 'not known').
 KNOWN_MANAGED_POLICIES: dict[str, list[tuple[list[str], list[str]]]] = {
     "AWSLambdaBasicExecutionRole": [(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], ["*"])],
+    "AWSLambdaBasicDurableExecutionRolePolicy": [(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
+                                                   "lambda:CheckpointDurableExecution",
+                                                   "lambda:GetDurableExecutionState"], ["*"])],
     "AWSLambdaRole": [(["lambda:InvokeFunction"], ["*"])],
     "AWSLambda_FullAccess": [(["lambda:*"], ["*"])],
     "AdministratorAccess": [(["*"], ["*"])],

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lambda_advisor.sources.sam import as_list, list_lines
-from lambda_advisor.sources.template.base import ReaderBase, as_props, res_props
+from lambda_advisor.sources.template.base import as_props, res_props
+from lambda_advisor.sources.template.features import FeatureParts
 
 if TYPE_CHECKING:
     from lambda_advisor.sources.template.reader import TemplateReader
@@ -23,7 +24,7 @@ _RESOURCE_TYPE_SOURCES = {"AWS::SQS::Queue": "sqs", "AWS::Kinesis::Stream": "kin
                           "AWS::AmazonMQ::Broker": "mq", "AWS::DocDB::DBCluster": "docdb"}
 
 
-class EventParts(ReaderBase):
+class EventParts(FeatureParts):
     def _event_source(self, kind: str, invocation: str, name: str, source_node: Any,
                       line: int | None) -> dict[str, Any]:
         target = self.resolver.logical_target(source_node) if source_node is not None else None
@@ -42,6 +43,9 @@ class EventParts(ReaderBase):
         enabled = self._bool(props.get("Enabled"))
         entry["enabled"] = enabled is not False
         entry["batch_size"] = self._int(props.get("BatchSize"))
+        types = props.get("FunctionResponseTypes")
+        entry["function_response_types"] = [str(self.resolver.text(t)) for t in as_list(types)] \
+            if types is not None else []
         entry["maximum_concurrency"] = self._int(as_props(props.get("ScalingConfig")).get("MaximumConcurrency"))
         if entry["type"] in ("kinesis", "dynamodb", "kafka", "docdb"):
             retries = self._int(props.get("MaximumRetryAttempts"))
@@ -86,6 +90,7 @@ def _link_esm(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[str,
     source = props.get("EventSourceArn")
     kind = _mapping_kind(r, props, source)
     entry = r._event_source(kind, "poll", lid, source, r._res_line(lid))
+    entry["qualifier"] = r.qualifier_for(props.get("FunctionName"))
     r._poller_settings(entry, props)
     r.add_event_source(fn, entry, r._res_line(lid))
 
@@ -118,6 +123,7 @@ def _link_bucket(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[s
         fn = r.function_for(as_props(cfg).get("Function"))
         if fn in r.docs:
             entry = r._event_source("s3", "async", lid, {"Ref": lid}, lines[i])
+            entry["qualifier"] = r.qualifier_for(as_props(cfg).get("Function"))
             r.add_event_source(fn, entry, lines[i])
 
 
@@ -134,6 +140,7 @@ def _link_sns(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[str,
         fn = r.function_for(sub.get("Endpoint"))
         if fn in r.docs:
             entry = r._event_source("sns", "async", lid, topic, line)
+            entry["qualifier"] = r.qualifier_for(sub.get("Endpoint"))
             r.add_event_source(fn, entry, line)
 
 
@@ -145,6 +152,7 @@ def _link_rule(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[str
         fn = r.function_for(as_props(target).get("Arn"))
         if fn in r.docs:
             entry = r._event_source(kind, "async", lid, {"Ref": lid}, lines[i])
+            entry["qualifier"] = r.qualifier_for(as_props(target).get("Arn"))
             r.add_event_source(fn, entry, lines[i])
 
 
@@ -152,6 +160,7 @@ def _link_scheduler(r: TemplateReader, lid: str, res: dict[str, Any], props: dic
     fn = r.function_for(as_props(props.get("Target")).get("Arn"))
     if fn in r.docs:
         entry = r._event_source("schedule", "async", lid, {"Ref": lid}, r._res_line(lid))
+        entry["qualifier"] = r.qualifier_for(as_props(props.get("Target")).get("Arn"))
         entry["has_permission"] = True  # EventBridge Scheduler invokes through its own role
         r.add_event_source(fn, entry, r._res_line(lid))
 
@@ -169,6 +178,7 @@ def _link_ses(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[str,
         if fn in r.docs:
             invocation = "sync" if r.resolver.text(lam.get("InvocationType")) == "RequestResponse" else "async"
             entry = r._event_source("ses", invocation, lid, None, lines[i])
+            entry["qualifier"] = r.qualifier_for(lam.get("FunctionArn"))
             r.add_event_source(fn, entry, lines[i])
             r.docs[fn].extra.setdefault("ses_stores_to_s3_first", {})[lid] = stored_first
 

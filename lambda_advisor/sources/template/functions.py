@@ -22,6 +22,7 @@ from lambda_advisor.sources import sam as samlib
 from lambda_advisor.sources.intrinsics import is_intrinsic, short_text
 from lambda_advisor.sources.sam import as_list, list_lines
 from lambda_advisor.sources.template.base import as_props, escape, res_props
+from lambda_advisor.sources.template.features import FeatureParts
 from lambda_advisor.sources.template.permissions import PermissionParts
 from lambda_advisor.sources.template.sam_expansion import SAM_DESTINATION_ACTIONS, SamParts
 from lambda_advisor.sources.yaml_loader import LineDict
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from lambda_advisor.sources.template.reader import TemplateReader
 
 
-class FunctionParts(SamParts, PermissionParts):
+class FunctionParts(SamParts, PermissionParts, FeatureParts):
     def _function(self, lid: str, res: dict[str, Any]) -> Function:
         is_sam_fn = res["Type"] == "AWS::Serverless::Function"
         props = res_props(res)
@@ -77,6 +78,7 @@ class FunctionParts(SamParts, PermissionParts):
         doc.ephemeral_storage_mb = self._int(storage.get("Size")) if storage else 512
         snap = as_props(props.get("SnapStart"))
         doc.snap_start = self.resolver.text(snap.get("ApplyOn")) == "PublishedVersions" if snap else False
+        self._features(doc, props)
         self._environment(doc, props)
         doc.kms_key_arn = self._value(props["KmsKeyArn"]) if "KmsKeyArn" in props else False
         self._layers(doc, props)
@@ -334,7 +336,9 @@ def _link_url(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[str,
     origins = as_props(props.get("Cors")).get("AllowOrigins")
     doc = r.docs[fn]
     doc.url = {"auth_type": r.resolver.text(props.get("AuthType")), "url": None,
-               "cors_allow_origins": [str(r.resolver.text(o)) for o in as_list(origins)] if origins else None}
+               "cors_allow_origins": [str(r.resolver.text(o)) for o in as_list(origins)] if origins else None,
+               "qualifier": r.resolver.text(props.get("Qualifier")) if "Qualifier" in props
+               else _alias_of(r.qualifier_for(props.get("TargetFunctionArn")))}
     doc.lines["/url"] = r._res_line(lid)
 
 
@@ -371,8 +375,15 @@ def _link_log_group(r: TemplateReader, lid: str, res: dict[str, Any], props: dic
             r.resolver.logical_target(name_node) == fn
         if by_ref or by_name or by_sub:
             logging["retention_days"] = retention
+            logging["log_group_class"] = r.resolver.text(props.get("LogGroupClass")) if "LogGroupClass" in props \
+                else "STANDARD"
             logging["log_group_logical_id"] = lid
             doc.lines["/logging"] = r._res_line(lid)
+
+
+def _alias_of(qualifier: str | None) -> str | None:
+    """A URL is on an alias, or on the function itself (None)."""
+    return None if qualifier in (None, "$LATEST") else qualifier
 
 
 def _our_rule_id(item: Any) -> str | None:

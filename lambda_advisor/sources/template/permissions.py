@@ -69,7 +69,9 @@ class PermissionParts(EventParts):
         elif is_sam_fn:
             role["arn"] = unresolved(f"!GetAtt {doc.source.logical_id}Role.Arn")
             role["logical_id"] = f"{doc.source.logical_id}Role"
-            self._managed(role, "AWSLambdaBasicExecutionRole")
+            # As SAM does: a durable function's role gets the durable variant of the basic policy.
+            self._managed(role, "AWSLambdaBasicDurableExecutionRolePolicy" if "DurableConfig" in props
+                          else "AWSLambdaBasicExecutionRole")
             policies = props.get("Policies")
             plines = list_lines(policies, props.line_of("Policies") if isinstance(props, LineDict) else 0)
             for i, pol in enumerate(as_list(policies)):
@@ -224,8 +226,12 @@ def add_permission(r: TemplateReader, fn: str, props: dict[str, Any], sid: str, 
         "source_arn": r._value(props["SourceArn"]) if "SourceArn" in props else False,
         "source_account": r._value(props["SourceAccount"]) if "SourceAccount" in props else False,
         "origin": origin, "line": line,
+        "qualifier": r.qualifier_for(props.get("FunctionName")),
     }
+    if "InvokedViaFunctionUrl" in props:
+        statement["invoked_via_function_url"] = r._bool(props.get("InvokedViaFunctionUrl"))
     if "FunctionUrlAuthType" in props:
+        statement["function_url_auth_type"] = r.resolver.text(props.get("FunctionUrlAuthType"))
         statement["conditions"] = {"StringEquals": {"lambda:FunctionUrlAuthType": r._value(props["FunctionUrlAuthType"])}}
     if "PrincipalOrgID" in props:
         statement["conditions"] = {"StringEquals": {"aws:PrincipalOrgID": r._value(props["PrincipalOrgID"])}}

@@ -39,6 +39,9 @@ class SamParts(EventParts):
             entry = self._event_source(our_type, invocation, str(name), source_node,
                                        events.line_of(name) if isinstance(events, LineDict) else None)
             entry["has_permission"] = True
+            # SAM wires events to the alias it publishes (AutoPublishAlias), else to the function.
+            entry["qualifier"] = self.resolver.text(props["AutoPublishAlias"]) if "AutoPublishAlias" in props \
+                else "$LATEST"
             if our_type == "sqs" and etype == "SNS":
                 sub = eprops.get("SqsSubscription")
                 queue_arn = as_props(sub).get("QueueArn") if isinstance(sub, dict) else None
@@ -115,14 +118,22 @@ class SamParts(EventParts):
             return
         auth = self.resolver.text(cfg.get("AuthType"))
         origins = as_props(cfg.get("Cors")).get("AllowOrigins")
+        alias = self.resolver.text(props["AutoPublishAlias"]) if "AutoPublishAlias" in props else None
         doc.url = {"auth_type": auth, "url": None,
-                   "cors_allow_origins": [str(self.resolver.text(o)) for o in as_list(origins)] if origins else None}
+                   "cors_allow_origins": [str(self.resolver.text(o)) for o in as_list(origins)] if origins else None,
+                   "qualifier": alias}
         self._set(doc, "/url", props, "FunctionUrlConfig")
         if auth == "NONE":
+            # As SAM does: InvokeFunctionUrl for NONE, and InvokeFunction only through the URL
+            # (required for new URLs since October 2025).
             assert doc.resource_policy is not None
-            doc.resource_policy.append({
-                "sid": None, "effect": "Allow", "actions": ["lambda:InvokeFunctionUrl"],
-                "resources": [unresolved(f"!Ref {lid}")], "principal": "*", "source_arn": False,
-                "source_account": False, "conditions": {"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}},
-                "origin": "SAM FunctionUrlConfig", "line": doc.lines.get("/url")})
-            doc.lines[f"/resource_policy/{len(doc.resource_policy) - 1}"] = doc.lines.get("/url", 0)
+            common = {"sid": None, "effect": "Allow", "resources": [unresolved(f"!Ref {lid}")], "principal": "*",
+                      "source_arn": False, "source_account": False, "origin": "SAM FunctionUrlConfig",
+                      "line": doc.lines.get("/url"), "qualifier": alias or "$LATEST"}
+            doc.resource_policy.append({**common, "actions": ["lambda:InvokeFunctionUrl"],
+                                        "conditions": {"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}},
+                                        "function_url_auth_type": "NONE"})
+            doc.resource_policy.append({**common, "actions": ["lambda:InvokeFunction"],
+                                        "invoked_via_function_url": True})
+            for i in (len(doc.resource_policy) - 2, len(doc.resource_policy) - 1):
+                doc.lines[f"/resource_policy/{i}"] = doc.lines.get("/url", 0)
