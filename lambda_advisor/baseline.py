@@ -75,10 +75,12 @@ def key(f: Finding, base: Path) -> str:
 
 def member_keys(f: Finding, base: Path) -> list[str]:
     """One key per function a finding concerns: a merged finding (a Globals value, a shared statement)
-    is baselined per function, as before merging, so old baselines keep matching it."""
+    is baselined per function, as before merging, so old baselines keep matching it; and one per
+    subject an earlier version reported the problem under (``aliases``)."""
     if len(f.affected) <= 1:
-        return [key(f, base)]
-    return [_key(f.rule_id, _member_function(a, base), a.subject) for a in f.affected]
+        return [key(f, base), *(_key(f.rule_id, _function(f, base), alias) for alias in f.aliases)]
+    return [_key(f.rule_id, _member_function(a, base), subject) for a in f.affected
+            for subject in (a.subject, *f.aliases)]
 
 
 def _entries(f: Finding, base: Path) -> list[dict[str, Any]]:

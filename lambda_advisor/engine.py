@@ -398,6 +398,7 @@ class Engine:
             subject=hit.subject or hit.pointer or "",
             suppressed=suppressed,
             extra=hit.extra,
+            aliases=list(hit.aliases),
         )
 
 

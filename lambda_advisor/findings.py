@@ -73,6 +73,8 @@ class Finding:
     functions: list[Affected] = field(default_factory=list)
     #: Identity of a fact written once for several functions (``None``: the finding is the function's own).
     group: str | None = None
+    #: Subjects this problem was reported under by earlier versions: baselines written then still match.
+    aliases: list[str] = field(default_factory=list)
 
     @property
     def affected(self) -> list[Affected]:
@@ -97,6 +99,7 @@ class Finding:
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
+        out.pop("aliases", None)
         out["functions"] = [asdict(a) for a in self.affected]
         out["fingerprint"] = self.fingerprint
         return out

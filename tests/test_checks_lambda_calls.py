@@ -1,4 +1,5 @@
-"""LA301 on hand-built documents: role, SAM LambdaInvokePolicy, environment, code."""
+"""LA301 on hand-built documents: role, SAM LambdaInvokePolicy, environment, code; one finding per
+caller->callee pair; durable callers, destinations and roles that cannot invoke."""
 
 from __future__ import annotations
 
@@ -41,8 +42,9 @@ def test_role_statement_on_another_function_names_both() -> None:
     api = fn("Api", role={"statements": [stmt([ref("Worker", "Arn")], origin="SAM LambdaInvokePolicy")]})
     (hit,) = hits(api, WORKER)
     assert hit.pointer == "/role/statements/0"
-    assert hit.subject == "role:Worker"  # no path: fingerprints must not depend on the cwd
-    assert hit.message == ("Api may invoke Worker directly: its role allows lambda:InvokeFunction on Worker "
+    assert hit.subject == "call:Worker"  # no path: fingerprints must not depend on the cwd
+    assert hit.aliases == ["role:Worker"]  # what earlier versions keyed baselines on
+    assert hit.message == ("Api may invoke Worker directly: its role allows lambda:InvokeFunction on it "
                            "(from SAM LambdaInvokePolicy)")
 
 
@@ -75,12 +77,11 @@ def test_environment_by_ref_getatt_literal_name_and_arn() -> None:
         "TABLE": ref("Table", None, "AWS::DynamoDB::Table"),
         "MODE": "Worker",  # the logical ID as a literal is no evidence
     })
-    found = {(h.pointer, h.extra["target"]) for h in hits(api, WORKER, NAMED)}
-    assert found == {("/environment/WORKER", "t.yaml#Worker"), ("/environment/WORKER_ARN", "t.yaml#Worker"),
-                     ("/environment/PAYMENTS", "t.yaml#Payments"),
-                     ("/environment/PAYMENTS_ARN", "t.yaml#Payments")}
+    found = {(h.pointer, h.extra["target"], h.extra["evidence"]) for h in hits(api, WORKER, NAMED)}
+    assert found == {("/environment/WORKER", "t.yaml#Worker", 2), ("/environment/PAYMENTS", "t.yaml#Payments", 2)}
     message = next(h.message for h in hits(api, WORKER) if h.pointer == "/environment/WORKER")
-    assert "Api" in message and "Worker" in message
+    assert message == ("Api may invoke Worker directly: environment variable WORKER carries its name or ARN; "
+                       "environment variable WORKER_ARN carries its name or ARN")
 
 
 def test_refs_only_match_functions_of_the_same_file() -> None:
@@ -100,8 +101,8 @@ def test_code_invoke_calls_are_hits_naming_file_and_line() -> None:
         {"path": "src/app.py", "line": 50, "call": "client.invoke"},
     ]}})
     first, second = hits(api, NAMED)
-    assert first.message == "Api invokes acme-payments from its code: lambda_client.invoke at src/app.py:42"
-    assert second.message == "Api invokes another function from its code: client.invoke at src/app.py:50"
+    assert first.message == "Api invokes acme-payments directly: its code calls it: lambda_client.invoke at src/app.py:42"
+    assert second.message == "Api invokes another function directly: its code calls it: client.invoke at src/app.py:50"
     assert first.pointer == "/code"
     assert first.subject != second.subject and "42" not in first.subject
 
@@ -111,5 +112,37 @@ def test_code_invoke_target_read_from_the_environment_is_followed() -> None:
                    "process.env.PAYMENT_FUNCTION"):
         api = fn("Api", environment={"PAYMENT_FUNCTION": ref("Payments")},
                  code={"inspection": {"invoke_calls": [{"path": "app.py", "line": 3, "target": target}]}})
-        code_hits = [h for h in hits(api, NAMED) if h.pointer == "/code"]
-        assert code_hits[0].message.startswith(f"Api invokes acme-payments (via {target})"), target
+        (hit,) = hits(api, NAMED)  # the variable and the call: one caller->callee pair
+        assert hit.pointer == "/environment/PAYMENT_FUNCTION"
+        assert hit.message == ("Api invokes acme-payments directly: environment variable PAYMENT_FUNCTION carries "
+                               f"its name or ARN; its code calls it via {target}: app.py:3"), target
+
+
+def test_a_durable_caller_is_not_reported() -> None:
+    api = fn("Api", durable={"execution_timeout_s": 3600}, environment={"WORKER": ref("Worker")},
+             role={"statements": [stmt([ref("Worker", "Arn")])], "complete": True})
+    assert hits(api, WORKER) == []
+
+
+def test_an_async_destination_is_not_a_call() -> None:
+    grant = stmt([ref("Worker", "Arn")], origin="SAM EventInvokeConfig OnSuccess destination")
+    api = fn("Api", event_invoke={"on_success": ref("Worker", "Arn"), "on_failure": False},
+             role={"statements": [grant], "complete": True})
+    assert hits(api, WORKER) == []
+
+
+def test_a_name_in_the_environment_needs_a_role_that_may_invoke() -> None:
+    table = stmt([ref("Table", "Arn", "AWS::DynamoDB::Table")], actions=["dynamodb:PutItem"])
+    complete = {"statements": [table], "complete": True}
+    assert hits(fn("Api", environment={"TARGET": ref("Worker", "Arn")}, role=complete), WORKER) == []
+    partial = {"statements": [table], "complete": False}  # an unread policy may allow it
+    assert len(hits(fn("Api", environment={"TARGET": ref("Worker", "Arn")}, role=partial), WORKER)) == 1
+    anywhere = {"statements": [table, stmt(["*"])], "complete": True}
+    assert len(hits(fn("Api", environment={"TARGET": ref("Worker", "Arn")}, role=anywhere), WORKER)) == 1
+
+
+def test_a_call_the_role_refuses_is_reported_and_says_so() -> None:
+    api = fn("Api", role={"statements": [], "complete": True},
+             code={"inspection": {"invoke_calls": [{"path": "app.py", "line": 9, "target": "acme-payments"}]}})
+    (hit,) = hits(api, NAMED)
+    assert hit.message.endswith("so the call fails with AccessDeniedException")

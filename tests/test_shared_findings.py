@@ -122,3 +122,24 @@ def test_every_format_names_the_functions(project: Path) -> None:
     junit = ET.fromstring(_scan("--format", "junit")[1])
     failing = {s.get("name", "").split(" ")[0] for s in junit.iter("testsuite") if int(s.get("failures", "0"))}
     assert failing >= {*NAMES, "Explicit"}  # the shared fact fails each function's case
+
+
+def test_evidence_grouped_into_one_finding_still_matches_an_old_baseline(tmp_path: Path) -> None:
+    """LA301 once reported each piece of evidence (role, environment) apart; a baseline of those keys
+    still accepts the one finding that now groups them."""
+    template = tmp_path / "template.yaml"
+    template.write_text((REPO / "fixtures" / "rules" / "LA301-invoke.fail.yaml").read_text(encoding="utf-8"),
+                        encoding="utf-8")
+    fn = "template.yaml#OrderFunction"
+    entries = [{"fingerprint": _old_key("LA301", fn, subject), "rule_id": "LA301", "function": fn,
+                "subject": subject, "file": "template.yaml"}
+               for subject in ("role:PaymentFunction", "env:PAYMENT_FUNCTION:PaymentFunction")]
+    (tmp_path / "old.json").write_text(json.dumps({"version": 1, "findings": entries}), encoding="utf-8")
+    old = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        res = CliRunner().invoke(cli, ["scan", "template.yaml", "--select", "LA301", "--baseline", "old.json"])
+    finally:
+        os.chdir(old)
+    assert res.exit_code == 0, res.stdout
+    assert "0 findings" in res.stdout and "1 in baseline" in res.stdout and "stale" not in res.stdout

@@ -33,6 +33,8 @@ class Hit:
     #: one rule with the same group in one file become one finding naming every function. No line
     #: numbers. Values inherited from SAM Globals are grouped by the engine without it.
     group: str | None = None
+    #: Subjects the same problem was reported under before (old baselines keep matching it).
+    aliases: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -52,6 +52,45 @@ def function_url_public(doc: Document, ctx: Context) -> Iterator[Hit]:
               extra={"url": url.get("url"), "cors_any_origin": "*" in origins})
 
 
+def _grants_invoke_function(statement: dict[str, Any], qualifier: str | None) -> bool | None:
+    """Could this statement be the public ``lambda:InvokeFunction`` grant a URL with auth NONE needs?
+    None when it cannot be told (unresolved action or principal)."""
+    if statement.get("effect") != "Allow":
+        return False
+    actions = statement.get("actions") or []
+    if any(not isinstance(a, str) for a in actions) or not isinstance(statement.get("principal"), str):
+        return None
+    if statement["principal"] not in ("*", "arn:aws:iam::*:root"):
+        return False
+    if not any(fnmatch.fnmatchcase("lambda:invokefunction", a.lower()) for a in actions):
+        return False
+    on = statement.get("qualifier")
+    return on is None or on == (qualifier or "$LATEST")
+
+
+def url_missing_invoke_grant(doc: Document, ctx: Context) -> Iterator[Hit]:
+    """LA211: a URL with auth NONE whose resource policy has no public lambda:InvokeFunction grant."""
+    url = doc.get("url")
+    if not isinstance(url, dict) or url.get("auth_type") != "NONE":
+        return
+    granted = url.get("invoke_function_granted")
+    if granted is None:
+        policy = doc.get("resource_policy")
+        if policy is None:
+            return
+        verdicts = [_grants_invoke_function(st, url.get("qualifier")) for st in policy]
+        if any(v is not False for v in verdicts):
+            return  # granted, or a statement we cannot read might grant it
+    elif granted:
+        return
+    where = f" (alias {url['qualifier']})" if url.get("qualifier") else ""
+    yield Hit(message=(f"{doc['name']} has a function URL{where} with auth type NONE, but its resource policy "
+                       f"has no lambda:InvokeFunction grant for principal *: since October 2025 a new URL also needs "
+                       f"lambda:InvokeFunction for principal * (with lambda:InvokedViaFunctionUrl), "
+                       f"or every request is answered 403 Forbidden"),
+              pointer="/url", subject="url:invoke-grant")
+
+
 def _actions(statement: dict[str, Any]) -> list[str]:
     return [a for a in statement.get("actions") or [] if isinstance(a, str)]
 

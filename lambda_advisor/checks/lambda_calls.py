@@ -96,48 +96,127 @@ def _token(name: str) -> str:
     return name.replace("~", "~0").replace("/", "~1")
 
 
+@dataclass
+class _Pair:
+    """Everything that says this function calls one other function (or an unknown one)."""
+
+    target: Document | None
+    pointer: str
+    name: str | None = None  # how the code names a callee that is not in the scan
+    evidence: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)  # the per-evidence subjects of earlier versions
+    code: bool = False
+    role: bool = False
+    denied: bool = False  # the code calls, but the completely known role may not
+
+
+def _destinations(doc: Document, index: _Index) -> set[str]:
+    """IDs of the functions this one sends its asynchronous results to (OnSuccess/OnFailure)."""
+    invoke = doc.get("event_invoke")
+    if not isinstance(invoke, dict):
+        return set()
+    return {t["id"] for key in ("on_success", "on_failure") if invoke.get(key)
+            for t in _targets(invoke[key], doc, index)}
+
+
+def _may_invoke(statements: list[dict[str, Any]], target: Document | None, doc: Document, index: _Index) -> bool:
+    """Could a statement of the role invoke ``target`` (any function when None)?"""
+    for st in statements:
+        if not _allows_invoke(st):
+            continue
+        for resource in st.get("resources") or []:
+            named = _targets(resource, doc, index)
+            if named:
+                if target is None or any(t["id"] == target["id"] for t in named):
+                    return True
+                continue
+            if isinstance(resource, str):
+                if target is None or resource == "*" or (("*" in resource or "?" in resource) \
+                        and ":function:" in resource):
+                    return True
+            elif not _names_other_resources(resource):
+                return True  # an expression we cannot read may cover it
+    return False
+
+
+def _names_other_resources(value: Any) -> bool:
+    """An unresolved value that only refers to resources that are not functions (a table, a queue)."""
+    refs = value.get("refs") or [] if isinstance(value, dict) else []
+    return bool(refs) and all(r.get("type") not in FUNCTION_TYPES and r.get("type") not in (None, "Parameter")
+                              for r in refs)
+
+
 def lambda_invokes_lambda(doc: Document, ctx: Context) -> Iterator[Hit]:
-    """LA301: one hit per piece of evidence that this function calls another one directly."""
+    """LA301: one hit per function this one calls directly, with every piece of evidence for it.
+
+    Silent for a durable function (its ``context.invoke()`` suspends the caller without billing:
+    the feature, not the pitfall). An asynchronous destination is the decoupled pattern, not a
+    call. A name in the environment counts only when the role could make the call (or is not
+    completely known): it may be there for something else, a schedule's target. A call in the
+    code always counts, and says so when the role would refuse it.
+    """
+    if isinstance(doc.get("durable"), dict):
+        return
     index = _index(ctx.functions)
-    me = doc["name"]
     role = doc.get("role") or {}
+    statements = [st for st in role.get("statements") or [] if _allows_invoke(st)]
+    destinations = _destinations(doc, index)
+    role_known = role.get("complete") is True
+    pairs: dict[str, _Pair] = {}
+
+    def pair(target: Document | None, pointer: str, name: str | None = None) -> _Pair:
+        """The evidence of one caller->callee pair; a callee outside the scan is known by its name."""
+        key = target["id"] if target is not None else f"?{name or ''}"
+        if key not in pairs:
+            pairs[key] = _Pair(target=target, pointer=pointer, name=name)
+        return pairs[key]
+
     for i, statement in enumerate(role.get("statements") or []):
         if not _allows_invoke(statement):
             continue
         for target in (t for r in statement.get("resources") or [] for t in _targets(r, doc, index)):
+            if target["id"] in destinations:
+                continue  # Lambda delivering an async result (a destination), not this function's code
+            p = pair(target, f"/role/statements/{i}")
             origin = f" (from {statement['origin']})" if statement.get("origin") else ""
-            yield Hit(
-                message=(f"{me} may invoke {target['name']} directly: its role allows "
-                         f"lambda:InvokeFunction on {target['name']}{origin}"),
-                pointer=f"/role/statements/{i}",
-                subject=f"role:{_identity(target)}",
-                extra={"target": target["id"], "evidence": "role"},
-            )
+            p.evidence.append(f"its role allows lambda:InvokeFunction on it{origin}")
+            p.aliases.append(f"role:{_identity(target)}")
+            p.role = True
     for name, value in (doc.get("environment") or {}).items():
         for target in _targets(value, doc, index):
-            yield Hit(
-                message=(f"{me} carries the name or ARN of {target['name']} in environment variable {name}, "
-                         f"a sign that it invokes {target['name']} directly"),
-                pointer=f"/environment/{_token(name)}",
-                subject=f"env:{name}:{_identity(target)}",
-                extra={"target": target["id"], "evidence": "environment"},
-            )
+            if role_known and not _may_invoke(statements, target, doc, index):
+                continue  # the role cannot invoke it: the name is for something else (a schedule target …)
+            p = pair(target, f"/environment/{_token(name)}")
+            p.evidence.append(f"environment variable {name} carries its name or ARN")
+            p.aliases.append(f"env:{name}:{_identity(target)}")
     inspection = (doc.get("code") or {}).get("inspection") or {}
     seen: dict[str, int] = {}
     for call in inspection.get("invoke_calls") or []:
         path = call.get("path", "?")
         seen[path] = seen.get(path, 0) + 1
-        target = call.get("target")
-        targets = _targets(target, doc, index) if target else []
-        env_name = _ENV_READ.search(target or "")
+        target_text = call.get("target")
+        targets = _targets(target_text, doc, index) if target_text else []
+        env_name = _ENV_READ.search(target_text or "")
         if not targets and env_name:  # os.environ["PAYMENT_FUNCTION"]: follow the variable
             targets = _targets((doc.get("environment") or {}).get(env_name.group(1)), doc, index)
-        whom = (f"{targets[0]['name']} (via {target})" if targets and targets[0]["name"] != target
-                else target or "another function")
+        callee = targets[0] if targets else None
+        p = pair(callee, "/code", target_text)  # the finding sits on CodeUri; the message names the code line
+        via = f" via {target_text}" if callee is not None and target_text and target_text != callee["name"] else ""
         what = f"{call['call']} at " if call.get("call") else ""
+        p.evidence.append(f"its code calls it{via}: {what}{path}:{call.get('line')}")
+        p.aliases.append(f"code:{path}#{seen[path]}")
+        p.code = True
+        p.denied = role_known and not _may_invoke(statements, callee, doc, index)
+    for p in pairs.values():
+        whom = p.target["name"] if p.target is not None else (p.name or "another function")
+        verb = "invokes" if p.code else "may invoke"
+        if p.denied:
+            p.evidence.append("its role does not allow lambda:InvokeFunction on it, so the call fails "
+                              "with AccessDeniedException")
         yield Hit(
-            message=f"{me} invokes {whom} from its code: {what}{path}:{call.get('line')}",
-            pointer="/code",  # the finding sits on CodeUri; the message names the code line
-            subject=f"code:{path}#{seen[path]}",
-            extra={"path": path, "line": call.get("line"), "evidence": "code"},
+            message=f"{doc['name']} {verb} {whom} directly: " + "; ".join(p.evidence),
+            pointer=p.pointer,
+            subject=f"call:{_identity(p.target)}" if p.target is not None else f"call:?{p.name or ''}",
+            aliases=p.aliases,
+            extra={"target": p.target["id"] if p.target is not None else None, "evidence": len(p.evidence)},
         )
