@@ -88,7 +88,7 @@ BAD_TEMPLATES: dict[str, tuple[str, str | None]] = {
                     "    Properties: {FunctionName: !Ref A2}\n  A2:\n    Type: AWS::Lambda::Alias\n"
                     "    Properties: {FunctionName: !Ref A1}\n  P:\n    Type: AWS::Lambda::Permission\n"
                     "    Properties: {FunctionName: !Ref A1, Principal: s3.amazonaws.com}\n", None),
-    "duplicate-key": (FN + "      Timeout: 30\n      Timeout: 900\n", "duplicate key 'Timeout' (first on line 5)"),
+    "duplicate-key": (FN + "      Timeout: 900\n      Timeout: 30\n", None),  # a notice; the last value wins
     "alias-bomb": ("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
                    + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n"
                              for i in range(8))
@@ -121,6 +121,18 @@ def test_a_bad_template_is_at_most_one_error_and_the_good_one_survives(tmp_path:
         assert len(bad_errors) == 1 and expected in bad_errors[0]["message"], report["errors"]
         assert bad_errors[0]["line"], bad_errors[0]
         assert code == 2
+
+
+@pytest.mark.parametrize(("first", "last", "expected"), [(30, 900, [("bad.yaml", 6)]), (900, 30, [])])
+def test_a_duplicate_key_in_a_template_is_a_notice_and_the_last_value_is_checked(
+        tmp_path: Path, first: int, last: int, expected: list[tuple[str, int]]) -> None:
+    # CloudFormation and the SAM CLI deploy such a template with the last value: refusing it would lose its functions.
+    (tmp_path / "bad.yaml").write_text(FN + f"      Timeout: {first}\n      Timeout: {last}\n")
+    code, report, stderr = _scan([str(tmp_path), "--select", "LA205"])
+    assert report["errors"] == []
+    assert [(Path(f["location"]["file"]).name, f["location"]["line"]) for f in report["findings"]] == expected
+    assert code == (1 if expected else 0)
+    assert "bad.yaml:6: duplicate key 'Timeout' (first on line 5)" in stderr
 
 
 def test_a_fifo_is_skipped_with_a_notice_never_opened(tmp_path: Path) -> None:

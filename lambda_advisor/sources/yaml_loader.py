@@ -5,8 +5,11 @@ and sequences :class:`LineList`, which remember lines. Short-form tags
 (``!Ref``, ``!GetAtt``, ``!Sub`` …) become their long ``Fn::`` forms, and
 timestamps stay strings (``2010-09-09`` is a version, not a date).
 
-Budgets, not luck: a duplicate key is an error at its line (CloudFormation
-rejects such a template; last-wins would hide findings); nesting is capped at
+Budgets, not luck: a duplicate key is an error at its line in configuration
+and rule files. In a template it is reported and the last value wins, as it does
+for CloudFormation (which may accept such a template, with undefined behaviour)
+and for the SAM CLI: refusing the file would drop every function of a template
+that deploys; nesting is capped at
 :data:`MAX_DEPTH`; aliases may add at most :data:`MAX_ALIAS_NODES` nodes to the
 document (no billion laughs); integers too long to convert and ``.inf``/``.nan``
 stay the text they were written as, so nothing downstream computes with them.
@@ -70,6 +73,8 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 class _Loader(_BaseLoader):
     depth = 0
+    #: ``None``: a duplicate key is an error; a list: each duplicate is recorded there, the last value wins.
+    duplicates: list[tuple[str, int, int]] | None = None
 
 
 class _PlainLoader(_Loader):
@@ -97,7 +102,9 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
         if not isinstance(key, str):
             raise TemplateSyntaxError(f"a mapping key must be a plain value, not a {kind_of(key)}", line)
         if i >= merged and key in out and out.key_lines.get(key, 0) > 0:
-            raise TemplateSyntaxError(f"duplicate key {_short(key)} (first on line {out.key_lines[key]})", line)
+            if loader.duplicates is None:
+                raise TemplateSyntaxError(f"duplicate key {_short(key)} (first on line {out.key_lines[key]})", line)
+            loader.duplicates.append((_short(key), line, out.key_lines[key]))
         out[key] = loader.construct_object(value_node, deep=True)
         out.key_lines[key] = line if i >= merged else -line  # negative: from a merge, may be overridden
     for key, line in out.key_lines.items():
@@ -207,8 +214,9 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def _compose(text: str, loader_class: type[_Loader]) -> Any:
+def _compose(text: str, loader_class: type[_Loader], duplicates: list[tuple[str, int, int]] | None) -> Any:
     loader = loader_class(text)
+    loader.duplicates = duplicates
     try:
         node = loader.get_single_node()
         if node is None:
@@ -220,17 +228,20 @@ def _compose(text: str, loader_class: type[_Loader]) -> Any:
         loader.dispose()
 
 
-def loads(text: str, *, is_json: bool = False, plain: bool = False) -> Any:
+def loads(text: str, *, is_json: bool = False, plain: bool = False,
+          duplicates: list[tuple[str, int, int]] | None = None) -> Any:
     """Parse a template. JSON goes through the same YAML parser so it gets lines too.
 
     Raw tabs are never valid inside JSON strings, so turning them into spaces
     only changes indentation, which YAML would otherwise reject. ``plain`` reads
     configuration and rule files: the same budgets, no CloudFormation tags.
+    ``duplicates``, when given, collects each duplicate key as (key, line, first
+    line) and lets the last value win instead of refusing the document.
     """
     if is_json:
         text = text.replace("\t", " ")
     try:
-        return _compose(text, _PlainLoader if plain else _Loader)
+        return _compose(text, _PlainLoader if plain else _Loader, duplicates)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

@@ -56,8 +56,10 @@ def load_template(path: Path, *, explicit: bool, fmt: str | None = None, asset_r
     except InputProblem as exc:
         out.errors.append(InputError(shown, f"cannot read: {exc}", exc.line))
         return out
+    duplicates: list[tuple[str, int, int]] = []
     try:
-        data = loads(text, is_json=path.suffix.lower() == ".json" or text.lstrip().startswith("{"))
+        data = loads(text, is_json=path.suffix.lower() == ".json" or text.lstrip().startswith("{"),
+                     duplicates=duplicates)
     except TemplateSyntaxError as exc:
         out.errors.append(InputError(shown, f"cannot parse: {exc}", exc.line))
         return out
@@ -66,6 +68,9 @@ def load_template(path: Path, *, explicit: bool, fmt: str | None = None, asset_r
         if explicit:
             out.notices.append(f"{shown}: skipped, not a CloudFormation/SAM template")
         return out
+    # CloudFormation and the SAM CLI keep the last of two equal keys; so does the scan, and it says so.
+    out.notices.extend(f"{shown}:{line}: duplicate key {key} (first on line {first}); CloudFormation and SAM "
+                       "deploy the last value, and that is the one checked" for key, line, first in duplicates)
     reader = TemplateReader(shown, data, base_dir=asset_root or path.parent, fmt=fmt)
     out.documents.extend(doc.to_json() for doc in reader.read())
     out.errors.extend(InputError(shown, msg, line) for msg, line in reader.problems)
