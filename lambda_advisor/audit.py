@@ -34,6 +34,8 @@ def run_audit(options: AuditOptions, settings: Settings, *, save: Path | None = 
     organisation audit, or an existing folder) that gets one ``<account>.json``
     per account, each written as soon as that account is done.
     """
+    if "LA206" in settings.select or "ALL" in settings.select:
+        options.read_api_integrations = True  # the facts LA206 needs live cost calls: only when asked
     stream = progress_stream if progress_stream is not None else sys.stderr
     if options.progress is None and not settings.quiet and _isatty(stream):
         options.progress = TerminalProgress(stream)

@@ -45,6 +45,9 @@ class Rule:
     references: list[str] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
     sources: list[str] | None = None
+    #: On documents from these sources the rule is opt-in (a ``select`` of its full ID or ALL
+    #: turns it on there); elsewhere ``default`` decides. For facts a source can only guess.
+    opt_in_sources: list[str] | None = None
     match: dict[str, Any] | None = None
     check: str | None = None
     message: str | None = None
@@ -320,6 +323,8 @@ class RunOptions:
     today: date = field(default_factory=date.today)
     params: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule id -> overrides
     severity: dict[str, str] = field(default_factory=dict)  # rule id -> severity override
+    #: What ``select`` names in full (rule IDs, or ALL): turns opt-in rules on (``opt_in_sources``).
+    named: frozenset[str] = frozenset()
 
 
 class Engine:
@@ -343,6 +348,9 @@ class Engine:
             keyed: list[tuple[tuple[str, ...] | None, Finding]] = []
             for doc in docs:
                 if rule.sources and doc["source"]["kind"] not in rule.sources:
+                    continue
+                if (rule.opt_in_sources and doc["source"]["kind"] in rule.opt_in_sources
+                        and rule.id not in self.options.named and ALL not in self.options.named):
                     continue
                 try:  # the barrier: one rule on one document
                     found = [(hit, self._finding(rule, doc, hit)) for hit in self._hits(rule, runner, doc, ctx)]

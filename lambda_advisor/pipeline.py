@@ -81,7 +81,8 @@ def inspect(collected: Loaded, settings: Settings) -> None:
 
 def build_engine(settings: Settings) -> Engine:
     rules = select_rules(load_rules(settings.rules_dirs), settings.select, settings.ignore)
-    return Engine(rules, RunOptions(today=settings.today, params=settings.params, severity=settings.severity))
+    return Engine(rules, RunOptions(today=settings.today, params=settings.params, severity=settings.severity,
+                                    named=frozenset(settings.select)))
 
 
 def evaluate(docs: list[dict[str, Any]], settings: Settings, *, kind: str = "scan",

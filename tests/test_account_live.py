@@ -317,3 +317,31 @@ def test_credentials_expiring_mid_audit_are_gaps_and_one_notice(moto: Any) -> No
     assert [n for n in result.notices if "expired" in n] == [
         "the AWS credentials expired or were revoked during the audit: 2 functions or regions were not fully "
         "read; refresh them and audit again"]
+
+
+def test_la206_selected_reads_the_api_gateway_integrations(moto: Any) -> None:
+    arn = moto.function("slow-api", Timeout=60)
+    other = moto.function("ws-handler", Timeout=60)
+    lam, rest, v2 = moto.client("lambda"), moto.client("apigateway"), moto.client("apigatewayv2")
+    api = rest.create_rest_api(name="orders")["id"]
+    root = rest.get_resources(restApiId=api)["items"][0]["id"]
+    rest.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    rest.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="AWS_PROXY",
+                         integrationHttpMethod="POST", timeoutInMillis=29000,
+                         uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations")
+    lam.add_permission(FunctionName="slow-api", StatementId="apigw", Action="lambda:InvokeFunction",
+                       Principal="apigateway.amazonaws.com", SourceArn=f"arn:aws:execute-api:us-east-1:123456789012:{api}/*/GET/")
+    ws = v2.create_api(Name="chat", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action")["ApiId"]
+    v2.create_integration(ApiId=ws, IntegrationType="AWS_PROXY", IntegrationUri=other)
+    lam.add_permission(FunctionName="ws-handler", StatementId="ws", Action="lambda:InvokeFunction",
+                       Principal="apigateway.amazonaws.com", SourceArn=f"arn:aws:execute-api:us-east-1:123456789012:{ws}/*")
+    args = ["audit", "--endpoint-url", moto.endpoint, "--region", "us-east-1", "--format", "json", "--quiet"]
+    default = json.loads(_invoke(*args).stdout)
+    assert "LA206" not in {f["rule_id"] for f in default["findings"]}
+    plain = audit(AuditOptions(endpoint_url=moto.endpoint, regions=["us-east-1"]))
+    assert not any("apigateway" in k for k in plain.calls)  # not read unless LA206 is asked for
+    selected = json.loads(_invoke(*args, "--select", "LA206").stdout)
+    assert selected["gaps"] == []
+    la206 = [f for f in selected["findings"] if f["rule_id"] == "LA206"]
+    assert [f["location"]["function_name"] for f in la206] == ["slow-api"]  # the WebSocket route is not one
+    assert "29 s" in la206[0]["message"]

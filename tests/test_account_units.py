@@ -195,3 +195,24 @@ def test_live_inspector_resolves_the_url_only_once_a_download_slot_is_free() -> 
     with pytest.raises(PackageError, match="refusing to download a ftp URL"):
         inspector.fetch(Probe())
     assert order == ["slot", "resolved"]
+
+
+def test_la206_is_opt_in_on_live_documents_only() -> None:
+    from lambda_advisor.pipeline import Settings, evaluate
+
+    def api_function(kind: str) -> dict[str, Any]:
+        doc = _doc(timeout_s=60, event_sources=[{"type": "api", "invocation": "sync", "arn": None,
+                                                 "api_timeout_ms": 29000}])
+        doc["source"]["kind"] = kind
+        if kind == "template":
+            doc["id"] = doc["source"]["file"] = "template.yaml"
+        return doc
+
+    def fired(kind: str, select: list[str]) -> bool:
+        result = evaluate([api_function(kind)], Settings(select=select, today=date(2026, 11, 22)))
+        return any(f.rule_id == "LA206" for f in result.findings)
+
+    assert fired("template", []) and fired("template", ["LA2"])
+    for kind in ("account", "snapshot"):
+        assert not fired(kind, []) and not fired(kind, ["LA2"])  # the integration timeout is unknown live
+        assert fired(kind, ["LA206"]) and fired(kind, ["ALL"])

@@ -8,6 +8,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from lambda_advisor.model import Document, Function, Source
+from lambda_advisor.sources.account.apis import ApiReads
 from lambda_advisor.sources.account.calls import NOT_FOUND, Calls, Failed, Once
 from lambda_advisor.sources.account.options import AuditOptions, FreshUrl
 from lambda_advisor.sources.account.policies import SERVICE_SOURCES
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from lambda_advisor.sources.account.listing import Shared
 
 
-class FunctionReads(QualifiedReads):
+class FunctionReads(QualifiedReads, ApiReads):
     """The reads of one function; mixed into the region's audit, whose clients and caches it uses."""
 
     region: str
@@ -149,6 +150,8 @@ class FunctionReads(QualifiedReads):
             kind, invocation = SERVICE_SOURCES[principal]
             sources.append({"type": kind, "invocation": invocation, "name": st.get("sid"),
                             "arn": st.get("source_arn") or None, "has_permission": True})
+        if self.options.read_api_integrations:
+            self._api_timeouts(sources, arn, missing)
         if mappings_failed is not None:
             missing.append(str(mappings_failed))
             fn.event_sources = sources or None

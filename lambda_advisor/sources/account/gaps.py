@@ -11,7 +11,7 @@ CREDENTIAL_CODES = {
     "ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "UnrecognizedClientException",
     "SignatureDoesNotMatch", "InvalidAccessKeyId", "AuthFailure", "RequestExpired",
 }
-NOT_FOUND_CODES = {"ResourceNotFoundException", "NoSuchEntity", "AWS.SimpleQueueService.NonExistentQueue",
+NOT_FOUND_CODES = {"ResourceNotFoundException", "NotFoundException", "NoSuchEntity", "AWS.SimpleQueueService.NonExistentQueue",
                     "QueueDoesNotExist", "ResourceNotFound"}
 
 

@@ -157,12 +157,21 @@ class RegionAudit(FunctionReads):
         self._log_groups_future: Future[tuple[dict[str, dict[str, Any]], Failed | None]] | None = None
         self._subnet_zones = Once()
         self.custom_log_groups = Once()
+        self.apis = Once()
+        self._other_clients: dict[str, Any] = {}
 
     def sqs(self) -> Any:
         with self._lazy:
             if self._sqs is None:
                 self._sqs = self.shared.client("sqs", self.region, self.options.workers_per_region)
             return self._sqs
+
+    def client_for(self, service: str) -> Any:
+        """A client of a service outside Lambda's quotas (API Gateway), made once per region."""
+        with self._lazy:
+            if service not in self._other_clients:
+                self._other_clients[service] = self.shared.client(service, self.region, 2)
+            return self._other_clients[service]
 
     def logs(self) -> Any:
         with self._lazy:

@@ -89,6 +89,8 @@ class AuditOptions:
     client_hook: Callable[[str, str, Any], None] | None = None
     #: ``--org-role``: audit every chosen account of the organisation (see ``organization``).
     org: OrgOptions | None = None
+    #: Read API Gateway integration timeouts (LA206, opt-in for live audits, is selected).
+    read_api_integrations: bool = False
     #: Snapshots keep environment values in clear (LA101's finds are redacted all the same).
     keep_env_values: bool = False
 
