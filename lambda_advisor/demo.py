@@ -3,7 +3,8 @@
 1. ``scan`` the example SAM application in ``fixtures/demo/``;
 2. ``audit`` an emulated account (moto's server, seeded with functions that
    show the pitfalls, over several regions) through the same code path as
-   ``lambda-advisor audit``;
+   ``lambda-advisor audit``, then an emulated organisation of three accounts
+   (``--org-role``, one snapshot per account);
 and print both reports. An HTML report of the audit is written to ``out/``.
 """
 
@@ -53,6 +54,23 @@ def main() -> int:
     click.echo(render("text", audit, color=color), nl=False)
     out = ROOT / "out"
     out.mkdir(exist_ok=True)
+
+    from lambda_advisor.audit_emulator import reset_moto, seed_organization
+    from lambda_advisor.sources.account.organization import OrgOptions
+
+    server, endpoint = start_moto()
+    try:
+        reset_moto(endpoint)
+        accounts = seed_organization(endpoint)
+        folder = out / "org-snapshots"
+        _heading(f"lambda-advisor audit --endpoint-url {endpoint} --org-role Auditor --save {folder.relative_to(ROOT)}/"
+                 f"  (moto organisation of {len(accounts)} accounts)")
+        org = run_audit(AuditOptions(endpoint_url=endpoint, regions=["us-east-1"],
+                                     org=OrgOptions(role_name="Auditor")), Settings(quiet=True), save=folder)
+    finally:
+        server.stop()
+    click.echo(render("text", org, color=color), nl=False)
+    click.echo(f"\none snapshot per account in {folder}; `lambda-advisor scan {folder}` reports them together")
     (out / "demo-audit.html").write_text(render("html", audit), encoding="utf-8")
     (out / "demo-scan.sarif").write_text(render("sarif", result), encoding="utf-8")
     click.echo(f"\nHTML audit report: {out / 'demo-audit.html'}; SARIF of the scan: {out / 'demo-scan.sarif'}")

@@ -216,3 +216,25 @@ def test_la206_is_opt_in_on_live_documents_only() -> None:
     for kind in ("account", "snapshot"):
         assert not fired(kind, []) and not fired(kind, ["LA2"])  # the integration timeout is unknown live
         assert fired(kind, ["LA206"]) and fired(kind, ["ALL"])
+
+
+def test_the_audit_takes_half_of_each_quota_by_default() -> None:
+    from lambda_advisor.sources.account import DEFAULT_HEADROOM, LAMBDA_QUOTAS, AuditOptions
+
+    assert AuditOptions().headroom == DEFAULT_HEADROOM == 0.5
+    limiter = LambdaRateLimiter(LAMBDA_QUOTAS, AuditOptions().headroom)
+    assert {k: b.rate for k, b in limiter.buckets.items()} == {"GetFunction": 50.0, "GetPolicy": 7.5, "other": 7.5}
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--accounts", "111122223333"], "--accounts and --exclude-accounts go with --org-role"),
+    (["--org-role", "Audit", "--role-arn", "arn:aws:iam::111122223333:role/A"], "either --role-arn"),
+    (["--quota-share", "1.5"], "--quota-share"),
+])
+def test_audit_option_misuse_is_a_usage_error(args: list[str], message: str) -> None:
+    from click.testing import CliRunner
+
+    from lambda_advisor.cli import cli
+
+    result = CliRunner().invoke(cli, ["audit", "--region", "us-east-1", *args])
+    assert result.exit_code == 2 and message in result.output
