@@ -82,6 +82,8 @@ def test_user_written_wildcards_are_flagged_at_the_statement(statement: dict[str
     # no resource type: "*" is the only grant AWS accepts
     st(["rekognition:DetectLabels", "textract:DetectDocumentText", "comprehend:Detect*"], ["*"]),
     st(["nosuchservice:PutThing", "s3:NoSuchAction"], ["*"]),  # unknown to the reference: no guess
+    st(["lambda:CheckpointDurableExecution", "lambda:GetDurableExecutionState"], ["*"]),  # as AWS's durable policy
+    st(["s3-object-lambda:WriteGetObjectResponse"], ["*"]),  # as AmazonS3ObjectLambdaExecutionRolePolicy
     st(["s3:PutObject"], ["arn:aws:s3:::uploads/*"]),
     st(["ec2:TerminateInstances"], ["*"], conditions={"StringEquals": {"aws:ResourceTag/team": "a"}}),
     st([{"unresolved": "!Ref ActionParam"}], ["*"]),

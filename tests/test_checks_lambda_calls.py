@@ -100,11 +100,33 @@ def test_code_invoke_calls_are_hits_naming_file_and_line() -> None:
         {"path": "src/app.py", "line": 42, "call": "lambda_client.invoke", "target": "acme-payments"},
         {"path": "src/app.py", "line": 50, "call": "client.invoke"},
     ]}})
-    first, second = hits(api, NAMED)
-    assert first.message == "Api invokes acme-payments directly: its code calls it: lambda_client.invoke at src/app.py:42"
-    assert second.message == "Api invokes another function directly: its code calls it: client.invoke at src/app.py:50"
-    assert first.pointer == "/code"
-    assert first.subject != second.subject and "42" not in first.subject
+    (hit,) = hits(api, NAMED)  # one callee known: the call that hides its target is to it too
+    assert hit.message == ("Api invokes acme-payments directly: its code calls it: lambda_client.invoke at "
+                           "src/app.py:42; its code calls it: client.invoke at src/app.py:50")
+    assert hit.pointer == "/code" and "42" not in (hit.subject or "")
+    assert hit.aliases == ["code:src/app.py#1", "code:src/app.py#2"]
+
+
+def test_a_hidden_target_stays_apart_when_two_callees_are_known() -> None:
+    api = fn("Api", code={"inspection": {"invoke_calls": [
+        {"path": "app.py", "line": 4, "target": "acme-payments"},
+        {"path": "app.py", "line": 5, "target": "worker-fn"},
+        {"path": "app.py", "line": 6, "target": "fn_name"},
+    ]}}, environment={})
+    worker = fn("Worker", name="Worker")
+    messages = sorted(h.message for h in hits(api, NAMED, {**worker, "name": "worker-fn"}))
+    assert messages[0] == "Api invokes acme-payments directly: its code calls it: app.py:4"
+    assert messages[1] == "Api invokes another function (fn_name) directly: its code calls it: app.py:6"
+    assert messages[2] == "Api invokes worker-fn directly: its code calls it: app.py:5"
+
+
+def test_a_call_in_another_functions_handler_of_a_shared_folder_is_not_this_ones() -> None:
+    shared = {"local_path": "src", "inspection": {"invoke_calls": [{"path": "other.py", "line": 3,
+                                                                    "target": "acme-payments"}]}}
+    api = fn("Api", handler="app.handler", code=shared)
+    other = fn("Other", handler="other.handler", code={"local_path": "src"})
+    assert hits(api, NAMED, other) == []
+    assert len(hits({**api, "handler": "other.handler"}, NAMED, {**other, "handler": "app.handler"})) == 1
 
 
 def test_code_invoke_target_read_from_the_environment_is_followed() -> None:
@@ -136,6 +158,10 @@ def test_a_name_in_the_environment_needs_a_role_that_may_invoke() -> None:
     complete = {"statements": [table], "complete": True}
     assert hits(fn("Api", environment={"TARGET": ref("Worker", "Arn")}, role=complete), WORKER) == []
     partial = {"statements": [table], "complete": False}  # an unread policy may allow it
+    sam_only = {"statements": [table], "complete": False, "unread": ["SAM DynamoDBStreamReadPolicy"]}
+    assert hits(fn("Api", environment={"TARGET": ref("Worker", "Arn")}, role=sam_only), WORKER) == []
+    managed = {**sam_only, "unread": ["SAM DynamoDBStreamReadPolicy", "managed policy AWSLambda_FullAccess"]}
+    assert len(hits(fn("Api", environment={"TARGET": ref("Worker", "Arn")}, role=managed), WORKER)) == 1
     assert len(hits(fn("Api", environment={"TARGET": ref("Worker", "Arn")}, role=partial), WORKER)) == 1
     anywhere = {"statements": [table, stmt(["*"])], "complete": True}
     assert len(hits(fn("Api", environment={"TARGET": ref("Worker", "Arn")}, role=anywhere), WORKER)) == 1
@@ -146,3 +172,10 @@ def test_a_call_the_role_refuses_is_reported_and_says_so() -> None:
              code={"inspection": {"invoke_calls": [{"path": "app.py", "line": 9, "target": "acme-payments"}]}})
     (hit,) = hits(api, NAMED)
     assert hit.message.endswith("so the call fails with AccessDeniedException")
+
+
+def test_starting_a_durable_function_is_not_reported() -> None:
+    workflow = fn("Workflow", durable={"execution_timeout_s": 86400})
+    api = fn("Api", role={"statements": [stmt([ref("Workflow", "Arn")])], "complete": True},
+             environment={"WORKFLOW": ref("Workflow")})
+    assert hits(api, workflow) == []

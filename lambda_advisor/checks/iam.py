@@ -28,11 +28,14 @@ _USER_ORIGINS = ("inline policy ", "inline ", "AWS::IAM::Policy ", "AWS::IAM::Ma
 _AWS_MANAGED_ARN = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/")
 _CUSTOMER_MANAGED_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:policy/")
 #: Actions AWS's own Lambda execution policies grant on ``"*"`` (AWSLambdaBasicExecutionRole,
-#: AWSLambdaVPCAccessExecutionRole): writing them so is following AWS, not a finding (lower case, fnmatch).
+#: AWSLambdaVPCAccessExecutionRole, AWSLambdaBasicDurableExecutionRolePolicy,
+#: AmazonS3ObjectLambdaExecutionRolePolicy): writing them so is
+#: following AWS, not a finding (lower case, fnmatch).
 _AWS_GRANTS_ON_STAR = ("logs:createloggroup", "logs:createlogstream", "logs:putlogevents",
                        "ec2:createnetworkinterface", "ec2:describenetworkinterfaces", "ec2:deletenetworkinterface",
                        "ec2:assignprivateipaddresses", "ec2:unassignprivateipaddresses",
-                       "cloudwatch:putmetricdata")
+                       "cloudwatch:putmetricdata", "lambda:checkpointdurableexecution",
+                       "lambda:getdurableexecutionstate", "s3-object-lambda:writegetobjectresponse")
 #: Access levels of the Service Authorization Reference reported on ``"*"`` by default (the
 #: rule's ``access_levels`` parameter); reads and lists on ``"*"`` are AWS's own read-only pattern.
 DEFAULT_LEVELS = ("Write", "Permissions management", "Tagging")

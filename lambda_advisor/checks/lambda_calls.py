@@ -119,6 +119,35 @@ def _destinations(doc: Document, index: _Index) -> set[str]:
             for t in _targets(invoke[key], doc, index)}
 
 
+def _invoke_grants_known(role: dict[str, Any]) -> bool:
+    """Every statement that could grant lambda:InvokeFunction was read. A role is that even when
+    some SAM policy templates were not read: of SAM's policy templates only LambdaInvokePolicy
+    grants it, and that one is always read."""
+    if role.get("complete") is True:
+        return True
+    unread = role.get("unread") or []
+    return bool(unread) and all(isinstance(u, str) and u.startswith("SAM ") for u in unread)
+
+
+def _module(handler: Any) -> str | None:
+    """The module a handler names: ``src/app.handler`` -> ``src/app`` (Python, Node.js, Ruby)."""
+    if not isinstance(handler, str) or "." not in handler or "::" in handler:
+        return None
+    return handler.rsplit(".", 1)[0]
+
+
+def _other_handlers(doc: Document, functions: list[Document]) -> set[str]:
+    """Handler modules of the other functions built from the same code folder as ``doc``."""
+    mine = (doc.get("code") or {}).get("local_path")
+    if not mine:
+        return set()
+    found = {_module(fn.get("handler")) for fn in functions
+             if fn["id"] != doc["id"] and (fn.get("code") or {}).get("local_path") == mine}
+    found.discard(None)
+    found.discard(_module(doc.get("handler")))
+    return {m for m in found if m}
+
+
 def _may_invoke(statements: list[dict[str, Any]], target: Document | None, doc: Document, index: _Index) -> bool:
     """Could a statement of the role invoke ``target`` (any function when None)?"""
     for st in statements:
@@ -149,8 +178,9 @@ def _names_other_resources(value: Any) -> bool:
 def lambda_invokes_lambda(doc: Document, ctx: Context) -> Iterator[Hit]:
     """LA301: one hit per function this one calls directly, with every piece of evidence for it.
 
-    Silent for a durable function (its ``context.invoke()`` suspends the caller without billing:
-    the feature, not the pitfall). An asynchronous destination is the decoupled pattern, not a
+    Silent for a durable caller (its ``context.invoke()`` suspends the caller without billing:
+    the feature, not the pitfall) and a durable callee (invoking it starts a durable execution,
+    as a Step Functions ``StartExecution`` would). An asynchronous destination is the decoupled pattern, not a
     call. A name in the environment counts only when the role could make the call (or is not
     completely known): it may be there for something else, a schedule's target. A call in the
     code always counts, and says so when the role would refuse it.
@@ -161,7 +191,7 @@ def lambda_invokes_lambda(doc: Document, ctx: Context) -> Iterator[Hit]:
     role = doc.get("role") or {}
     statements = [st for st in role.get("statements") or [] if _allows_invoke(st)]
     destinations = _destinations(doc, index)
-    role_known = role.get("complete") is True
+    role_known = _invoke_grants_known(role)
     pairs: dict[str, _Pair] = {}
 
     def pair(target: Document | None, pointer: str, name: str | None = None) -> _Pair:
@@ -190,10 +220,13 @@ def lambda_invokes_lambda(doc: Document, ctx: Context) -> Iterator[Hit]:
             p.evidence.append(f"environment variable {name} carries its name or ARN")
             p.aliases.append(f"env:{name}:{_identity(target)}")
     inspection = (doc.get("code") or {}).get("inspection") or {}
+    others = _other_handlers(doc, ctx.functions)
     seen: dict[str, int] = {}
     for call in inspection.get("invoke_calls") or []:
         path = call.get("path", "?")
         seen[path] = seen.get(path, 0) + 1
+        if path.rsplit(".", 1)[0] in others:
+            continue  # another function's handler in a shared code folder: that function's call
         target_text = call.get("target")
         targets = _targets(target_text, doc, index) if target_text else []
         env_name = _ENV_READ.search(target_text or "")
@@ -207,14 +240,26 @@ def lambda_invokes_lambda(doc: Document, ctx: Context) -> Iterator[Hit]:
         p.aliases.append(f"code:{path}#{seen[path]}")
         p.code = True
         p.denied = role_known and not _may_invoke(statements, callee, doc, index)
+    known = [p for p in pairs.values() if p.target is not None]
+    if len(known) == 1:  # one callee known: a call whose target the code hides (a variable) is to it
+        for key in [k for k, p in pairs.items() if p.target is None]:
+            unknown = pairs.pop(key)
+            known[0].evidence += [e.replace("its code calls it:", f"its code calls it ({unknown.name}):")
+                                  if unknown.name else e for e in unknown.evidence]
+            known[0].aliases += unknown.aliases
+            known[0].code = True
+            known[0].denied = known[0].denied or unknown.denied
     for p in pairs.values():
-        whom = p.target["name"] if p.target is not None else (p.name or "another function")
+        if p.target is not None and isinstance(p.target.get("durable"), dict):
+            continue  # invoking a durable function starts a durable execution: the workflow this rule asks for
+        whom = p.target["name"] if p.target is not None else \
+            (f"another function ({p.name})" if p.name else "another function")
         verb = "invokes" if p.code else "may invoke"
         if p.denied:
             p.evidence.append("its role does not allow lambda:InvokeFunction on it, so the call fails "
                               "with AccessDeniedException")
         yield Hit(
-            message=f"{doc['name']} {verb} {whom} directly: " + "; ".join(p.evidence),
+            message=f"{doc['name']} {verb} {whom} directly: " + "; ".join(dict.fromkeys(p.evidence)),
             pointer=p.pointer,
             subject=f"call:{_identity(p.target)}" if p.target is not None else f"call:?{p.name or ''}",
             aliases=p.aliases,

@@ -106,6 +106,7 @@ class PermissionParts(EventParts):
         known = samlib.KNOWN_MANAGED_POLICIES.get(name or "")
         if known is None:
             role["complete"] = False
+            role.setdefault("unread", []).append(f"managed policy {name or short_text(raw)}")
             return
         for actions, resources in known:
             role["statements"].append({"sid": None, "effect": "Allow", "actions": list(actions),
@@ -126,6 +127,7 @@ class PermissionParts(EventParts):
             template = samlib.POLICY_TEMPLATES.get(name)
             if template is None:
                 role["complete"] = False
+                role.setdefault("unread", []).append(f"SAM {name}")
                 continue
             actions, patterns = template
             resources: list[Any] = []
