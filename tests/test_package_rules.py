@@ -236,3 +236,14 @@ def test_sam_build_output_is_preferred(tmp_path: Path) -> None:
                                      ".aws-sam/build/ResizeFunction/lib/dep.so": make_elf("x86_64")})
     found = by_rule(scan_paths([app], Settings(today=TODAY)))
     assert "lib/dep.so" in found["LA405"][0].message
+
+
+def test_sam_build_copies_of_one_code_uri_keep_each_handlers_calls_apart(tmp_path: Path) -> None:
+    # `sam build` copies the shared CodeUri once per function; the copies are still one source folder.
+    shared = ROOT / "fixtures" / "rules" / "LA301-shared-package.fail"
+    app = tmp_path / "app"
+    shutil.copytree(shared, app)
+    for logical_id in ("DispatcherFunction", "ReportFunction"):
+        shutil.copytree(shared / "src", app / ".aws-sam" / "build" / logical_id)
+    la301 = by_rule(scan_paths([app / "template.yaml"], Settings(today=TODAY))).get("LA301", [])
+    assert [(f.location.logical_id, "dispatcher.py" in f.message) for f in la301] == [("DispatcherFunction", True)]

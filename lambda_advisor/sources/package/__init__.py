@@ -28,7 +28,7 @@ from lambda_advisor.sources.package.scan import (
     scan_path,
     scan_zip,
 )
-from lambda_advisor.sources.package_paths import local_packages
+from lambda_advisor.sources.package_paths import local_packages, resolve
 
 __all__ = ["Inspector", "Limits", "PackageError", "PackageFacts", "inspect_documents", "inspect_package",
            "layer_label"]
@@ -60,17 +60,41 @@ def handler_clients(facts: PackageFacts, handler: str | None, runtime: str | Non
         return []
     if not handler:
         return [s for s in sites if str(s.get("name") or "").lower().endswith("handler")]
-    module, _, func = handler.rpartition(".")
-    if not module or "::" in handler:
-        return []
-    stems = {module, module.replace(".", "/")}
-    out = []
-    for s in sites:
-        path = str(s["path"]).removeprefix("./")
-        stem = path.rsplit(".", 1)[0]
-        if s.get("name") == func and stem in stems:
-            out.append(s)
-    return out
+    stems = handler_stems(handler)
+    func = handler.rpartition(".")[2]
+    return [s for s in sites if s.get("name") == func and _stem(s) in stems]
+
+
+def handler_stems(handler: Any) -> set[str]:
+    """The paths, without suffix, the handler's module can have in its package (``a.b.h`` → ``a.b``, ``a/b``)."""
+    if not isinstance(handler, str) or "::" in handler:
+        return set()
+    module = handler.rpartition(".")[0]
+    return {module, module.replace(".", "/")} if module else set()
+
+
+def _stem(site: Site) -> str:
+    return str(site["path"]).removeprefix("./").rsplit(".", 1)[0]
+
+
+#: Site lists that say what a function's code does, as opposed to what its package holds.
+_CODE_SITES = ("invoke_calls", "frameworks")
+_MANIFEST_LANGUAGES = {"json", "text"}
+
+
+def _drop_foreign(result: dict[str, Any], foreign: set[str]) -> None:
+    """Leave out the code of other functions' handler modules in a package several functions share.
+
+    One ``CodeUri`` often holds one handler file per function (``validator.py``,
+    ``processor.py``): an invoke call or a framework import in another function's
+    entry module is that function's, not this one's. Shared modules that no
+    handler names stay with every function, since any of them may import them.
+    """
+    if not foreign:
+        return
+    for key in _CODE_SITES:
+        result[key] = [s for s in result.get(key) or []
+                       if s.get("language") in _MANIFEST_LANGUAGES or _stem(s) not in foreign]
 
 
 @dataclass
@@ -102,8 +126,12 @@ class Inspector:
         return cached
 
     def inspect_document(self, doc: Document, package: Path | None,
-                         layer_paths: list[tuple[int, str, Path]], outcome: Outcome) -> None:
-        """Fill ``doc["code"]["inspection"]`` from a function package and layer packages on disk."""
+                         layer_paths: list[tuple[int, str, Path]], outcome: Outcome,
+                         foreign: set[str] | None = None) -> None:
+        """Fill ``doc["code"]["inspection"]`` from a function package and layer packages on disk.
+
+        ``foreign``: the handler modules (paths without suffix) of the other functions that share the package.
+        """
         code = doc.get("code")
         if code is None:
             code = doc["code"] = {}
@@ -113,6 +141,7 @@ class Inspector:
             try:
                 facts = self.facts(package)
                 result = inspection(facts, handler_clients(facts, doc.get("handler"), doc.get("runtime")))
+                _drop_foreign(result, foreign or set())
                 _notices(outcome, package, facts)
                 problems += [(str(package), e) for e in facts.errors]
             except PackageError as exc:
@@ -167,6 +196,13 @@ def _in_project(path: Path, roots: list[Path], doc: Document, outcome: Outcome) 
     return False
 
 
+def _source_key(doc: Document, package: Path) -> str:
+    """What functions share: the source folder the template names (``sam build`` copies it once per function)."""
+    template = (doc.get("source") or {}).get("file")
+    source = resolve((doc.get("code") or {}).get("local_path"), Path(template) if template else None)
+    return os.path.realpath(source or package)
+
+
 def inspect_documents(docs: list[Document], *, limits: Limits | None = None,
                       inspector: Inspector | None = None, roots: list[Path] | None = None) -> Outcome:
     """Inspect the local packages of template documents, in place.
@@ -180,6 +216,8 @@ def inspect_documents(docs: list[Document], *, limits: Limits | None = None,
     """
     inspector = inspector or Inspector(limits)
     outcome = Outcome()
+    todo: list[tuple[Document, Path | None, list[tuple[int, Path]]]] = []
+    handlers: dict[str, set[str]] = {}  # package (real path) → handler modules of every function on it
     for doc in docs:
         package, layers = local_packages(doc)
         if roots is not None:
@@ -187,8 +225,13 @@ def inspect_documents(docs: list[Document], *, limits: Limits | None = None,
             layers = [(i, p) for i, p in layers if _in_project(p, roots, doc, outcome)]
         if package is None and not layers:
             continue
+        todo.append((doc, package, layers))
+        if package is not None:
+            handlers.setdefault(_source_key(doc, package), set()).update(handler_stems(doc.get("handler")))
+    for doc, package, layers in todo:
         layer_paths = [(i, layer_label((doc.get("layers") or [])[i]), path) for i, path in layers]
-        inspector.inspect_document(doc, package, layer_paths, outcome)
+        foreign = handlers[_source_key(doc, package)] - handler_stems(doc.get("handler")) if package else set()
+        inspector.inspect_document(doc, package, layer_paths, outcome, foreign)
     return outcome
 
 
