@@ -88,7 +88,7 @@ BAD_TEMPLATES: dict[str, tuple[str, str | None]] = {
                     "    Properties: {FunctionName: !Ref A2}\n  A2:\n    Type: AWS::Lambda::Alias\n"
                     "    Properties: {FunctionName: !Ref A1}\n  P:\n    Type: AWS::Lambda::Permission\n"
                     "    Properties: {FunctionName: !Ref A1, Principal: s3.amazonaws.com}\n", None),
-    "duplicate-key": (FN + "      Timeout: 900\n      Timeout: 30\n", None),  # a notice; the last value wins
+    "duplicate-key": (FN + "      Timeout: 900\n      Timeout: 30\n", "duplicate key 'Timeout' (first on line 5)"),
     "alias-bomb": ("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
                    + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n"
                              for i in range(8))
@@ -124,15 +124,16 @@ def test_a_bad_template_is_at_most_one_error_and_the_good_one_survives(tmp_path:
 
 
 @pytest.mark.parametrize(("first", "last", "expected"), [(30, 900, [("bad.yaml", 6)]), (900, 30, [])])
-def test_a_duplicate_key_in_a_template_is_a_notice_and_the_last_value_is_checked(
+def test_a_duplicate_key_in_a_template_is_an_error_and_the_rest_is_still_checked(
         tmp_path: Path, first: int, last: int, expected: list[tuple[str, int]]) -> None:
-    # CloudFormation and the SAM CLI deploy such a template with the last value: refusing it would lose its functions.
+    # An error at its line (exit 2, like cfn-lint's E0000), but the template's functions are still checked
+    # with the last value, the one the SAM CLI deploys: one slip must not hide every other finding.
     (tmp_path / "bad.yaml").write_text(FN + f"      Timeout: {first}\n      Timeout: {last}\n")
-    code, report, stderr = _scan([str(tmp_path), "--select", "LA205"])
-    assert report["errors"] == []
+    code, report, _ = _scan([str(tmp_path), "--select", "LA205"])
+    assert [(Path(e["where"]).name, e["line"]) for e in report["errors"]] == [("bad.yaml", 6)]
+    assert report["errors"][0]["message"].startswith("duplicate key 'Timeout' (first on line 5)")
     assert [(Path(f["location"]["file"]).name, f["location"]["line"]) for f in report["findings"]] == expected
-    assert code == (1 if expected else 0)
-    assert "bad.yaml:6: duplicate key 'Timeout' (first on line 5)" in stderr
+    assert code == 2
 
 
 def test_a_fifo_is_skipped_with_a_notice_never_opened(tmp_path: Path) -> None:

@@ -5,11 +5,10 @@ and sequences :class:`LineList`, which remember lines. Short-form tags
 (``!Ref``, ``!GetAtt``, ``!Sub`` …) become their long ``Fn::`` forms, and
 timestamps stay strings (``2010-09-09`` is a version, not a date).
 
-Budgets, not luck: a duplicate key is an error at its line in configuration
-and rule files. In a template it is reported and the last value wins, as it does
-for CloudFormation (which may accept such a template, with undefined behaviour)
-and for the SAM CLI: refusing the file would drop every function of a template
-that deploys; nesting is capped at
+Budgets, not luck: a duplicate key is an error at its line. Configuration and
+rule files are refused; a template collects its duplicates (the caller reports
+each as an error) and the last value wins, as the SAM CLI deploys it, so one
+slip does not hide every other function of the file; nesting is capped at
 :data:`MAX_DEPTH`; aliases may add at most :data:`MAX_ALIAS_NODES` nodes to the
 document (no billion laughs); integers too long to convert and ``.inf``/``.nan``
 stay the text they were written as, so nothing downstream computes with them.

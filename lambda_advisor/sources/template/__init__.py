@@ -68,9 +68,11 @@ def load_template(path: Path, *, explicit: bool, fmt: str | None = None, asset_r
         if explicit:
             out.notices.append(f"{shown}: skipped, not a CloudFormation/SAM template")
         return out
-    # CloudFormation and the SAM CLI keep the last of two equal keys; so does the scan, and it says so.
-    out.notices.extend(f"{shown}:{line}: duplicate key {key} (first on line {first}); CloudFormation and SAM "
-                       "deploy the last value, and that is the one checked" for key, line, first in duplicates)
+    # A duplicate key is an error at its line (YAML forbids it, cfn-lint reports E0000, and which value
+    # CloudFormation keeps is not documented), but the template is still read, last value winning as the
+    # SAM CLI and CloudFormation deploy it, so one slip does not hide every other finding of the file.
+    out.errors.extend(InputError(shown, f"duplicate key {key} (first on line {first}); the rest of the template "
+                                 "is checked with the last value", line) for key, line, first in duplicates)
     reader = TemplateReader(shown, data, base_dir=asset_root or path.parent, fmt=fmt)
     out.documents.extend(doc.to_json() for doc in reader.read())
     out.errors.extend(InputError(shown, msg, line) for msg, line in reader.problems)
