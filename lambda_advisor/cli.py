@@ -237,7 +237,11 @@ def list_rules(rules_dir: tuple[Path, ...], fmt: str) -> None:
 @cli.command()
 @click.argument("rule_id")
 @click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False, path_type=Path))
-def explain(rule_id: str, rules_dir: tuple[Path, ...]) -> None:
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "markdown"]), default="text",
+              help="text: rendered for the terminal (default); markdown: the page's source.")
+@click.option("--color/--no-color", default=None,
+              help="Colour headings and code (default: on a terminal; NO_COLOR turns it off, FORCE_COLOR on).")
+def explain(rule_id: str, rules_dir: tuple[Path, ...], fmt: str, color: bool | None) -> None:
     """Show a rule's documentation: what it does, why, an example and the fix."""
     from lambda_advisor.docs import rule_markdown
     from lambda_advisor.engine import RuleError, load_rules
@@ -248,8 +252,20 @@ def explain(rule_id: str, rules_dir: tuple[Path, ...]) -> None:
         raise click.UsageError(str(exc)) from exc
     rule = rules.get(rule_id.upper())
     if rule is None:
-        raise click.UsageError(f"no rule {rule_id!r}; `lambda-advisor rules` lists them all")
-    click.echo(rule_markdown(rule))
+        from lambda_advisor.selectors import closest
+
+        near = closest(rule_id.upper(), sorted(rules))
+        hint = f" (closest: {', '.join(near)})" if near else ""
+        raise click.UsageError(f"no rule {rule_id!r}{hint}; `lambda-advisor rules` lists them all")
+    if fmt == "markdown":
+        click.echo(rule_markdown(rule))
+        return
+    from lambda_advisor.report.markdown_terminal import render
+    from lambda_advisor.report.terminal import use_color, width
+
+    tty = sys.stdout.isatty()
+    use = use_color(color, tty)
+    click.echo(render(rule_markdown(rule), width=width(tty), color=use), nl=False, color=use)
 
 
 def _settings(opts: dict[str, Any], paths: Sequence[Path] = ()) -> Any:

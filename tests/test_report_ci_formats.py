@@ -183,3 +183,24 @@ def test_snapshot_sarif_is_accepted_by_code_scanning(tmp_path: Path) -> None:
     for rule in doc["runs"][0]["tool"]["driver"]["rules"]:
         assert rule.get("helpUri", "https://docs.aws.amazon.com/").startswith("https://docs.aws.amazon.com/")
         assert "## Why is this bad?" in rule["help"]["markdown"]
+
+
+def test_explain_renders_for_a_terminal() -> None:
+    res = CliRunner(env={"COLUMNS": "60", "NO_COLOR": "1"}).invoke(cli, ["explain", "la101"])
+    assert res.exit_code == 0
+    out = res.stdout
+    assert out.startswith("LA101: ")
+    assert "\nWhy is this bad?\n" in out and "## " not in out and "```" not in out and "`" not in out
+    assert "    Environment:" in out  # the example keeps its layout, indented
+    prose = [ln for ln in out.splitlines() if ln and not ln.startswith("    ")]
+    too_long = [ln for ln in prose if len(ln) > 60 and max(len(w) for w in ln.split()) < 40]  # URLs cannot break
+    assert not too_long
+    raw = CliRunner().invoke(cli, ["explain", "LA101", "--format", "markdown"]).stdout
+    assert raw.startswith("# LA101: ") and "## Why is this bad?" in raw
+    coloured = CliRunner(env={"FORCE_COLOR": "1", "NO_COLOR": None}).invoke(cli, ["explain", "LA101"]).stdout
+    assert "\x1b[1m" in coloured
+
+
+def test_explain_suggests_the_closest_rule() -> None:
+    res = CliRunner().invoke(cli, ["explain", "LA2O5"])
+    assert res.exit_code == 2 and "closest: LA205" in res.stderr

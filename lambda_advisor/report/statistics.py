@@ -14,8 +14,7 @@ def rows(result: ScanResult) -> list[dict[str, object]]:
     functions: dict[str, set[str]] = {}
     first: dict[str, Finding] = {}
     for f in result.active:
-        names = getattr(f, "functions", None) or [f.location.function_id]
-        functions.setdefault(f.rule_id, set()).update(str(n) for n in names)
+        functions.setdefault(f.rule_id, set()).update(a.function_id for a in f.affected)
         first.setdefault(f.rule_id, f)
     ordered = sorted(counts, key=lambda r: (-counts[r], -SEVERITY_RANK[first[r].severity], r))
     return [{"rule_id": r, "count": counts[r], "functions": len(functions[r]), "severity": first[r].severity,
