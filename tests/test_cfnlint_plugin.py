@@ -93,3 +93,45 @@ def test_bad_configuration_is_reported_once(tmp_path: Path) -> None:
     proc = _run(str(template), "--append-rules", PLUGIN)
     assert proc.stdout.count("E0002") == 1, proc.stdout
     assert "unknown key 'fail_on'" in proc.stdout and ".lambda-advisor.yaml" in proc.stdout
+
+
+CODE_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.7
+Resources:
+  Caller:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      CodeUri: src/
+  Plain:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.7
+      Handler: app.handler
+      Role: arn:aws:iam::123456789012:role/x
+      Code:
+        ZipFile: "def handler(e, c): pass"
+"""
+
+
+def test_code_findings_columns_and_no_double_runtime_warning(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(CODE_TEMPLATE, encoding="utf-8")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(
+        "import boto3\n\ndef handler(event, context):\n    boto3.client('lambda').invoke(FunctionName='other')\n",
+        encoding="utf-8")
+    proc = _run(str(template), "--format", "parseable", "--append-rules", PLUGIN)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    rows = [line.split(":", 6) for line in proc.stdout.splitlines() if line.count(":") >= 6]
+    ours = {(int(r[1]), int(r[2]), r[5]) for r in rows if re.fullmatch(r"[EWI]9\d{3}", r[5])}
+    # the invoke call found in the handler's code, as `scan` reports it, at the CodeUri key (column 7)
+    assert (11, 7, cfnlint_id("LA301", "medium")) in ours, proc.stdout
+    # cfn-lint reports deprecated runtimes itself (E2531, also on SAM Globals): we do not say it again
+    assert any(r[5] in ("E2531", "W2531") for r in rows), proc.stdout
+    assert not [r for r in ours if r[2].endswith("9501")], proc.stdout
+    assert all(col >= 1 for _, col, _ in ours) and any(col > 1 for _, col, _ in ours)

@@ -16,8 +16,12 @@ The template is read by lambda-advisor's own template source — SAM natively
 (Globals, Events, Policies), which cfn-lint ≥ 1.54 no longer expands — so
 lines point at what the author wrote, inherited Globals included. The nearest
 ``.lambda-advisor.yaml`` / ``[tool.lambda-advisor]`` applies (select, ignore,
-params); suppressions in resource ``Metadata`` apply as in ``scan``, and
-cfn-lint's own ``ignore_checks`` work with either ID.
+params, per-file-ignores); suppressions in resource ``Metadata`` apply as in
+``scan``, and cfn-lint's own ``ignore_checks`` work with either ID. The findings
+are ``scan``'s, code findings included (the local packages the template names
+are inspected); what cfn-lint reports itself (deprecated runtimes: E2531,
+W2531, E2533; a plain function's environment over 4 KB: E3697) is left to it.
+Matches carry the column of the key they point at.
 """
 
 from __future__ import annotations
@@ -38,22 +42,47 @@ def cfnlint_id(rule_id: str, severity: str) -> str:
     return f"{LETTERS[severity]}9{rule_id[-3:]}"
 
 
+#: Our rules that cfn-lint already reports itself, with its rule IDs and the resource types they cover
+#: (None: every function, SAM ``Globals`` included). Reporting them again would say it twice.
+REPORTED_BY_CFN_LINT: dict[str, tuple[tuple[str, ...], frozenset[str] | None]] = {
+    "LA501": (("E2531", "W2531", "E2533"), None),  # deprecated runtimes, from the same AWS dates
+    "LA508": (("E3697",), frozenset({"AWS::Lambda::Function"})),  # environment over 4 KB (not in SAM)
+}
+
+
+def reported_by_cfn_lint(rule_id: str, resource_type: str | None) -> bool:
+    entry = REPORTED_BY_CFN_LINT.get(rule_id)
+    if entry is None:
+        return False
+    types = entry[1]
+    return types is None or resource_type in types
+
+
 @lru_cache(maxsize=32)
 def _findings(filename: str, mtime: float) -> tuple[tuple[Any, ...], str | None]:
-    """Every finding for one template, and an error that stops the run (a bad configuration)."""
-    from lambda_advisor.config import ConfigError, resolve
-    from lambda_advisor.engine import Engine, RuleError, RunOptions, load_rules, select_rules
-    from lambda_advisor.sources.template import load_template
+    """Every finding for one template, as ``scan`` finds them, and an error that stops the run.
+
+    The same stages as ``scan``: the nearest configuration (select, ignore,
+    params, severity, per-file-ignores), the local packages the template names
+    (code findings such as an invoke call in the handler), suppressions.
+    """
+    from lambda_advisor import pipeline
+    from lambda_advisor.config import ConfigError, apply, resolve
+    from lambda_advisor.engine import RuleError
+    from lambda_advisor.report.columns import fill_columns
 
     path = Path(filename)
+    settings = pipeline.Settings(today=date.today(), quiet=True)
     try:
         config = resolve(None, [path])
-        rules = select_rules(load_rules(), config.select, config.ignore)
-        engine = Engine(rules, RunOptions(today=date.today(), params=config.params))
+        apply(settings, config)
+        settings.extra["config"] = config
+        pipeline.build_engine(settings)
     except (ConfigError, RuleError) as exc:
         return (), f"lambda-advisor: {exc}"
-    loaded = load_template(path, explicit=True)
-    return tuple(engine.run(loaded.documents)), None
+    result = pipeline.scan_paths([path], settings)
+    fill_columns(result.findings)
+    return tuple(result.findings), None
 
 
 class _LambdaAdvisorRule(CloudFormationLintRule):
@@ -70,10 +99,14 @@ class _LambdaAdvisorRule(CloudFormationLintRule):
                 raise RuntimeError(error)
             return []
         matches = []
+        resources = cfn.template.get("Resources") if isinstance(getattr(cfn, "template", None), dict) else None
         for f in findings:
             if f.rule_id != self.la_id or f.suppressed:
                 continue
             loc = f.location
+            resource = resources.get(loc.logical_id) if isinstance(resources, dict) and loc.logical_id else None
+            if reported_by_cfn_lint(f.rule_id, resource.get("Type") if isinstance(resource, dict) else None):
+                continue
             path: list[str | int] = ["Resources", loc.logical_id] if loc.logical_id else ["Resources"]
             message = f"{f.message} [{f.rule_id}]"
             if loc.inherited_from:
@@ -81,7 +114,8 @@ class _LambdaAdvisorRule(CloudFormationLintRule):
             if len(f.affected) > 1:
                 message += f"; affects {', '.join(a.function_name for a in f.affected)}"
             if loc.line:
-                matches.append(RuleMatch(path, message, location=(loc.line - 1, 0, loc.line - 1, 0)))
+                col = (loc.column or 1) - 1  # cfn-lint counts lines and columns from 0
+                matches.append(RuleMatch(path, message, location=(loc.line - 1, col, loc.line - 1, col)))
             else:
                 matches.append(RuleMatch(path, message))
         return matches
