@@ -96,8 +96,9 @@ def test_try_repo_fails_bad_and_passes_good(tmp_path: Path) -> None:
         return subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
     bad, good = start("bad.yaml"), start("good.yaml", "workflow.yaml")
-    bad_out, _ = bad.communicate(timeout=180)
-    good_out, _ = good.communicate(timeout=180)
+    # pre-commit installs the hook environment from the package index: minutes on a busy machine
+    bad_out, _ = bad.communicate(timeout=420)
+    good_out, _ = good.communicate(timeout=420)
 
     assert bad.returncode == 1, bad_out
     assert "lambda-advisor" in bad_out and "Failed" in bad_out
