@@ -120,15 +120,6 @@ def test_a_hidden_target_stays_apart_when_two_callees_are_known() -> None:
     assert messages[2] == "Api invokes worker-fn directly: its code calls it: app.py:5"
 
 
-def test_a_call_in_another_functions_handler_of_a_shared_folder_is_not_this_ones() -> None:
-    shared = {"local_path": "src", "inspection": {"invoke_calls": [{"path": "other.py", "line": 3,
-                                                                    "target": "acme-payments"}]}}
-    api = fn("Api", handler="app.handler", code=shared)
-    other = fn("Other", handler="other.handler", code={"local_path": "src"})
-    assert hits(api, NAMED, other) == []
-    assert len(hits({**api, "handler": "other.handler"}, NAMED, {**other, "handler": "app.handler"})) == 1
-
-
 def test_code_invoke_target_read_from_the_environment_is_followed() -> None:
     for target in ("os.environ['PAYMENT_FUNCTION']", 'os.environ.get("PAYMENT_FUNCTION")',
                    "process.env.PAYMENT_FUNCTION"):

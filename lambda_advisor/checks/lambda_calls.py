@@ -129,25 +129,6 @@ def _invoke_grants_known(role: dict[str, Any]) -> bool:
     return bool(unread) and all(isinstance(u, str) and u.startswith("SAM ") for u in unread)
 
 
-def _module(handler: Any) -> str | None:
-    """The module a handler names: ``src/app.handler`` -> ``src/app`` (Python, Node.js, Ruby)."""
-    if not isinstance(handler, str) or "." not in handler or "::" in handler:
-        return None
-    return handler.rsplit(".", 1)[0]
-
-
-def _other_handlers(doc: Document, functions: list[Document]) -> set[str]:
-    """Handler modules of the other functions built from the same code folder as ``doc``."""
-    mine = (doc.get("code") or {}).get("local_path")
-    if not mine:
-        return set()
-    found = {_module(fn.get("handler")) for fn in functions
-             if fn["id"] != doc["id"] and (fn.get("code") or {}).get("local_path") == mine}
-    found.discard(None)
-    found.discard(_module(doc.get("handler")))
-    return {m for m in found if m}
-
-
 def _may_invoke(statements: list[dict[str, Any]], target: Document | None, doc: Document, index: _Index) -> bool:
     """Could a statement of the role invoke ``target`` (any function when None)?"""
     for st in statements:
@@ -220,13 +201,10 @@ def lambda_invokes_lambda(doc: Document, ctx: Context) -> Iterator[Hit]:
             p.evidence.append(f"environment variable {name} carries its name or ARN")
             p.aliases.append(f"env:{name}:{_identity(target)}")
     inspection = (doc.get("code") or {}).get("inspection") or {}
-    others = _other_handlers(doc, ctx.functions)
     seen: dict[str, int] = {}
     for call in inspection.get("invoke_calls") or []:
         path = call.get("path", "?")
         seen[path] = seen.get(path, 0) + 1
-        if path.rsplit(".", 1)[0] in others:
-            continue  # another function's handler in a shared code folder: that function's call
         target_text = call.get("target")
         targets = _targets(target_text, doc, index) if target_text else []
         env_name = _ENV_READ.search(target_text or "")
