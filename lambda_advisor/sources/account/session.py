@@ -97,6 +97,9 @@ def assumed_session(base: Any, role_arn: str, options: AuditOptions, home: str, 
     fetcher = AssumeRoleCredentialFetcher(client_creator=sts_client, source_credentials=base.get_credentials(),
                                           role_arn=role_arn, extra_args=extra)
     core = botocore.session.Session()
+    # One loader for every account's session: the service models are parsed once per audit,
+    # not once per account (an organisation audit opens a session per account).
+    core.register_component("data_loader", base._session.get_component("data_loader"))
     core._credentials = DeferredRefreshableCredentials(
         refresh_using=fetcher.fetch_credentials, method="assume-role")
     session = boto3.Session(botocore_session=core, region_name=home)
