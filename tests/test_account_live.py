@@ -345,3 +345,15 @@ def test_la206_selected_reads_the_api_gateway_integrations(moto: Any) -> None:
     la206 = [f for f in selected["findings"] if f["rule_id"] == "LA206"]
     assert [f["location"]["function_name"] for f in la206] == ["slow-api"]  # the WebSocket route is not one
     assert "29 s" in la206[0]["message"]
+
+
+def test_an_alias_on_a_version_like_latest_adds_facts_not_documents(moto: Any) -> None:
+    moto.function("orders")
+    lam = moto.client("lambda")
+    version = lam.publish_version(FunctionName="orders")["Version"]
+    lam.create_alias(FunctionName="orders", Name="live", FunctionVersion=version)
+    outcome = audit(AuditOptions(endpoint_url=moto.endpoint, regions=["us-east-1"]))
+    assert outcome.gaps == []
+    [doc] = outcome.documents
+    assert doc["deployment"] == {"aliases": ["live"], "versions_published": True, "gradual": None}
+    assert outcome.calls["us-east-1 lambda GetFunctionConfiguration"] == 1  # the version was compared

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -98,14 +98,23 @@ def test_alias_policies_urls_and_destinations_are_read_per_qualifier(moto: Any) 
             s.add_response("list_function_event_invoke_configs", {"FunctionEventInvokeConfigs": [
                 {"FunctionArn": ARN, "MaximumRetryAttempts": 2, "LastModified": datetime(2026, 1, 1)},
                 {"FunctionArn": live, "LastModified": datetime(2026, 1, 1), "DestinationConfig": {
-                    "OnFailure": {"Destination": f"arn:aws:sqs:{REGION}:{ACCT}:failed"}}}]})),
+                    "OnFailure": {"Destination": f"arn:aws:sqs:{REGION}:{ACCT}:failed"}}}]}),
+            # the version behind `live` is not $LATEST: an older runtime, a secret since removed
+            s.add_response("get_function_configuration", _config(
+                FunctionArn=f"{ARN}:7", Version="7", Runtime="python3.8", CodeSha256="old",
+                Environment={"Variables": {"DB_PASSWORD": "pr0d-Passw0rd!x"}}),
+                expected_params={"FunctionName": ARN, "Qualifier": "7"})),
     }
     outcome = audit(AuditOptions(endpoint_url=moto.endpoint, regions=[REGION], workers_per_region=1,
                                  client_hook=_hooked(stubs, stubbers)))
     for stub in stubbers:
         stub.assert_no_pending_responses()
     assert outcome.gaps == []
-    [doc] = outcome.documents
+    doc, version = outcome.documents
+    # what production runs behind the alias is a document of its own (its configuration only)
+    assert (version["id"], version["name"]) == (live, "orders:live")
+    assert version["runtime"] == "python3.8" and version["extra"]["version"] == "7"
+    assert version["resource_policy"] is None and version["url"] is None and version["event_sources"] is None
     assert [(st["sid"], st["qualifier"]) for st in doc["resource_policy"]] == [
         ("s3", "$LATEST"), ("FunctionURLAllowPublicAccess", "live"), ("FunctionURLInvokeAllowPublicAccess", "live")]
     assert doc["resource_policy"][1]["function_url_auth_type"] == "NONE"
@@ -117,7 +126,9 @@ def test_alias_policies_urls_and_destinations_are_read_per_qualifier(moto: Any) 
     assert doc["deployment"] == {"aliases": ["live"], "versions_published": True, "gradual": True}
     assert doc["extra"]["state"] == "Active" and doc["extra"]["last_update_status"] == "Successful"
     assert doc["recursive_loop"] == "Terminate"
-    rules = {f.rule_id for f in evaluate(outcome.documents, Settings(), kind="audit").findings}
+    findings = evaluate(outcome.documents, Settings(today=date(2026, 11, 22)), kind="audit").findings
+    rules = {f.rule_id for f in findings if f.location.arn == ARN}
+    assert {f.rule_id for f in findings if f.location.arn == live} >= {"LA101", "LA501"}
     assert "LA102" in rules  # the public URL on the alias is seen
     assert "LA201" not in rules  # the alias's on-failure destination counts
     assert "LA103" not in rules  # the URL's InvokeFunction grant holds only through the URL

@@ -238,3 +238,16 @@ def test_audit_option_misuse_is_a_usage_error(args: list[str], message: str) -> 
 
     result = CliRunner().invoke(cli, ["audit", "--region", "us-east-1", *args])
     assert result.exit_code == 2 and message in result.output
+
+
+def test_a_version_configured_as_latest_needs_no_document_of_its_own() -> None:
+    from lambda_advisor.sources.account.functions import same_configuration
+
+    latest = {"FunctionArn": "arn:aws:lambda:r:1:function:f", "Version": "$LATEST", "CodeSha256": "a",
+              "Runtime": "python3.12", "Layers": [{"Arn": "l:1"}, {"Arn": "l:2"}], "LastModified": "x",
+              "VpcConfig": {"SubnetIds": ["s1", "s2"], "VpcId": "v"}, "Environment": {"Variables": {"A": "1"}}}
+    published = {**latest, "FunctionArn": "arn:aws:lambda:r:1:function:f:3", "Version": "3", "LastModified": "y",
+                 "Layers": [{"Arn": "l:2"}, {"Arn": "l:1"}], "VpcConfig": {"SubnetIds": ["s2", "s1"]}}
+    assert same_configuration(published, latest)
+    assert not same_configuration({**published, "Environment": {"Variables": {"A": "2"}}}, latest)
+    assert not same_configuration({**published, "CodeSha256": "b"}, latest)

@@ -13,7 +13,8 @@ together):
 * ListFunctions already carries most of the configuration; per function we add
   GetFunction (tags, reserved concurrency, state, code location), GetPolicy
   (resource policy) and ListAliases (the qualifiers production traffic goes
-  through; each alias's policy is read too). Event invoke configs (every
+  through; each alias's policy, and the configuration of the version it routes
+  to, are read too). Event invoke configs (every
   qualifier's, one call) are read only for asynchronously invoked functions, URL
   configs (every qualifier's, one call) only where a policy grants
   ``lambda:InvokeFunctionUrl``, RecursiveLoop only where SQS, SNS or S3 trigger.

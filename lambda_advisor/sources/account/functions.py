@@ -51,21 +51,25 @@ class FunctionReads(QualifiedReads, ApiReads):
     def logs(self) -> Any:
         raise NotImplementedError
 
-    def _function(self, config: dict[str, Any]) -> tuple[Document, list[str]]:
+    def _function(self, config: dict[str, Any]) -> list[tuple[Document, list[str]]]:
+        """The function's document, then one per aliased version whose configuration differs."""
         missing: list[str] = []
+        versions: list[tuple[Document, list[str]]] = []
         try:
-            return self._read_function(config, missing)
+            doc, missing = self._read_function(config, missing, versions)
+            return [(doc, missing), *versions]
         except Exception as exc:
             missing.append(f"lambda-advisor: {type(exc).__name__}: {exc}")
             arn = unqualified(config.get("FunctionArn", ""))
             fn = Function(id=arn, name=config.get("FunctionName", arn),
                           source=Source(kind="account", arn=arn, account=self.shared.outcome.account,
                                         region=self.region), errors=list(missing))
-            return fn.to_json(), missing
+            return [(fn.to_json(), missing)]
         finally:
             self.progress.advance(self.region)
 
-    def _read_function(self, config: dict[str, Any], missing: list[str]) -> tuple[Document, list[str]]:
+    def _read_function(self, config: dict[str, Any], missing: list[str],
+                       versions: list[tuple[Document, list[str]]]) -> tuple[Document, list[str]]:
         arn = unqualified(config["FunctionArn"])
         account = arn.split(":")[4] if arn.count(":") >= 5 else self.shared.outcome.account
         fn = function_from_configuration(config, region=self.region, account=account)
@@ -94,6 +98,7 @@ class FunctionReads(QualifiedReads, ApiReads):
             role, why = self.shared.role(config["Role"], self.shared.outcome.account)
             fn.role = json.loads(json.dumps(role))  # a private copy: documents are mutable
             missing += why
+        versions += self._alias_versions(fn, arn, config, missing)
         fn.errors = list(dict.fromkeys(missing))
         doc = fn.to_json()
         if self.options.inspect_code is not None:
@@ -105,6 +110,49 @@ class FunctionReads(QualifiedReads, ApiReads):
                 missing.append(f"inspect-code: {type(exc).__name__}: {exc}")
                 doc["errors"] = list(missing)
         return doc, missing
+
+    def _alias_versions(self, fn: Function, arn: str, latest: dict[str, Any],
+                        missing: list[str]) -> list[tuple[Document, list[str]]]:
+        """Documents for the versions aliases route traffic to, where they differ from ``$LATEST``.
+
+        Production runs the alias's version, which may still have an older runtime or a
+        secret since removed from ``$LATEST``. One GetFunctionConfiguration per aliased
+        version; a version configured as ``$LATEST`` is (and the function document speaks
+        for it). Such a document carries the version's own configuration; who may invoke
+        it (policy, URL, destinations, triggers) stays on the function's document, which
+        reads them for every alias already.
+        """
+        targets: dict[str, list[str]] = {}
+        for alias, info in (fn.extra.get("aliases") or {}).items():
+            version = info.get("version")
+            if isinstance(version, str) and version.isdigit():
+                targets.setdefault(version, []).append(alias)
+        out: list[tuple[Document, list[str]]] = []
+        for version, names in sorted(targets.items()):
+            got = self.calls.call(self.region, self.lam, "GetFunctionConfiguration", FunctionName=arn,
+                                  Qualifier=version)
+            if isinstance(got, Failed):
+                missing.append(f"{got} (version {version} behind alias {', '.join(names)})")
+                continue
+            if got is NOT_FOUND or same_configuration(got, latest):
+                continue
+            alias = names[0]
+            vfn = function_from_configuration(got, region=self.region, account=fn.source.account)
+            vfn.id = vfn.source.arn = f"{arn}:{alias}"
+            vfn.name = f"{fn.name}:{alias}"
+            vfn.extra.update({"version": version, "aliases": names, "version_of": arn})
+            vfn.tags, vfn.suppressions = fn.tags, list(fn.suppressions)
+            vfn.reserved_concurrency, vfn.deployment, vfn.logging = fn.reserved_concurrency, fn.deployment, fn.logging
+            own: list[str] = list(vfn.errors)
+            self._layers(vfn, own)
+            if isinstance(got.get("Role"), str):
+                role, why = self.shared.role(got["Role"], self.shared.outcome.account)
+                vfn.role = json.loads(json.dumps(role))
+                own += why
+            self._subnets(vfn, own)
+            vfn.errors = list(dict.fromkeys(own))
+            out.append((json.loads(json.dumps(vfn.to_json())), own))
+        return out
 
     def _code_location(self, arn: str) -> str | None:
         got = self.calls.call(self.region, self.lam_get, "GetFunction", FunctionName=arn)
@@ -267,3 +315,22 @@ def log_group_facts(group: dict[str, Any]) -> dict[str, Any]:
     if group.get("logGroupClass") in {"STANDARD", "INFREQUENT_ACCESS", "DELIVERY"}:
         facts["log_group_class"] = group["logGroupClass"]
     return facts
+
+
+#: The FunctionConfiguration fields a version document would differ in (rules read them).
+_CONFIGURATION_KEYS = ("CodeSha256", "Runtime", "Handler", "MemorySize", "Timeout", "Environment", "Layers",
+                       "Role", "TracingConfig", "EphemeralStorage", "SnapStart", "VpcConfig", "Architectures",
+                       "DeadLetterConfig", "KMSKeyArn", "PackageType", "LoggingConfig", "FileSystemConfigs",
+                       "DurableConfig", "CapacityProviderConfig")
+
+
+def same_configuration(version: dict[str, Any], latest: dict[str, Any]) -> bool:
+    """Whether a published version is configured as ``$LATEST`` in every field the rules read."""
+    def norm(config: dict[str, Any], key: str) -> Any:
+        value = config.get(key)
+        if key == "Layers":
+            return sorted(la.get("Arn") for la in value or [])
+        if key == "VpcConfig":
+            return sorted((value or {}).get("SubnetIds") or [])
+        return value or None
+    return all(norm(version, k) == norm(latest, k) for k in _CONFIGURATION_KEYS)

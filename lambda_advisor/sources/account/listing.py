@@ -187,7 +187,7 @@ class RegionAudit(FunctionReads):
         """
         gaps: list[Gap] = []
         errors = botocore_errors()
-        futures: list[Future[tuple[Document, list[str]]]] = []
+        futures: list[Future[list[tuple[Document, list[str]]]]] = []
         listed = 0
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"la-{self.region}-facts") as side, \
                 ThreadPoolExecutor(max_workers=self.options.workers_per_region,
@@ -211,10 +211,10 @@ class RegionAudit(FunctionReads):
                 self.progress.region_total(self.region, 0)
             docs: list[Document] = []
             for future in futures:
-                doc, missing = future.result()
-                docs.append(doc)
-                if missing:
-                    gaps.append(Gap(where=doc["id"], region=self.region, missing=missing))
+                for doc, missing in future.result():
+                    docs.append(doc)
+                    if missing:
+                        gaps.append(Gap(where=doc["id"], region=self.region, missing=missing))
         return docs, gaps
 
     def _list_mappings(self) -> tuple[dict[str, list[dict[str, Any]]], Failed | None]:
