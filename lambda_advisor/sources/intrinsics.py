@@ -20,6 +20,7 @@ KNOWN_PSEUDO = {"AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com", "AWS
 UNKNOWN_PSEUDO = {"AWS::Region", "AWS::AccountId", "AWS::StackName", "AWS::StackId", "AWS::NotificationARNs"}
 _SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
 _INTRINSIC_KEYS = {"Ref", "Condition"}
+_FUNCTION_TYPES = {"AWS::Lambda::Function", "AWS::Serverless::Function"}
 
 
 def is_intrinsic(value: Any) -> bool:
@@ -38,6 +39,14 @@ class Resolver:
         self._resolving: set[tuple[str, ...]] = set()  # FindInMap lookups under way: a cycle guard
         # Names a transform generates for a resource (SAM: ``Fn.Alias``, ``FnAliaslive``) -> (resource, attribute).
         self.synonym = synonym
+        # A function whose FunctionName is a !Sub (``${AWS::StackName}-worker``): that text -> its logical ID.
+        self.sub_names: dict[str, str] = {}
+        for lid, res in self.resources.items():
+            props = res.get("Properties") if isinstance(res, dict) else None
+            name = props.get("FunctionName") if isinstance(props, dict) else None
+            if res.get("Type") in _FUNCTION_TYPES and isinstance(name, dict) and \
+                    isinstance(name.get("Fn::Sub"), str) and len(name) == 1:
+                self.sub_names.setdefault(name["Fn::Sub"], lid)
 
     # -- public -----------------------------------------------------------------
 
@@ -112,6 +121,11 @@ class Resolver:
             if "Fn::Sub" in node and len(node) == 1:
                 body = node["Fn::Sub"]
                 text, variables = (body[0], body[1] if len(body) > 1 else {}) if isinstance(body, list) and body else (body, {})
+                if isinstance(text, str) and self.sub_names:
+                    owner = self._named_by_sub(text)
+                    if owner is not None:
+                        found[(owner, "Name")] = {"logical_id": owner, "type": self.resource_type(owner),
+                                                  "attribute": "Name"}
                 if isinstance(text, str):
                     for var in _SUB_VAR.findall(text):
                         if isinstance(variables, dict) and var in variables:
@@ -129,6 +143,15 @@ class Resolver:
         elif isinstance(node, list):
             for v in node:
                 self._collect_refs(v, found)
+
+    def _named_by_sub(self, text: str) -> str | None:
+        """The function whose ``!Sub`` FunctionName this text is, or names in an ARN or log group name."""
+        if text in self.sub_names:
+            return self.sub_names[text]
+        for name, lid in self.sub_names.items():
+            if text == f"/aws/lambda/{name}" or text.endswith(f":function:{name}") or f":function:{name}:" in text:
+                return lid
+        return None
 
     def _intrinsic(self, node: dict[str, Any]) -> Any:
         (key, arg), = node.items()
