@@ -72,6 +72,8 @@ _SHAPES: list[tuple[str, re.Pattern[str]]] = [
     ("a Stripe key", re.compile(r"\b[rs]k_(?:live|test)_[0-9A-Za-z]{24,}")),
     ("a JWT", re.compile(r"\beyJ[A-Za-z0-9_=-]+\.eyJ[A-Za-z0-9_=-]+\.[A-Za-z0-9_.+/=-]*")),
 ]
+#: The kind of a secret passed in through a template parameter without NoEcho.
+PLAIN_PARAMETER = "a secret from a parameter without NoEcho"
 _URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@{}$]+:([^\s@/{}$]+)@")
 #: A URL without credentials under a secret-looking name (TOKEN_ISSUER, PASSWORD_RESET_PAGE) is an address.
 _PLAIN_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S*$")
@@ -178,6 +180,9 @@ def secret_in(name: str, value: Any, params: dict[str, Any] | None = None) -> Se
         text = value.get("unresolved")
         if not isinstance(text, str):
             return None
+        parameter = plain_parameter(value)
+        if parameter is not None and _secret_name(name, params):
+            return SecretMatch(PLAIN_PARAMETER, parameter)
         return find_secret_shape(_SUBSTITUTION.sub(" ", text), entropy=False)
     if not isinstance(value, str):
         return None  # numbers and booleans are settings
@@ -186,13 +191,31 @@ def secret_in(name: str, value: Any, params: dict[str, Any] | None = None) -> Se
     shape = find_secret_shape(value, entropy=bool(params.get("entropy", True)))
     if shape:
         return shape
+    if _secret_name(name, params) and not _is_trivial(value) and not _PLAIN_URL.match(value.strip()):
+        return SecretMatch("a plaintext secret", value)
+    return None
+
+
+def _secret_name(name: str, params: dict[str, Any]) -> bool:
     patterns = params.get("name_patterns") or DEFAULT_NAME_PATTERNS
     ignore = params.get("ignore_name_patterns")
     ignore = DEFAULT_IGNORE_NAME_PATTERNS if ignore is None else ignore
-    if (_name_matches(name, patterns) and not _name_matches(name, ignore) and not _is_trivial(value)
-            and not _PLAIN_URL.match(value.strip())):
-        return SecretMatch("a plaintext secret", value)
-    return None
+    return _name_matches(name, patterns) and not _name_matches(name, ignore)
+
+
+def plain_parameter(value: dict[str, Any]) -> str | None:
+    """The template parameter a value is exactly, when that parameter is a plain String without NoEcho.
+
+    Such a parameter's value shows in the console and in the stack's parameters (``DescribeStacks``);
+    a ``NoEcho`` parameter, an SSM parameter type and a dynamic reference do not.
+    """
+    refs = value.get("refs") or []
+    if len(refs) != 1 or refs[0].get("type") != "Parameter" or refs[0].get("no_echo"):
+        return None
+    if value.get("unresolved") != f"!Ref {refs[0].get('logical_id')}":
+        return None
+    kind = refs[0].get("parameter_type")
+    return str(refs[0]["logical_id"]) if kind in ("String", "Number", None) else None
 
 
 def is_secret_value(name: str, value: Any, params: dict[str, Any] | None = None) -> bool:
@@ -216,6 +239,7 @@ def plaintext_secrets(doc: Document, ctx: Context) -> Iterator[Hit]:
     # A snapshot keeps what was found before it redacted the value (the shape is gone by then).
     redacted: dict[str, str] = (doc.get("extra") or {}).get("redacted_environment") or {}
     for name, value in (doc.get("environment") or {}).items():
+        found: SecretMatch | None = None
         if name in redacted:
             kind, shown = redacted[name], str(value)  # already redacted: prefix and length only
         else:
@@ -223,7 +247,10 @@ def plaintext_secrets(doc: Document, ctx: Context) -> Iterator[Hit]:
             if found is None:
                 continue
             kind, shown = found.kind, redact(found.secret)
-        if kind in ("a plaintext secret", "a secret"):
+        if kind == PLAIN_PARAMETER and found is not None:
+            what = (f"holds a secret from parameter {found.secret}, which has no NoEcho: its value shows in the "
+                    "console and in the stack's parameters")
+        elif kind in ("a plaintext secret", "a secret"):
             what = f"holds a plaintext secret ({shown})"
         else:
             what = f"holds {kind} ({shown})"
