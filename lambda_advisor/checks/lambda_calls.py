@@ -41,6 +41,8 @@ def _index(functions: list[Document]) -> _Index:
         return _cache[1]
     index = _Index()
     for fn in functions:
+        if (fn.get("extra") or {}).get("external"):
+            continue  # known only from a mapping to it: the function itself is defined elsewhere
         src = fn.get("source") or {}
         if src.get("logical_id"):
             index.by_logical[(src.get("file"), src["logical_id"])] = fn

@@ -86,6 +86,9 @@ class EventParts(FeatureParts):
 def _link_esm(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
     fn = r.function_for(props.get("FunctionName"))
     if fn not in r.docs:
+        # A mapping to a function made elsewhere still polls with these settings: evaluate what it says.
+        fn = r.external_function(props.get("FunctionName"), lid, res)
+    if fn is None:
         return
     source = props.get("EventSourceArn")
     kind = _mapping_kind(r, props, source)

@@ -295,6 +295,26 @@ class FunctionParts(SamParts, PermissionParts, FeatureParts):
             doc.lines["/code"] = self._res_line(lid)
         doc.code = code
 
+    def external_function(self, node: Any, lid: str, res: dict[str, Any]) -> str | None:
+        """A function made outside the template (``FunctionName: my-function``) that a resource here configures.
+
+        Its document knows only what this template says about it (``extra.external``); everything the
+        function's own configuration decides stays ``null``, so rules that need it stay silent.
+        """
+        if node is None or self.resolver.logical_target(node) is not None:
+            return None  # a resource of this template (a function we could not read, or not a function)
+        text = self.resolver.text(node)
+        name = text.split(":function:", 1)[-1].split(":", 1)[0] if text else short_text(node)
+        key = f"external:{name}"
+        if key not in self.docs:
+            doc = Function(id=f"{self.path}#{key}", name=name,
+                           source=Source(kind="template", format=self.fmt, file=self.path, line=self._res_line(lid)))
+            doc.event_sources = []
+            doc.extra["external"] = True
+            self._suppressions(doc, res)
+            self.docs[key] = doc
+        return key
+
     def _suppressions(self, doc: Function, res: dict[str, Any]) -> None:
         for meta, origin in ((as_props(self.data.get("Metadata")), "template Metadata"),
                              (as_props(res.get("Metadata")), "resource Metadata")):
