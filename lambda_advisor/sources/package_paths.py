@@ -51,4 +51,6 @@ def local_packages(doc: dict[str, Any]) -> tuple[Path | None, list[tuple[int, Pa
 
 
 def has_local_packages(docs: list[dict[str, Any]]) -> bool:
-    return any(package is not None or layers for package, layers in map(local_packages, docs))
+    """Whether any document has code to inspect: a package or layer on disk, or inline source."""
+    return any(package is not None or layers for package, layers in map(local_packages, docs)) or \
+        any(isinstance((doc.get("extra") or {}).get("inline_code"), dict) for doc in docs)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from lambda_advisor.sources.files import display, inside
-from lambda_advisor.sources.package.code import Site
+from lambda_advisor.sources.package.code import Site, scan_source
 from lambda_advisor.sources.package.scan import (
     Limits,
     PackageError,
@@ -30,8 +30,8 @@ from lambda_advisor.sources.package.scan import (
 )
 from lambda_advisor.sources.package_paths import local_packages, resolve
 
-__all__ = ["Inspector", "Limits", "PackageError", "PackageFacts", "inspect_documents", "inspect_package",
-           "layer_label"]
+__all__ = ["Inspector", "Limits", "PackageError", "PackageFacts", "inspect_documents", "inspect_inline",
+           "inspect_package", "layer_label"]
 
 Document = dict[str, Any]
 
@@ -203,6 +203,41 @@ def _source_key(doc: Document, package: Path) -> str:
     return os.path.realpath(source or package)
 
 
+#: The file CloudFormation writes inline code to, by runtime family (the handler names its module).
+_INLINE_SUFFIX = {"python": ".py", "nodejs": ".js"}
+
+
+def inspect_inline(doc: Document) -> bool:
+    """Fill ``code.inspection`` from the function's inline source (``ZipFile``, ``InlineCode``).
+
+    The code is scanned as the file Lambda runs (``index.py`` for handler ``index.handler``); each site
+    then points at the template, on the line the code was written on.
+    """
+    inline = (doc.get("extra") or {}).get("inline_code")
+    code = doc.get("code")
+    if not isinstance(inline, dict) or not isinstance(code, dict) or code.get("inspection") is not None:
+        return False
+    runtime = str(doc.get("runtime") or "")
+    suffix = next((s for family, s in _INLINE_SUFFIX.items() if runtime.startswith(family)), None)
+    handler = str(doc.get("handler") or "index.handler")
+    if suffix is None:
+        return False
+    module = handler.rpartition(".")[0] or "index"
+    data = str(inline.get("text") or "").encode("utf-8")
+    facts = PackageFacts(files=1, unzipped_bytes=len(data))
+    scan_source(module.replace(".", "/") + suffix, data, facts.code)
+    result = inspection(facts, handler_clients(facts, handler, runtime))
+    file = os.path.basename((doc.get("source") or {}).get("file") or "template")  # stable in fingerprints
+    first = int(inline.get("line") or 0)
+    for key in ("invoke_calls", "handler_clients", "frameworks"):
+        for site in result[key]:
+            site["path"] = file
+            site["line"] = first + int(site.get("line") or 1) - 1 if inline.get("block") else first
+    result["largest"] = []
+    code["inspection"] = result
+    return True
+
+
 def inspect_documents(docs: list[Document], *, limits: Limits | None = None,
                       inspector: Inspector | None = None, roots: list[Path] | None = None) -> Outcome:
     """Inspect the local packages of template documents, in place.
@@ -224,6 +259,7 @@ def inspect_documents(docs: list[Document], *, limits: Limits | None = None,
             package = package if package is None or _in_project(package, roots, doc, outcome) else None
             layers = [(i, p) for i, p in layers if _in_project(p, roots, doc, outcome)]
         if package is None and not layers:
+            inspect_inline(doc)
             continue
         todo.append((doc, package, layers))
         if package is not None:

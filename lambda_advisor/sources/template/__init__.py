@@ -73,7 +73,7 @@ def load_template(path: Path, *, explicit: bool, fmt: str | None = None, asset_r
     # SAM CLI and CloudFormation deploy it, so one slip does not hide every other finding of the file.
     out.errors.extend(InputError(shown, f"duplicate key {key} (first on line {first}); the rest of the template "
                                  "is checked with the last value", line) for key, line, first in duplicates)
-    reader = TemplateReader(shown, data, base_dir=asset_root or path.parent, fmt=fmt)
+    reader = TemplateReader(shown, data, base_dir=asset_root or path.parent, fmt=fmt, text=text)
     out.documents.extend(doc.to_json() for doc in reader.read())
     out.errors.extend(InputError(shown, msg, line) for msg, line in reader.problems)
     return out

@@ -19,8 +19,10 @@ FUNCTION_TYPES = {"AWS::Lambda::Function", "AWS::Serverless::Function"}
 
 
 class ReaderBase:
-    def __init__(self, path: str, data: dict[str, Any], *, base_dir: Path, fmt: str | None = None) -> None:
+    def __init__(self, path: str, data: dict[str, Any], *, base_dir: Path, fmt: str | None = None,
+                 text: str | None = None) -> None:
         self.path = path
+        self.text_lines = text.splitlines() if text else []  # the template's own lines (inline code)
         self.data = data
         self.base_dir = base_dir
         self.resolver = Resolver(data, samlib.generated_names(data))

@@ -244,6 +244,22 @@ class FunctionParts(SamParts, PermissionParts, FeatureParts):
         else:
             doc.dead_letter_target = False
 
+    def _inline_code(self, doc: Function, container: Any, key: str) -> None:
+        """Keep inline source (``ZipFile``, ``InlineCode``) and where its first line sits, for code inspection.
+
+        A literal block (``|``) keeps its lines: code line n is template line ``line + n - 1``. Any other
+        form (quoted, folded, JSON) maps every code line to the key's line.
+        """
+        node = container.get(key)
+        text = node if isinstance(node, str) else self.resolver.text(node)
+        if not text or not text.strip():
+            return
+        key_line = container.line_of(key) if isinstance(container, LineDict) else 0
+        raw = self.text_lines[key_line - 1] if 0 < key_line <= len(self.text_lines) else ""
+        after = raw.split(":", 1)[1].strip() if ":" in raw else ""
+        block = isinstance(node, str) and after.startswith("|")
+        doc.extra["inline_code"] = {"text": text, "line": key_line + 1 if block else key_line, "block": block}
+
     def _local_path(self, code: Any, res: dict[str, Any]) -> str | None:
         meta = as_props(res.get("Metadata"))
         asset = meta.get("aws:asset:path")
@@ -261,6 +277,7 @@ class FunctionParts(SamParts, PermissionParts, FeatureParts):
         if "InlineCode" in props:
             code["inline"] = True
             self._set(doc, "/code", props, "InlineCode")
+            self._inline_code(doc, props, "InlineCode")
         elif "CodeUri" in props:
             raw = props["CodeUri"]
             self._set(doc, "/code", props, "CodeUri")
@@ -279,6 +296,7 @@ class FunctionParts(SamParts, PermissionParts, FeatureParts):
             if isinstance(raw, dict):
                 if "ZipFile" in raw:
                     code["inline"] = True
+                    self._inline_code(doc, raw, "ZipFile")
                 elif "ImageUri" in raw:
                     code["image_uri"] = self.resolver.text(raw["ImageUri"])
                 elif "S3Bucket" in raw:
