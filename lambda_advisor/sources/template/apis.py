@@ -1,16 +1,19 @@
 """APIs and load balancers: the synchronous HTTP front doors that invoke a function.
 
-REST API methods, HTTP API integrations and ALB target groups are linked to their function,
-with the integration timeout the caller waits for.
+REST API methods, HTTP API integrations, OpenAPI definitions (``DefinitionBody``/``Body``, a
+local ``DefinitionUri``, ``Fn::Transform AWS::Include``) and ALB target groups are linked to
+their function, with the integration timeout the caller waits for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from lambda_advisor.sources.sam import as_list
 from lambda_advisor.sources.template.base import as_props, res_props
+from lambda_advisor.sources.yaml_loader import TemplateSyntaxError, loads
 
 if TYPE_CHECKING:
     from lambda_advisor.sources.template.reader import TemplateReader
@@ -22,7 +25,99 @@ def _link_api_method(r: TemplateReader, lid: str, res: dict[str, Any], props: di
     if fn in r.docs:
         entry = r._event_source("api", "sync", lid, None, r._res_line(lid))
         entry["api_timeout_ms"] = r._int(integration.get("TimeoutInMillis")) or 29000
+        if integration.get("Credentials") is not None:
+            entry["has_permission"] = True  # API Gateway invokes with this role, not a resource policy
         r.add_event_source(fn, entry, r._res_line(lid))
+
+
+# -- OpenAPI definitions --------------------------------------------------------------------------
+
+_INTEGRATION = "x-amazon-apigateway-integration"
+_AUTHORIZER = "x-amazon-apigateway-authorizer"
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "x-amazon-apigateway-any-method")
+#: Which property holds the definition, and whether the API is REST (api) or HTTP (http_api).
+_DEFINITIONS = {"AWS::Serverless::Api": ("DefinitionBody", "DefinitionUri", "api"),
+                "AWS::ApiGateway::RestApi": ("Body", None, "api"),
+                "AWS::Serverless::HttpApi": ("DefinitionBody", "DefinitionUri", "http_api"),
+                "AWS::ApiGatewayV2::Api": ("Body", None, "http_api")}
+
+
+def _link_openapi(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
+    """Functions an API's OpenAPI definition integrates (and Lambda authorizers it names).
+
+    Each function gets one event source for the API, the smallest route timeout and the routes'
+    names; a function the template also wires by a SAM event on the same API keeps that event.
+    """
+    body_key, uri_key, kind = _DEFINITIONS[res["Type"]]
+    definition = _definition(r, props.get(body_key), props.get(uri_key) if uri_key else None)
+    if not isinstance(definition, dict):
+        return
+    default_ms = 29000 if kind == "api" else 30000
+    routes: dict[str, list[tuple[str, int | None, bool]]] = {}
+    for route, integration in _integrations(definition):
+        fn = r.function_for(integration.get("uri"))
+        if fn in r.docs:
+            timeout = None if route.startswith("authorizer ") else r._int(integration.get("timeoutInMillis"))
+            routes.setdefault(fn, []).append((route, timeout, integration.get("credentials") is not None))
+    line = r._res_line(lid)
+    for fn, found in routes.items():
+        named = [route for route, _, _ in found]
+        entry = r._event_source(kind, "sync", f"{lid} {named[0]}" + (f" and {len(named) - 1} more" if len(named) > 1
+                                                                    else ""), {"Ref": lid}, line)
+        limits = [t or default_ms for route, t, _ in found if not route.startswith("authorizer ")]
+        entry["api_timeout_ms"] = min(limits) if limits else None
+        if all(credentials for _, _, credentials in found):
+            entry["has_permission"] = True  # API Gateway invokes with the integration's role
+        r.add_event_source(fn, entry, line)
+
+
+def _definition(r: TemplateReader, body: Any, uri: Any) -> Any:
+    """The OpenAPI document: inline, included with ``AWS::Include``, or a local ``DefinitionUri`` file."""
+    if isinstance(body, dict) and "Fn::Transform" in body:
+        transform = as_props(body["Fn::Transform"])
+        if r.resolver.text(transform.get("Name")) == "AWS::Include":
+            return _local_file(r, as_props(transform.get("Parameters")).get("Location"))
+        return None
+    if body is not None:
+        return body
+    return _local_file(r, uri) if isinstance(uri, str) else None
+
+
+def _local_file(r: TemplateReader, location: Any) -> Any:
+    path = r.resolver.text(location)
+    if not path or "://" in path:
+        return None  # s3:// and https:// definitions are not on this machine
+    full = os.path.normpath(r.base_dir / path)
+    try:
+        with open(full, encoding="utf-8-sig") as fh:
+            text = fh.read(5_000_000)
+        return loads(text, is_json=full.lower().endswith(".json"))
+    except (OSError, UnicodeDecodeError, TemplateSyntaxError) as exc:
+        r.problems.append((f"cannot read the OpenAPI definition {path}: {exc}", None))
+        return None
+
+
+def _integrations(definition: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(``GET /orders`` or ``authorizer Name``, integration) for each route and Lambda authorizer."""
+    shared = as_props(as_props(definition.get("components")).get("x-amazon-apigateway-integrations"))
+    for path, item in as_props(definition.get("paths")).items():
+        for method, operation in as_props(item).items():
+            if str(method).lower() not in _METHODS:
+                continue
+            integration = as_props(as_props(operation).get(_INTEGRATION))
+            ref = integration.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/x-amazon-apigateway-integrations/"):
+                integration = as_props(shared.get(ref.rsplit("/", 1)[-1]))
+            if integration:
+                verb = "ANY" if str(method).startswith("x-") else str(method).upper()
+                yield f"{verb} {path}", integration
+    schemes = {**as_props(definition.get("securityDefinitions")),
+               **as_props(as_props(definition.get("components")).get("securitySchemes"))}
+    for name, scheme in schemes.items():
+        authorizer = as_props(as_props(scheme).get(_AUTHORIZER))
+        if authorizer.get("authorizerUri") is not None:
+            yield f"authorizer {name}", {"uri": authorizer["authorizerUri"],
+                                         "credentials": authorizer.get("authorizerCredentials")}
 
 
 #: Properties only a WebSocket API's integration has (AWS::ApiGatewayV2::Integration reference).
@@ -73,4 +168,5 @@ LINKERS: dict[str, Callable[[TemplateReader, str, dict[str, Any], dict[str, Any]
     "AWS::ApiGateway::Method": _link_api_method,
     "AWS::ApiGatewayV2::Integration": _link_apiv2_integration,
     "AWS::ElasticLoadBalancingV2::TargetGroup": _link_target_group,
+    **dict.fromkeys(_DEFINITIONS, _link_openapi),
 }
