@@ -42,9 +42,11 @@ class Resolver:
         # A function whose FunctionName is a !Sub (``${AWS::StackName}-worker``): that text -> its logical ID.
         self.sub_names: dict[str, str] = {}
         for lid, res in self.resources.items():
-            props = res.get("Properties") if isinstance(res, dict) else None
+            if not isinstance(res, dict) or not isinstance(res.get("Type"), str) or res["Type"] not in _FUNCTION_TYPES:
+                continue
+            props = res.get("Properties")
             name = props.get("FunctionName") if isinstance(props, dict) else None
-            if res.get("Type") in _FUNCTION_TYPES and isinstance(name, dict) and \
+            if isinstance(name, dict) and \
                     isinstance(name.get("Fn::Sub"), str) and len(name) == 1:
                 self.sub_names.setdefault(name["Fn::Sub"], lid)
 
