@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from lambda_advisor.sources.files import MAX_TEMPLATE_BYTES, InputProblem, read_text
 from lambda_advisor.sources.sam import as_list
 from lambda_advisor.sources.template.base import as_props, res_props
 from lambda_advisor.sources.yaml_loader import TemplateSyntaxError, loads
@@ -88,11 +89,12 @@ def _local_file(r: TemplateReader, location: Any) -> Any:
     if not path or "://" in path:
         return None  # s3:// and https:// definitions are not on this machine
     full = os.path.normpath(r.base_dir / path)
+    if not os.path.isfile(full):
+        return None  # not here (built or uploaded elsewhere): the API's functions stay unknown
     try:
-        with open(full, encoding="utf-8-sig") as fh:
-            text = fh.read(5_000_000)
-        return loads(text, is_json=full.lower().endswith(".json"))
-    except (OSError, UnicodeDecodeError, TemplateSyntaxError) as exc:
+        text = read_text(full, MAX_TEMPLATE_BYTES, "OpenAPI definition")
+        return loads(text, is_json=full.lower().endswith(".json"), duplicates=[])
+    except (InputProblem, TemplateSyntaxError) as exc:
         r.problems.append((f"cannot read the OpenAPI definition {path}: {exc}", None))
         return None
 
