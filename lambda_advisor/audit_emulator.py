@@ -249,6 +249,7 @@ _LAMBDA_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"^/2018-10-31/layers/?$"), "GetLayerVersionByArn"),
     ("GET", re.compile(r"^/2018-10-31/layers/[^/]+/versions/\d+/?$"), "GetLayerVersion"),
     ("GET", re.compile(r"^/2015-03-31/functions/[^/]+/aliases/?$"), "ListAliases"),
+    ("GET", re.compile(r"^/2015-03-31/functions/[^/]+/configuration/?$"), "GetFunctionConfiguration"),
     ("GET", re.compile(r"^/2021-10-31/functions/[^/]+/urls/?$"), "ListFunctionUrlConfigs"),
     ("GET", re.compile(r"^/2019-09-25/functions/[^/]+/event-invoke-config/list/?$"), "ListFunctionEventInvokeConfigs"),
     ("GET", re.compile(r"^/2024-08-31/functions/[^/]+/recursion-config/?$"), "GetFunctionRecursionConfig"),
