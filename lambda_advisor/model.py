@@ -73,6 +73,8 @@ class Function:
     durable: dict[str, Any] | bool | None = None
     #: RecursiveLoop: "Allow" or "Terminate" (Lambda's default).
     recursive_loop: str | None = None
+    #: Tenant isolation (TenancyConfig.TenantIsolationMode): "PER_TENANT", or False when off.
+    tenant_isolation: str | bool | None = None
     #: Lambda Managed Instances (CapacityProviderConfig): ``{"arn", "logical_id", ...}``, or False.
     capacity_provider: dict[str, Any] | bool | None = None
     environment: dict[str, Value] | None = None

@@ -65,6 +65,7 @@ Resources:
       Handler: a.B::c
       Role: !GetAtt Role.Arn
       Code: {S3Bucket: b, S3Key: k}
+      TenancyConfig: {TenantIsolationMode: PER_TENANT}
       DurableConfig:
         ExecutionTimeout: 600
         RetentionPeriodInDays: 30
@@ -148,6 +149,7 @@ def test_cloudformation_function_features_and_qualifiers(docs: dict[str, dict[st
     assert plain["file_systems"] == [{"arn": "arn:aws:elasticfilesystem:eu-west-1:123456789012:access-point/fsap-1",
                                       "mount_path": "/mnt/efs"}]
     assert plain["recursive_loop"] == "Terminate"  # Lambda's default
+    assert plain["tenant_isolation"] == "PER_TENANT" and docs["Sam"]["tenant_isolation"] is False
     assert plain["logging"]["log_group_class"] == "DELIVERY"
     (mapping,) = plain["event_sources"][:1]
     assert mapping["qualifier"] == "prod" and mapping["function_response_types"] == []

@@ -163,7 +163,9 @@ def lambda_invokes_lambda(doc: Document, ctx: Context) -> Iterator[Hit]:
 
     Silent for a durable caller (its ``context.invoke()`` suspends the caller without billing:
     the feature, not the pitfall) and a durable callee (invoking it starts a durable execution,
-    as a Step Functions ``StartExecution`` would). An asynchronous destination is the decoupled pattern, not a
+    as a Step Functions ``StartExecution`` would). Silent for a tenant-isolated callee: only a direct
+    invoke can carry the tenant ID (event source mappings cannot), so a router function calling it
+    is AWS's pattern. An asynchronous destination is the decoupled pattern, not a
     call. A name in the environment counts only when the role could make the call (or is not
     completely known): it may be there for something else, a schedule's target. A call in the
     code always counts, and says so when the role would refuse it.
@@ -232,6 +234,8 @@ def lambda_invokes_lambda(doc: Document, ctx: Context) -> Iterator[Hit]:
     for p in pairs.values():
         if p.target is not None and isinstance(p.target.get("durable"), dict):
             continue  # invoking a durable function starts a durable execution: the workflow this rule asks for
+        if p.target is not None and isinstance(p.target.get("tenant_isolation"), str):
+            continue  # tenant isolation: only an invoke with a tenant ID reaches it, a router must call it
         whom = p.target["name"] if p.target is not None else \
             (f"another function ({p.name})" if p.name else "another function")
         verb = "invokes" if p.code else "may invoke"

@@ -56,6 +56,7 @@ def function_from_configuration(config: dict[str, Any], *, region: str, account:
         durable={"execution_timeout_s": durable_cfg.get("ExecutionTimeout"),
                  "retention_days": durable_cfg.get("RetentionPeriodInDays"),
                  "allow_invoke_latest": None} if durable_cfg else False,
+        tenant_isolation=(config.get("TenancyConfig") or {}).get("TenantIsolationMode") or False,
         capacity_provider={"arn": managed.get("CapacityProviderArn"), "logical_id": None,
                            "memory_gib_per_vcpu": managed.get("ExecutionEnvironmentMemoryGiBPerVCpu"),
                            "max_concurrency_per_environment": managed.get("PerExecutionEnvironmentMaxConcurrency")}

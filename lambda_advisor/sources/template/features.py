@@ -1,8 +1,9 @@
-"""Function features of 2024–2026: durable functions, recursion, Managed Instances, EFS, qualifiers.
+"""Function features of 2024–2026: durable functions, recursion, tenant isolation, Managed Instances, EFS, qualifiers.
 
 Property names as the CloudFormation and SAM references spell them:
 ``DurableConfig`` (``ExecutionTimeout``, ``RetentionPeriodInDays``, and ``AllowInvokeLatest``
 where the Lambda guide shows it), ``RecursiveLoop`` (``Allow``/``Terminate``),
+``TenancyConfig`` (``TenantIsolationMode: PER_TENANT``),
 ``CapacityProviderConfig`` (CloudFormation: ``LambdaManagedInstancesCapacityProviderConfig``
 with ``CapacityProviderArn``; SAM: ``Arn``), ``FileSystemConfigs``. All may come from SAM
 ``Globals``. :meth:`FeatureParts.qualifier_for` tells through which version or alias an
@@ -37,6 +38,11 @@ class FeatureParts(ReaderBase):
         if "RecursiveLoop" in props:
             self._set(doc, "/recursive_loop", props, "RecursiveLoop")
         self._capacity_provider(doc, props)
+        tenancy = as_props(props.get("TenancyConfig"))
+        mode = self.resolver.text(tenancy.get("TenantIsolationMode")) if tenancy else None
+        doc.tenant_isolation = mode or (False if "TenancyConfig" not in props else None)
+        if "TenancyConfig" in props:
+            self._set(doc, "/tenant_isolation", props, "TenancyConfig")
         mounts = props.get("FileSystemConfigs")
         doc.file_systems = [{"arn": self._value(as_props(m).get("Arn")) if as_props(m).get("Arn") is not None
                              else None, "mount_path": self.resolver.text(as_props(m).get("LocalMountPath"))}
