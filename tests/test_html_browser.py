@@ -6,6 +6,8 @@ in CI (``CI`` set) a missing browser is a failure — ``.ci/run`` installs it.
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import re
 import shutil
@@ -13,6 +15,7 @@ import struct
 import subprocess
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_report_formats import sample_result
@@ -126,3 +129,94 @@ def test_audit_report_groups_by_account_and_region(tmp_path: Path) -> None:
     assert "Showing 2 of 3 functions (3 findings)" in dom  # the clean function is hidden by "only"
     names = re.findall(r'<section class="fn[^"]*" data-name="([^"]+)"', dom)
     assert names == ["billing", "clean", "orders"], names  # "123456789012 / eu-west-1" sorts before "infra/…"
+
+
+_MEASURE = """<script>
+(function(){
+  function box(el){var r=el.getBoundingClientRect();return {top:Math.round(r.top),left:Math.round(r.left),
+    right:Math.round(r.right),bottom:Math.round(r.bottom)};}
+  var out={viewport:window.innerWidth,scroll:document.documentElement.scrollWidth,
+    cards:[].map.call(document.querySelectorAll('#totals .card'),box),
+    tables:[].map.call(document.querySelectorAll('.scroll'),box),
+    fns:[].map.call(document.querySelectorAll('.fn'),box)};
+  parent.postMessage(JSON.stringify(out),'*');
+})();
+</script></body>"""
+
+# Headless Chromium will not make a window narrower than 500 px: the report is measured in a frame
+# of the width under test, and reports its layout to the page around it.
+_FRAME = """<!DOCTYPE html><html><body style="margin:0"><pre id="layout"></pre>
+<iframe src="audit.html" style="width:{width}px;height:900px;border:0"></iframe>
+<script>window.addEventListener('message',function(e){{document.getElementById('layout').textContent=e.data;}});
+</script></body></html>"""
+
+
+def _incomplete_audit() -> Any:
+    from lambda_advisor.findings import Affected
+    from lambda_advisor.result import Gap
+
+    result = sample_result()
+    result.kind = "audit"
+    region = "arn:aws:lambda:us-east-1:123456789012:function:"
+    long_name = "orders-ingest-pipeline-with-a-very-long-function-name-for-the-layout-test"
+    result.documents.append({"id": region + long_name, "name": long_name,
+                             "source": {"kind": "account", "arn": region + long_name, "account": "123456789012",
+                                        "region": "us-east-1"}})
+    html_page = "package: HTTP 403 <html><head><title>403 Forbidden</title></head><body><h1>AccessDenied</h1></body></html>"
+    result.gaps = [Gap(region + f"fn{i}", "us-east-1", [html_page]) for i in range(4)]
+    result.gaps.append(Gap(region + "x", "us-east-1", ["GetPolicy: AccessDeniedException (HTTP 403)",
+                                                       "lambda-advisor: KeyError: 'Configuration'"]))
+    shared = result.findings[1]  # LA205 from Globals: one fact, three functions
+    shared.functions = [Affected(f"infra/app.yaml#{n}", n, n) for n in ("Orders", "Clean", "Refunds")]
+    shared.fix = "Move long work to Step Functions.\n\nSet `Timeout` under `Globals`:\n\n    Globals:\n      Function:\n        Timeout: 30\n"
+    return result
+
+
+def test_incomplete_audit_says_so_in_plain_words(tmp_path: Path) -> None:
+    browser = _chromium()
+    page = tmp_path / "audit.html"
+    page.write_text(render("html", _incomplete_audit()), encoding="utf-8")
+    dom = _run(browser, tmp_path, "--dump-dom", page.as_uri()).stdout
+    assert 'id="incomplete"' in dom and "lower bound" in dom
+    assert re.search(r'data-total="not-checked"><b>6</b><span>not fully checked', dom), dom[:3000]
+    errors = dom[dom.index('id="errors"'):]
+    assert "4 functions: code package could not be downloaded or read (access denied: the audit role lacks" in errors
+    assert "resource policy (who may invoke it) could not be read (access denied" in errors
+    assert "an internal error stopped reading it" in errors
+    assert "&lt;html&gt;" not in dom and "<h1>AccessDenied</h1>" not in dom  # no raw error page
+    # "How to fix" renders markdown: code spans and the snippet, no raw backticks
+    assert "<code>Timeout</code>" in dom and "`Timeout`" not in dom
+    assert re.search(r"<pre><code>Globals:\n  Function:\n    Timeout: 30</code></pre>", dom)
+    first = dom[dom.index('<div id="first">'):]
+    items = re.findall(r'<li data-rule="(LA\d+)" data-clears="(\d+)">', first)
+    assert items[0] == ("LA101", "1") and items[1] == ("LA205", "3")  # by severity, then functions cleared
+    assert "one fix clears 3 functions (Orders, Clean, Refunds)" in first
+
+
+@pytest.mark.parametrize("width", [1400, 420])
+def test_layout_at_desktop_and_phone_widths(tmp_path: Path, width: int) -> None:
+    browser = _chromium()
+    page = tmp_path / "audit.html"
+    page.write_text(render("html", _incomplete_audit()).replace("</body>", _MEASURE, 1), encoding="utf-8")
+    frame = tmp_path / "frame.html"
+    frame.write_text(_FRAME.format(width=width), encoding="utf-8")
+    dom = _run(browser, tmp_path, f"--window-size={max(width, 500) + 20},1000", "--virtual-time-budget=3000",
+               "--dump-dom", frame.as_uri()).stdout
+    m = re.search(r'<pre id="layout">(.*?)</pre>', dom)
+    assert m, dom[-2000:]
+    layout = json.loads(html.unescape(m.group(1)))
+    assert layout["viewport"] == width
+    assert layout["scroll"] <= width, f"the page scrolls sideways at {width} px: {layout['scroll']}"
+    cards = layout["cards"]
+    assert len(cards) == 9
+    assert all(c["right"] <= width for c in cards)
+    if width >= 1400:
+        assert len({c["top"] for c in cards}) == 1, cards  # the summary cards sit in one row
+    else:
+        rows: dict[int, int] = {}
+        for c in cards:
+            rows[c["top"]] = rows.get(c["top"], 0) + 1
+        counts = list(rows.values())
+        assert max(counts) - min(counts[:-1] or counts) <= 0, rows  # full rows, only the last may be short
+    for block in layout["tables"] + layout["fns"]:
+        assert block["left"] >= 0 and block["right"] <= width, block  # tables and cards stay on the page

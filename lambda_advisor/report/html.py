@@ -10,6 +10,7 @@ filter state can be given in the address (``report.html#q=orders&sev=high&sort=n
 from __future__ import annotations
 
 import re
+import textwrap
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from html import escape
@@ -32,8 +33,8 @@ _CSS = """
 *{box-sizing:border-box}body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;
 color:#1d2330;background:#f5f6f8}header{background:#232f3e;color:#fff;padding:20px 32px}
 header h1{margin:0 0 4px;font-size:24px}header p{margin:0;opacity:.85}main{padding:20px 32px;max-width:1200px}
-h2{font-size:19px;margin:28px 0 10px}.cards{display:flex;flex-wrap:wrap;gap:12px}
-.card{background:#fff;border-radius:8px;padding:12px 16px;min-width:130px;box-shadow:0 1px 2px #0002;
+h2{font-size:19px;margin:28px 0 10px}.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(110px,1fr));gap:12px}
+.card{background:#fff;border-radius:8px;padding:10px 12px;min-width:0;box-shadow:0 1px 2px #0002;
 border-top:5px solid #8892a0}.card b{display:block;font-size:28px}.card span{color:#555;font-size:13px}
 table{border-collapse:collapse;background:#fff;width:100%;box-shadow:0 1px 2px #0002;border-radius:6px}
 th,td{text-align:left;padding:7px 10px;border-bottom:1px solid #e4e6ea;vertical-align:top}
@@ -47,6 +48,12 @@ border-left:6px solid #2e7d32}.fn h3{margin:0;font-size:17px}.fn .meta{color:#55
 .finding{border-top:1px solid #eceef1;padding:8px 0}.finding p{margin:4px 0}.fix{background:#f1f8e9;
 border-radius:4px;padding:6px 8px;font-size:14px}.fix b{color:#33691e}.muted{opacity:.6}
 @media print{.controls{display:none}.fn,.finding,tr{break-inside:avoid}body{background:#fff}}
+.scroll{overflow-x:auto;max-width:100%}td,.fn,.finding p,.errors li,header p{overflow-wrap:anywhere}
+svg#chart{max-width:100%;height:auto}.banner{background:#fff3e0;border:2px solid #ef6c00;border-radius:8px;
+padding:10px 14px;margin:16px 0 0}.card.warn{border-top-color:#ef6c00;background:#fff8f0}
+.fix pre{background:#fff;border-radius:4px;padding:6px 8px;overflow-x:auto;margin:6px 0}.fix p{margin:4px 0}
+#first ol{padding-left:22px}#first li{margin:6px 0}details summary{cursor:pointer;color:#555}
+@media (max-width:600px){main,header{padding:12px}.controls input[type=search]{min-width:0}}
 .hidden{display:none}code{background:#eef0f3;border-radius:3px;padding:0 3px;font-size:90%}.ok{color:#2e7d32}.errors li{color:#b71c1c}svg text{font:13px system-ui,sans-serif}
 """
 
@@ -110,6 +117,47 @@ def _prose(text: str) -> str:
     return "".join(out)
 
 
+def _fix_html(text: str) -> str:
+    """The fix text as written: paragraphs with inline markdown, snippets (fenced or indented) as <pre>."""
+    blocks: list[str] = []
+    para: list[str] = []
+    code: list[str] | None = None
+    indented: list[str] = []
+
+    def flush() -> None:
+        if para:
+            blocks.append(f"<p>{_prose(' '.join(para))}</p>")
+            para.clear()
+        if indented:
+            blocks.append(f"<pre><code>{_e(textwrap.dedent(chr(10).join(indented)))}</code></pre>")
+            indented.clear()
+
+    for line in text.strip().splitlines():
+        if line.lstrip().startswith("```"):
+            if code is None:
+                flush()
+                code = []
+            else:
+                blocks.append(f"<pre><code>{_e(chr(10).join(code))}</code></pre>")
+                code = None
+        elif code is not None:
+            code.append(line)
+        elif line.startswith(("  ", "\t")) and line.strip():
+            if para:
+                flush()
+            indented.append(line)
+        elif not line.strip():
+            flush()
+        else:
+            if indented:
+                flush()
+            para.append(line.strip())
+    if code is not None:
+        blocks.append(f"<pre><code>{_e(chr(10).join(code))}</code></pre>")
+    flush()
+    return "".join(blocks)
+
+
 def _badge(severity: str) -> str:
     return f'<span class="badge" style="background:{COLORS[severity]}">{_e(severity)}</span>'
 
@@ -158,8 +206,63 @@ def _finding_html(f: Finding, rules: dict[str, Any], note: str | None = None) ->
         f'<p>{_badge(f.severity)} <b>{_e(f.title)}</b> <span class="id">{_e(f.rule_id)}</span></p>'
         f"<p>{_e(f.message)}</p>"
         f'<p class="id">{_e(where)}{inherited}</p>{why}'
-        f'<div class="fix"><b>How to fix:</b> {_e(fix)}</div>{note_html}</div>'
+        f'<div class="fix"><b>How to fix:</b> {_fix_html(fix)}</div>{note_html}</div>'
     )
+
+
+def _banner(result: ScanResult) -> list[str]:
+    """An incomplete run says so before any number: its totals are a lower bound."""
+    if not (result.gaps or result.errors):
+        return []
+    parts = []
+    places = len({g.where for g in result.gaps})
+    if places:
+        parts.append(f"{places} function{'s' if places != 1 else ''} or region{'s' if places != 1 else ''} "
+                     "could not be fully checked")
+    if result.errors:
+        parts.append(f"{len(result.errors)} input{'s' if len(result.errors) != 1 else ''} could not be read")
+    return [f'<div class="banner" id="incomplete" role="alert"><b>Incomplete:</b> {_e(" and ".join(parts))}. '
+            'The totals below are a lower bound: there may be more findings than shown. '
+            '<a href="#not-checked">What could not be checked</a></div>']
+
+
+def _not_checked(result: ScanResult) -> list[str]:
+    """Plain words per cause ("4 functions: code package could not be downloaded"), raw detail folded away."""
+    if not (result.gaps or result.errors):
+        return []
+    from lambda_advisor.report.causes import summarise
+
+    out = ['<h2 id="not-checked">What could not be checked</h2><ul class="errors" id="errors">']
+    for cause in summarise(result.gaps, result.errors):
+        samples = "".join(f"<li>{_e(sample)}</li>" for sample in cause.samples)
+        more = len(cause.where) - len(cause.samples)
+        more_html = f"<li>… and {more} more</li>" if more > 0 else ""
+        out.append(f"<li>{_e(cause.sentence())}<details><summary>details</summary>"
+                   f'<ul class="id">{samples}{more_html}</ul></details></li>')
+    out.append("</ul>")
+    return out
+
+
+def _first(active: list[Finding], limit: int = 10) -> list[str]:
+    """What to do first: the worst findings, and among equals the fixes that clear the most functions."""
+    if not active:
+        return []
+    ranked = sorted(active, key=lambda f: (-SEVERITY_RANK[f.severity], -len(f.affected), f.rule_id,
+                                           f.location.file or "", f.location.line or 0))
+    out = ['<h2>What to do first</h2><div id="first"><ol>']
+    for f in ranked[:limit]:
+        loc = f.location
+        where = f"{loc.file}:{loc.line}" if loc.file and loc.line else (loc.file or loc.arn or loc.function_id)
+        names = f.function_names
+        clears = (f"one fix clears {len(names)} functions ({_e(', '.join(names[:6]))}"
+                  f"{' …' if len(names) > 6 else ''})" if len(names) > 1 else f"clears {_e(names[0])}")
+        out.append(f'<li data-rule="{_e(f.rule_id)}" data-clears="{len(names)}">{_badge(f.severity)} '
+                   f"<b>{_e(f.title)}</b> <span class=\"id\">{_e(f.rule_id)} · {_e(where)}</span><br>{clears}</li>")
+    out.append("</ol>")
+    if len(ranked) > limit:
+        out.append(f'<p class="id">…and {len(ranked) - limit} more below, by issue and by function.</p>')
+    out.append("</div>")
+    return out
 
 
 def render(result: ScanResult, *, color: bool = False) -> str:
@@ -218,6 +321,7 @@ def render(result: ScanResult, *, color: bool = False) -> str:
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
         f"<header><h1>{_e(title)}</h1><p>{len(functions)} function{'s' if len(functions) != 1 else ''} in "
         f"{_e(scope_text or 'no input')} · generated {generated} by lambda-advisor {_e(__version__)}</p></header><main>",
+        *_banner(result),
         "<h2>Summary</h2>",
         '<div class="cards" id="totals">',
         f'<div class="card" data-total="functions"><b>{len(functions)}</b><span>functions checked</span></div>',
@@ -227,6 +331,10 @@ def render(result: ScanResult, *, color: bool = False) -> str:
     for sev in SEVERITIES:
         h.append(f'<div class="card" data-total="{sev}" style="border-top-color:{COLORS[sev]}"><b>{counts[sev]}</b>'
                  f"<span>{sev} · {PLAIN[sev]}</span></div>")
+    unchecked = len({g.where for g in result.gaps}) + len(result.errors)
+    if unchecked or audit:
+        h.append(f'<div class="card{" warn" if unchecked else ""}" data-total="not-checked"><b>{unchecked}</b>'
+                 f"<span>not fully checked</span></div>")
     h.append("</div>")
     not_counted = []
     if result.suppressed:
@@ -239,14 +347,10 @@ def render(result: ScanResult, *, color: bool = False) -> str:
         h.append(f'<p id="not-counted">Not counted above: {_e("; ".join(not_counted))}.</p>')
     h.append(_chart(counts))
 
-    if result.errors or result.gaps:
-        h.append('<h2>What could not be checked</h2><ul class="errors" id="errors">')
-        h += [f"<li>{_e(str(e))}</li>" for e in result.errors]
-        h += [f"<li>{_e(g.where)} ({_e(g.region or 'all regions')}): {_e('; '.join(g.missing))}</li>"
-              for g in result.gaps]
-        h.append("</ul>")
+    h += _first(active)
+    h += _not_checked(result)
 
-    h.append('<h2>By issue</h2><table id="by-rule"><thead><tr><th>Issue</th><th>Severity</th><th>Findings</th>'
+    h.append('<h2>By issue</h2><div class="scroll"><table id="by-rule"><thead><tr><th>Issue</th><th>Severity</th><th>Findings</th>'
              "<th>Functions</th><th>Why it matters</th></tr></thead><tbody>")
     ordered = sorted(by_rule.items(), key=lambda kv: (-SEVERITY_RANK[kv[1][0].severity], -len(kv[1]), kv[0]))
     for rule_id, rule_hits in ordered:
@@ -257,16 +361,16 @@ def render(result: ScanResult, *, color: bool = False) -> str:
                  f'<td class="n">{len({a.function_id for f in rule_hits for a in f.affected})}</td><td>{why}</td></tr>')
     if not ordered:
         h.append('<tr><td colspan="5" class="ok">No findings.</td></tr>')
-    h.append("</tbody></table>")
+    h.append("</tbody></table></div>")
 
-    h.append(f'<h2>By {place_label.lower()}</h2><table id="by-place"><thead><tr><th>{place_label}</th>'
+    h.append(f'<h2>By {place_label.lower()}</h2><div class="scroll"><table id="by-place"><thead><tr><th>{place_label}</th>'
              "<th>Functions</th><th>Findings</th><th>Worst</th></tr></thead><tbody>")
     for place, info in sorted(by_place.items(), key=lambda kv: (-kv[1]["worst"], -kv[1]["findings"], kv[0])):
         worst_html = (_badge(list(reversed(SEVERITIES))[info["worst"]]) if info["worst"] >= 0
                       else '<span class="ok">clean</span>')
         h.append(f'<tr><td>{_e(place)}</td><td class="n">{info["functions"]}</td>'
                  f'<td class="n">{info["findings"]}</td><td>{worst_html}</td></tr>')
-    h.append("</tbody></table>")
+    h.append("</tbody></table></div>")
 
     h += [
         "<h2>Functions</h2>",
