@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck bench docs clean
+.PHONY: demo emulator test lint typecheck bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ $(DEVSTAMP): pyproject.toml | $(BIN)/python
 
 demo: $(DEVSTAMP)
 	$(BIN)/python -m lambda_advisor.demo
+
+# An emulated account that keeps serving (Ctrl-C stops it): try `lambda-advisor audit` by hand.
+emulator: $(DEVSTAMP)
+	$(BIN)/python -m lambda_advisor.serve_emulator --port $(or $(PORT),5000)
 
 test: $(DEVSTAMP)
 	$(BIN)/ruff check lambda_advisor tests bench

@@ -49,14 +49,14 @@ def tiny_zip(body: str = "def handler(event, context):\n    return 'ok'\n") -> b
     return buf.getvalue()
 
 
-def start_moto() -> tuple[Any, str]:
-    """moto's threaded server on a free port: (server, endpoint URL). Call ``server.stop()``."""
+def start_moto(port: int = 0) -> tuple[Any, str]:
+    """moto's threaded server on ``port`` (0: a free one): (server, endpoint URL). Call ``server.stop()``."""
     import logging
 
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     return server, f"http://{host}:{port}"
