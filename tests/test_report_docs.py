@@ -34,5 +34,6 @@ def test_ci_doc_has_the_copy_paste_examples() -> None:
     ci = (REPO / "docs" / "ci.md").read_text(encoding="utf-8")
     for needle in ("github/codeql-action/upload-sarif", "--format sarif", "junit", "reports:",
                    "lambda-advisor baseline create", "--baseline", "- id: lambda-advisor",
-                   "--append-rules lambda_advisor.integrations.cfnlint"):
+                   "--append-rules lambda_advisor.integrations.cfnlint", "--format github", "codequality:",
+                   "uses: lambda-advisor/lambda-advisor@", "--exit-zero", "--show-settings", "per-file-ignores"):
         assert needle in ci, needle
