@@ -2,8 +2,9 @@
 
 A durable execution checkpoints and replays its code; AWS asks callers to invoke a version
 or an alias so that a replay after a deployment resumes on the code that started it.
-Reads the qualifier of each event source, permission and URL; an unknown qualifier keeps
-the rule silent. ``DurableConfig.AllowInvokeLatest`` is read where present (the Lambda guide
+Reads the qualifier of each event source, permission and URL, and the other functions that
+carry this one's unqualified name or ARN and may invoke it; an unknown qualifier keeps the
+rule silent. ``DurableConfig.AllowInvokeLatest`` is read where present (the Lambda guide
 documents it, the API model does not): it changes the message, never the verdict.
 """
 
@@ -18,6 +19,33 @@ from lambda_advisor.checks.event_sources import SERVICE_NAMES, source_label
 LATEST = "$LATEST"
 #: Named in one message before "and N more".
 MAX_NAMED = 4
+
+
+def _unqualified_reference(value: Any, doc: Document) -> bool:
+    """Does an environment value name this function itself (its name or unqualified ARN)?"""
+    lid = (doc.get("source") or {}).get("logical_id")
+    if isinstance(value, dict):
+        return bool(lid) and value.get("unresolved") in (f"!Ref {lid}", f"!GetAtt {lid}.Arn")
+    name = doc.get("name")
+    return isinstance(value, str) and bool(name) and name != lid and \
+        (value == name or value.endswith(f":function:{name}"))
+
+
+def _function_callers(doc: Document, ctx: Context) -> list[str]:
+    """Other functions of the same file that carry this one's unqualified name or ARN and whose role
+    may invoke it (or is not completely known): they call $LATEST."""
+    from lambda_advisor.checks.lambda_calls import caller_may_invoke
+
+    file = (doc.get("source") or {}).get("file")
+    found = []
+    for fn in ctx.functions:
+        if fn["id"] == doc["id"] or (fn.get("source") or {}).get("file") != file:
+            continue
+        for name, value in (fn.get("environment") or {}).items():
+            if _unqualified_reference(value, doc) and caller_may_invoke(fn, doc, ctx):
+                found.append(f"function {fn['name']} (environment variable {name})")
+                break
+    return found
 
 
 def _callers(doc: Document) -> list[tuple[str, str]]:
@@ -50,7 +78,7 @@ def durable_through_latest(doc: Document, ctx: Context) -> Iterator[Hit]:
     durable: Any = doc.get("durable")
     if not isinstance(durable, dict):
         return
-    callers = _callers(doc)
+    callers = _callers(doc) + [("/durable", who) for who in _function_callers(doc, ctx)]
     if not callers:
         return
     allow = durable.get("allow_invoke_latest")

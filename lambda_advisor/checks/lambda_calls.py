@@ -158,6 +158,15 @@ def _names_other_resources(value: Any) -> bool:
                               for r in refs)
 
 
+def caller_may_invoke(caller: Document, target: Document, ctx: Context) -> bool:
+    """Could ``caller``'s role invoke ``target`` (True too when the role is not completely known)?"""
+    role = caller.get("role") or {}
+    if not _invoke_grants_known(role):
+        return True
+    statements = [st for st in role.get("statements") or [] if _allows_invoke(st)]
+    return _may_invoke(statements, target, caller, _index(ctx.functions))
+
+
 def lambda_invokes_lambda(doc: Document, ctx: Context) -> Iterator[Hit]:
     """LA301: one hit per function this one calls directly, with every piece of evidence for it.
 
