@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from lambda_advisor.findings import Finding
 from lambda_advisor.report.paths import repo_relative
-from lambda_advisor.report.text import summary
+from lambda_advisor.report.text import reflow, summary
 from lambda_advisor.result import ScanResult
 
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "notice", "info": "notice"}
@@ -39,7 +39,7 @@ def _annotation(f: Finding) -> str:
     if loc.inherited_from:
         message += f"\n(inherited from {loc.inherited_from})"
     if f.fix:
-        message += f"\n\nFix: {f.fix.strip()}"
+        message += "\n\nFix: " + "\n".join(reflow(f.fix))  # prose re-joined, snippets as written
     file = (repo_relative(loc.file) or loc.file) if loc.file else None
     return command(LEVELS[f.severity], message, file=file, line=loc.line if file else None,
                    col=loc.column if file and loc.line else None,
