@@ -135,3 +135,12 @@ def test_code_findings_columns_and_no_double_runtime_warning(tmp_path: Path) -> 
     assert any(r[5] in ("E2531", "W2531") for r in rows), proc.stdout
     assert not [r for r in ours if r[2].endswith("9501")], proc.stdout
     assert all(col >= 1 for _, col, _ in ours) and any(col > 1 for _, col, _ in ours)
+
+
+def test_unknown_selector_in_the_configuration_is_reported(tmp_path: Path) -> None:
+    template = tmp_path / "plain.yaml"
+    template.write_text((DATA / "plain.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / ".lambda-advisor.yaml").write_text("ignore: [LA2O5]\n", encoding="utf-8")
+    proc = _run(str(template), "--append-rules", PLUGIN)
+    assert proc.stdout.count("E0002") == 1, proc.stdout
+    assert "'LA2O5' matches no rule; closest: LA205" in proc.stdout

@@ -67,8 +67,8 @@ def _findings(filename: str, mtime: float) -> tuple[tuple[Any, ...], str | None]
     (code findings such as an invoke call in the handler), suppressions.
     """
     from lambda_advisor import pipeline
-    from lambda_advisor.config import ConfigError, apply, resolve
-    from lambda_advisor.engine import RuleError
+    from lambda_advisor.config import ConfigError, apply, check_params, check_selectors, resolve
+    from lambda_advisor.engine import RuleError, load_rules
     from lambda_advisor.report.columns import fill_columns
 
     path = Path(filename)
@@ -77,6 +77,9 @@ def _findings(filename: str, mtime: float) -> tuple[tuple[Any, ...], str | None]
         config = resolve(None, [path])
         apply(settings, config)
         settings.extra["config"] = config
+        rules = load_rules(settings.rules_dirs)
+        check_params(config, rules)
+        check_selectors(config, {"select": [], "ignore": []}, [r.id for r in rules])  # a typo is no silent pass
         pipeline.build_engine(settings)
     except (ConfigError, RuleError) as exc:
         return (), f"lambda-advisor: {exc}"
