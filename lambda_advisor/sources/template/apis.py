@@ -24,11 +24,37 @@ def _link_api_method(r: TemplateReader, lid: str, res: dict[str, Any], props: di
     integration = as_props(props.get("Integration"))
     fn = r.function_for(integration.get("Uri"))
     if fn in r.docs:
+        if _invokes_async(r, integration.get("RequestParameters")):
+            entry = r._event_source("api", "async", lid, None, r._res_line(lid))
+            r.add_event_source(fn, entry, r._res_line(lid))
+            return
         entry = r._event_source("api", "sync", lid, None, r._res_line(lid))
-        entry["api_timeout_ms"] = r._int(integration.get("TimeoutInMillis")) or 29000
+        entry["api_timeout_ms"] = r._int(integration.get("TimeoutInMillis")) or (
+            None if _streams(r, integration.get("ResponseTransferMode")) else 29000)
         if integration.get("Credentials") is not None:
             entry["has_permission"] = True  # API Gateway invokes with this role, not a resource policy
         r.add_event_source(fn, entry, r._res_line(lid))
+
+
+#: A streaming route whose timeout is not written: up to 15 minutes, so no limit we can compare with.
+_NO_LIMIT = -1
+
+
+def _streams(r: TemplateReader, mode: Any) -> bool:
+    """``responseTransferMode: STREAM`` (REST APIs): the 29 s integration limit does not apply."""
+    return (r.resolver.text(mode) or "").upper() == "STREAM"
+
+
+def _invokes_async(r: TemplateReader, parameters: Any) -> bool:
+    """An AWS (non-proxy) integration that sets ``X-Amz-Invocation-Type: 'Event'`` invokes asynchronously.
+
+    API Gateway then answers at once and Lambda queues the event: no integration timeout applies, and
+    failed events follow the asynchronous retry rules.
+    """
+    for key, value in as_props(parameters).items():
+        if str(key).lower() == "integration.request.header.x-amz-invocation-type":
+            return (r.resolver.text(value) or "").strip("'\" ").lower() == "event"
+    return False
 
 
 # -- OpenAPI definitions --------------------------------------------------------------------------
@@ -54,21 +80,29 @@ def _link_openapi(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[
     if not isinstance(definition, dict):
         return
     default_ms = 29000 if kind == "api" else 30000
-    routes: dict[str, list[tuple[str, int | None, bool]]] = {}
+    routes: dict[tuple[str, str], list[tuple[str, int | None, bool]]] = {}
     for route, integration in _integrations(definition):
         fn = r.function_for(integration.get("uri"))
         if fn in r.docs:
+            invocation = "async" if _invokes_async(r, integration.get("requestParameters")) else "sync"
             timeout = None if route.startswith("authorizer ") else r._int(integration.get("timeoutInMillis"))
-            routes.setdefault(fn, []).append((route, timeout, integration.get("credentials") is not None))
+            if timeout is None and _streams(r, integration.get("responseTransferMode")):
+                timeout = _NO_LIMIT
+            routes.setdefault((fn, invocation), []).append(
+                (route, timeout, integration.get("credentials") is not None))
     line = r._res_line(lid)
-    for fn, found in routes.items():
+    for (fn, invocation), found in routes.items():
         named = [route for route, _, _ in found]
-        entry = r._event_source(kind, "sync", f"{lid} {named[0]}" + (f" and {len(named) - 1} more" if len(named) > 1
-                                                                    else ""), {"Ref": lid}, line)
+        entry = r._event_source(kind, invocation, f"{lid} {named[0]}" + (
+            f" and {len(named) - 1} more" if len(named) > 1 else ""), {"Ref": lid}, line)
         limits = [t or default_ms for route, t, _ in found if not route.startswith("authorizer ")]
-        entry["api_timeout_ms"] = min(limits) if limits else None
+        limit = min(limits) if limits and invocation == "sync" else None
+        entry["api_timeout_ms"] = None if limit == _NO_LIMIT else limit
         if all(credentials for _, _, credentials in found):
             entry["has_permission"] = True  # API Gateway invokes with the integration's role
+        for existing in r.docs[fn].event_sources or []:
+            if (existing["type"], existing["invocation"], existing.get("source_logical_id")) == (kind, invocation, lid):
+                existing["api_timeout_ms"] = entry["api_timeout_ms"]  # the definition is what gets deployed
         r.add_event_source(fn, entry, line)
 
 

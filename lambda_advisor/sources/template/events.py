@@ -72,10 +72,12 @@ class EventParts(FeatureParts):
                 "visibility_timeout_s": None, "line": None}
 
     def add_event_source(self, fn: str, entry: dict[str, Any], line: int | None) -> None:
+        """Add a source unless the same one is already wired (a SAM event and its API's OpenAPI route)."""
         doc = self.docs[fn]
         assert doc.event_sources is not None
         for existing in doc.event_sources:
-            if (existing["type"] == entry["type"] and existing.get("source_logical_id") is not None
+            if (existing["type"] == entry["type"] and existing["invocation"] == entry["invocation"]
+                    and existing.get("source_logical_id") is not None
                     and existing.get("source_logical_id") == entry.get("source_logical_id")):
                 return
         doc.event_sources.append(entry)
