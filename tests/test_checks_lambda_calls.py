@@ -170,3 +170,18 @@ def test_starting_a_durable_function_is_not_reported() -> None:
     api = fn("Api", role={"statements": [stmt([ref("Workflow", "Arn")])], "complete": True},
              environment={"WORKFLOW": ref("Workflow")})
     assert hits(api, workflow) == []
+
+
+def test_a_grant_on_a_shared_role_is_the_function_that_names_the_callee() -> None:
+    role = {"logical_id": "Shared", "statements": [stmt([ref("A", "Arn"), ref("B", "Arn")])]}
+    orchestrator = fn("Orchestrator", role=role, environment={"A": ref("A"), "B": ref("B")})
+    a, b = fn("A", role=role), fn("B", role=role)
+    everyone = (orchestrator, a, b)
+    found = {doc["name"]: sorted(h.subject for h in hits(doc, *[o for o in everyone if o is not doc]))
+             for doc in everyone}
+    assert found == {"Orchestrator": ["call:A", "call:B"], "A": [], "B": []}
+    # nobody names the callee: the grant is the only evidence, for every function on the role
+    assert [h.subject for h in hits(fn("A", role=role), fn("B", role=role))] == ["call:B"]
+    # a role of its own is no role mate
+    alone = fn("A", role={**role, "logical_id": "Other"})
+    assert [h.subject for h in hits(alone, orchestrator, fn("B", role=role))] == ["call:B"]

@@ -131,6 +131,30 @@ def _invoke_grants_known(role: dict[str, Any]) -> bool:
     return bool(unread) and all(isinstance(u, str) and u.startswith("SAM ") for u in unread)
 
 
+def _role_key(fn: Document) -> str | None:
+    """Which role a function runs with: the role resource of its template, else the role's ARN."""
+    role = fn.get("role") or {}
+    if isinstance(role.get("logical_id"), str):
+        return f"{(fn.get('source') or {}).get('file')}#{role['logical_id']}"
+    return role["arn"] if isinstance(role.get("arn"), str) else None
+
+
+def _named_by_a_role_mate(doc: Document, target: Document, functions: list[Document], index: _Index) -> bool:
+    """Another function on the same role carries ``target``'s name in its environment or calls it in
+    its code: the role's grant is that function's, not evidence that ``doc`` calls ``target``."""
+    key = _role_key(doc)
+    if key is None:
+        return False
+    for fn in functions:
+        if fn["id"] in (doc["id"], target["id"]) or _role_key(fn) != key:
+            continue
+        values = list((fn.get("environment") or {}).values())
+        values += [c.get("target") for c in ((fn.get("code") or {}).get("inspection") or {}).get("invoke_calls") or []]
+        if any(target["id"] == t["id"] for v in values if v for t in _targets(v, fn, index)):
+            return True
+    return False
+
+
 def _may_invoke(statements: list[dict[str, Any]], target: Document | None, doc: Document, index: _Index) -> bool:
     """Could a statement of the role invoke ``target`` (any function when None)?"""
     for st in statements:
@@ -176,8 +200,9 @@ def lambda_invokes_lambda(doc: Document, ctx: Context) -> Iterator[Hit]:
     invoke can carry the tenant ID (event source mappings cannot), so a router function calling it
     is AWS's pattern. An asynchronous destination is the decoupled pattern, not a
     call. A name in the environment counts only when the role could make the call (or is not
-    completely known): it may be there for something else, a schedule's target. A call in the
-    code always counts, and says so when the role would refuse it.
+    completely known): it may be there for something else, a schedule's target. A grant alone, on a
+    role another function shares and whose environment or code names the callee, is that
+    function's. A call in the code always counts, and says so when the role would refuse it.
     """
     if isinstance(doc.get("durable"), dict):
         return
@@ -240,6 +265,10 @@ def lambda_invokes_lambda(doc: Document, ctx: Context) -> Iterator[Hit]:
             known[0].aliases += unknown.aliases
             known[0].code = True
             known[0].denied = known[0].denied or unknown.denied
+    for key in [k for k, p in pairs.items() if p.role and all(e.startswith("its role") for e in p.evidence)]:
+        granted = pairs[key].target
+        if granted is not None and _named_by_a_role_mate(doc, granted, ctx.functions, index):
+            del pairs[key]  # a role shared with the function that calls it: one grant, that function's call
     for p in pairs.values():
         if p.target is not None and isinstance(p.target.get("durable"), dict):
             continue  # invoking a durable function starts a durable execution: the workflow this rule asks for
