@@ -155,7 +155,7 @@ def scan(paths: tuple[Path, ...], show_files: bool, show_settings: bool, **opts:
 @click.option("--accounts-in-parallel", type=click.IntRange(1, 32), default=4, show_default=True,
               help="With --org-role: accounts audited at the same time (each has its own quotas).")
 @click.option("--endpoint-url", envvar="AWS_ENDPOINT_URL", help="AWS endpoint (an emulator); also AWS_ENDPOINT_URL.")
-@click.option("--save", type=click.Path(path_type=Path),
+@click.option("--save", "save_to", type=click.Path(),
               help="Write a snapshot to re-scan offline with `scan`: a JSON file, or a folder (always with "
                    "--org-role) of one <account>.json per account, each written as soon as it is done.")
 @click.option("--keep-env-values", is_flag=True,
@@ -172,7 +172,7 @@ def scan(paths: tuple[Path, ...], show_files: bool, show_settings: bool, **opts:
 def audit(profile: str | None, regions: tuple[str, ...], all_regions: bool, exclude_regions: tuple[str, ...],
           role_arn: str | None, external_id: str | None, org_role: str | None, accounts: tuple[str, ...],
           exclude_accounts: tuple[str, ...], accounts_in_parallel: int, endpoint_url: str | None,
-          save: Path | None, keep_env_values: bool, workers: int, quota_share: float, inspect_code: bool,
+          save_to: str | None, keep_env_values: bool, workers: int, quota_share: float, inspect_code: bool,
           **opts: Any) -> None:
     """Audit the Lambda functions of a live AWS account, or of a whole organisation (read-only)."""
     from lambda_advisor.audit import AuditError, AuditOptions
@@ -184,6 +184,9 @@ def audit(profile: str | None, regions: tuple[str, ...], all_regions: bool, excl
         raise click.UsageError("--accounts and --exclude-accounts go with --org-role")
     if org_role and role_arn:
         raise click.UsageError("pass either --role-arn (one account) or --org-role (an organisation)")
+    save = Path(save_to) if save_to else None
+    if save is not None and save_to is not None and save_to.endswith(("/", "\\")):
+        save.mkdir(parents=True, exist_ok=True)  # a folder, even for one account: <account>.json inside
     if save is not None and save.exists() and not save.is_dir() and org_role:
         raise click.UsageError(f"--save {save}: with --org-role, --save names a folder (one snapshot per account)")
     settings = _settings(opts)

@@ -137,3 +137,12 @@ def test_org_progress_shows_accounts_functions_and_active_regions_within_the_wid
     wide.account_started("111122223333")
     wide.for_account("111122223333").region_total("us-east-1", 3)
     assert "111122223333 us-east-1 0/3" in wide.line()
+
+
+def test_save_to_a_folder_for_one_account_writes_account_json(moto: Any, tmp_path: Path) -> None:
+    moto.function("solo")
+    folder = tmp_path / "snaps"
+    result = _invoke("audit", "--endpoint-url", moto.endpoint, "--region", REGION, "--save", f"{folder}/",
+                     "--quiet", "--format", "json")
+    assert result.exit_code in (0, 1), result.stderr
+    assert [p.name for p in folder.iterdir()] == [f"{ACCOUNT}.json"]
