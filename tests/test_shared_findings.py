@@ -101,6 +101,10 @@ def test_an_old_per_function_baseline_still_matches_the_merged_finding(project: 
 def test_a_baseline_made_today_matches_tomorrow(project: Path) -> None:
     res = CliRunner().invoke(cli, ["baseline", "create", "-o", "base.json", "template.yaml"])
     assert res.exit_code == 0, res.output
+    findings = json.loads(CliRunner().invoke(cli, ["scan", "template.yaml", "--format", "json"]).stdout)["findings"]
+    entries = json.loads(project.joinpath("base.json").read_text(encoding="utf-8"))["findings"]
+    assert f"wrote {len(findings)} finding" in res.stderr  # a shared fact is one finding …
+    assert len(entries) == sum(len(f["functions"]) for f in findings) > len(findings)  # … kept per function
     data = json.loads(project.joinpath("base.json").read_text(encoding="utf-8"))
     assert {e["function"] for e in data["findings"] if e["rule_id"] == "LA501"} >= {f"template.yaml#{n}" for n in NAMES}
     code, out = _scan("--baseline", "base.json")
