@@ -183,6 +183,7 @@ def test_incomplete_audit_says_so_in_plain_words(tmp_path: Path) -> None:
     assert "4 functions: code package could not be downloaded or read (access denied: the audit role lacks" in errors
     assert "resource policy (who may invoke it) could not be read (access denied" in errors
     assert "an internal error stopped reading it" in errors
+    assert "1 input could not be read (the file is not valid; see the details)" in errors
     assert "&lt;html&gt;" not in dom and "<h1>AccessDenied</h1>" not in dom  # no raw error page
     # "How to fix" renders markdown: code spans and the snippet, no raw backticks
     assert "<code>Timeout</code>" in dom and "`Timeout`" not in dom

@@ -119,7 +119,8 @@ def summarise(gaps: Iterable[Gap], errors: Iterable[InputError] = ()) -> list[Ca
                 cause.samples.append(f"{gap.where}: {plain(reason)}")
     by_input: dict[str, list[InputError]] = defaultdict(list)
     for err in errors:
-        by_input[why_of(err.message)].append(err)
+        why = why_of(err.message)
+        by_input["the file is not valid; see the details" if why == "failed" else why].append(err)
     for why, errs in by_input.items():
         cause = causes.setdefault(("input could not be read", why), Cause("input could not be read", why))
         for err in errs:
