@@ -44,6 +44,13 @@ class Exclusion:
         patterns = list(DEFAULT_EXCLUDE if config.exclude is None else config.exclude)
         return cls(base=base, patterns=[*patterns, *config.extend_exclude], respect_gitignore=config.respect_gitignore)
 
+    def for_root(self, root: Path) -> Exclusion:
+        """The exclusion for a walk of ``root``: a folder named on the command line that .gitignore
+        ignores is scanned anyway (as ruff does), so .gitignore stops applying inside it."""
+        if self.respect_gitignore and self.reason(root, is_dir=True, patterns=False) is not None:
+            return Exclusion(base=self.base, patterns=list(self.patterns), respect_gitignore=False)
+        return self
+
     def reason(self, path: Path, *, is_dir: bool, patterns: bool = True, gitignore: bool = True) -> str | None:
         """Why ``path`` is left out (``exclude`` or the .gitignore file), or None to keep it."""
         absolute = Path(os.path.abspath(path))

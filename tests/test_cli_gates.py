@@ -191,6 +191,9 @@ def test_gitignore_is_respected_but_not_for_cdk_out(tmp_path: Path) -> None:
     assert "scanned   " + str(tmp_path / "src" / "template.yaml") in listing
     assert "scanned   " + str(tmp_path / "cdk.out") in listing  # git-ignored build output is what we read
     assert f"excluded  {tmp_path / 'build'} ({tmp_path / '.gitignore'})" in listing
+    # a git-ignored folder named on the command line is scanned anyway (as ruff does)
+    _, listing, _ = _run("scan", str(tmp_path / "build"), "--show-files")
+    assert "scanned   " + str(tmp_path / "build" / "template.yaml") in listing
     (tmp_path / ".lambda-advisor.yaml").write_text("respect-gitignore: false\n", encoding="utf-8")
     _, listing, _ = _run("scan", str(tmp_path), "--show-files")
     assert "scanned   " + str(tmp_path / "build" / "template.yaml") in listing

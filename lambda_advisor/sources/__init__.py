@@ -136,6 +136,8 @@ def _left_out(path: Path, out: Loaded, exclusion: Any, *, gitignore: bool, patte
 def _walk(root: Path, loaders: list[ModuleType], out: Loaded, exclusion: Any = None) -> None:
     if _load_dir(root, loaders, out):
         return
+    if exclusion is not None:
+        exclusion = exclusion.for_root(root)
     seen: set[tuple[int, int]] = set()
     seen_real = {os.path.realpath(root)}  # symlinked folders are followed once; a link cycle stops here
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=lambda exc: _walk_error(exc, out)):
