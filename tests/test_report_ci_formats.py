@@ -204,3 +204,13 @@ def test_explain_renders_for_a_terminal() -> None:
 def test_explain_suggests_the_closest_rule() -> None:
     res = CliRunner().invoke(cli, ["explain", "LA2O5"])
     assert res.exit_code == 2 and "closest: LA205" in res.stderr
+
+
+def test_sarif_paths_are_relative_to_the_repository_root_from_any_folder() -> None:
+    code, out = _scan("demo", "--format", "sarif", "-q", cwd=REPO / "fixtures")
+    assert code == 1
+    run = json.loads(out)["runs"][0]
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == REPO.as_uri() + "/"
+    locations = {json.dumps(r["locations"][0]["physicalLocation"]["artifactLocation"], sort_keys=True)
+                 for r in run["results"]}
+    assert locations == {json.dumps({"uri": "fixtures/demo/template.yaml", "uriBaseId": "%SRCROOT%"}, sort_keys=True)}
