@@ -342,3 +342,22 @@ Resources:
     assert docs["Plain"]["logging"]["retention_days"] is False  # Lambda will create it, never expiring
     assert docs["Shared"]["logging"]["retention_days"] is None  # created outside this template
     assert docs["Own"]["logging"]["retention_days"] == 30
+
+
+def test_an_inline_policy_named_with_sub_is_named_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text("""\
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      Policies:
+        - PolicyName: !Sub snapshots-${AWS::StackName}
+          PolicyDocument:
+            Statement: [{Effect: Allow, Action: fsx:CreateSnapshot, Resource: "*"}]
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Role: !GetAtt Role.Arn, Runtime: python3.13, Handler: a.h, Code: {ZipFile: x}}
+""", encoding="utf-8")
+    (doc,) = load_template(path, explicit=True).documents
+    assert [st["origin"] for st in doc["role"]["statements"]] == ["inline policy !Sub snapshots-${AWS::StackName}"]

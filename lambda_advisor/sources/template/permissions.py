@@ -60,8 +60,9 @@ class PermissionParts(EventParts):
                 role["logical_id"] = target
                 rprops = res_props(self.resources[target])
                 for pol in as_list(rprops.get("Policies")):
+                    name = as_props(pol).get("PolicyName")  # `!Sub x-${AWS::StackName}` is named as written
                     self._statements(role, as_props(pol).get("PolicyDocument"),
-                                     f"inline policy {self.resolver.text(as_props(pol).get('PolicyName'))}")
+                                     f"inline policy {self.resolver.text(name) or short_text(name)}")
                 for arn in as_list(rprops.get("ManagedPolicyArns")):
                     self._managed(role, arn)
             else:
