@@ -403,7 +403,12 @@ def _link_log_group(r: TemplateReader, lid: str, res: dict[str, Any], props: dic
     name_node = props.get("LogGroupName")
     name = r.resolver.text(name_node)
     retention = r._int(props.get("RetentionInDays")) if "RetentionInDays" in props else False
-    for fn, doc in r.docs.items():
+    index = _log_group_index(r)  # the functions each log group could belong to: linear, not docs x groups
+    candidates = {*index.get(("ref", lid), ()), *index.get(("name", name), ())}
+    if name is None and name_node is not None:
+        candidates.add(r.resolver.logical_target(name_node) or "")
+    for fn in sorted(fn for fn in candidates if fn in r.docs):
+        doc = r.docs[fn]
         logging = doc.logging
         if logging is None:
             continue
@@ -422,6 +427,19 @@ def _link_log_group(r: TemplateReader, lid: str, res: dict[str, Any], props: dic
 def _alias_of(qualifier: str | None) -> str | None:
     """A URL is on an alias, or on the function itself (None)."""
     return None if qualifier in (None, "$LATEST") else qualifier
+
+
+def _log_group_index(r: TemplateReader) -> dict[tuple[str, Any], list[str]]:
+    index: dict[tuple[str, Any], list[str]] | None = getattr(r, "_log_group_index", None)
+    if index is None:
+        index = {}
+        for fn, doc in r.docs.items():
+            logging = doc.logging or {}
+            for key in (("ref", logging.get("log_group_logical_id")), ("name", logging.get("log_group"))):
+                if isinstance(key[1], str):
+                    index.setdefault(key, []).append(fn)
+        setattr(r, "_log_group_index", index)  # noqa: B010 - built once per template
+    return index
 
 
 def _our_rule_id(item: Any) -> str | None:
