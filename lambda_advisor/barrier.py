@@ -39,7 +39,9 @@ def describe(exc: BaseException) -> str:
 
 
 def internal_message(exc: BaseException, what: str = "", *, went_on: bool = True) -> str:
-    """The wording of every internal error entry."""
+    """The wording of every internal error entry; prints the traceback with ``--debug``."""
+    if _debug:
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
     where = f" {what}" if what else ""
     rest = "; the rest of the scan went on" if went_on else ""
     return (f"internal error{where} ({describe(exc)}){rest}. "
@@ -50,6 +52,4 @@ def internal_message(exc: BaseException, what: str = "", *, went_on: bool = True
 def internal_error(where: str, exc: BaseException, what: str = "", line: int | None = None, *,
                    went_on: bool = True) -> InputError:
     """An error entry for an unexpected exception; prints the traceback with ``--debug``."""
-    if _debug:
-        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
     return InputError(where, internal_message(exc, what, went_on=went_on), line)

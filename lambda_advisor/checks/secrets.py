@@ -74,7 +74,7 @@ _SHAPES: list[tuple[str, re.Pattern[str]]] = [
 ]
 #: The kind of a secret passed in through a template parameter without NoEcho.
 PLAIN_PARAMETER = "a secret from a parameter without NoEcho"
-_URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@{}$]+:([^\s@/{}$]+)@")
+_URL_PASSWORD = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@{}$]+:([^\s@/{}$]+)@")
 #: A URL without credentials under a secret-looking name (TOKEN_ISSUER, PASSWORD_RESET_PAGE) is an address.
 _PLAIN_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S*$")
 _AWS_SECRET_KEY = re.compile(r"^[A-Za-z0-9/+]{40}$")

@@ -85,7 +85,8 @@ class Resolver:
 
     def resource_type(self, logical_id: str) -> str | None:
         res = self.resources.get(logical_id)
-        return res.get("Type") if isinstance(res, dict) else None
+        rtype = res.get("Type") if isinstance(res, dict) else None
+        return rtype if isinstance(rtype, str) else None
 
     # -- internals --------------------------------------------------------------
 

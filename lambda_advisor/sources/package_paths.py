@@ -7,8 +7,20 @@ is yes.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any
+
+from lambda_advisor.sources.files import exists
+
+
+def is_dir(path: Path) -> bool:
+    """``Path.is_dir`` that answers False for names too long or otherwise unusable, never raises."""
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def resolve(value: Any, template: Path | None) -> Path | None:
@@ -16,9 +28,9 @@ def resolve(value: Any, template: Path | None) -> Path | None:
     if not isinstance(value, str) or not value or "://" in value:
         return None
     p = Path(value)
-    if p.exists():  # absolute, or as the template source wrote it (relative to the working folder)
+    if exists(p):  # absolute, or as the template source wrote it (relative to the working folder)
         return p
-    if not p.is_absolute() and template is not None and (template.parent / p).exists():
+    if not p.is_absolute() and template is not None and exists(template.parent / p):
         return template.parent / p
     return None
 
@@ -28,7 +40,7 @@ def built(template: Path | None, logical_id: Any) -> Path | None:
     if template is None or not isinstance(logical_id, str) or not logical_id:
         return None
     p = template.parent / ".aws-sam" / "build" / logical_id
-    return p if p.is_dir() else None
+    return p if is_dir(p) else None
 
 
 def local_packages(doc: dict[str, Any]) -> tuple[Path | None, list[tuple[int, Path]]]:
@@ -52,5 +64,11 @@ def local_packages(doc: dict[str, Any]) -> tuple[Path | None, list[tuple[int, Pa
 
 def has_local_packages(docs: list[dict[str, Any]]) -> bool:
     """Whether any document has code to inspect: a package or layer on disk, or inline source."""
-    return any(package is not None or layers for package, layers in map(local_packages, docs)) or \
-        any(isinstance((doc.get("extra") or {}).get("inline_code"), dict) for doc in docs)
+    for doc in docs:
+        try:
+            package, layers = local_packages(doc)
+        except Exception:
+            return True  # the inspector's own barrier reports it
+        if package is not None or layers or isinstance((doc.get("extra") or {}).get("inline_code"), dict):
+            return True
+    return False

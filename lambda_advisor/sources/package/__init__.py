@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from lambda_advisor.barrier import internal_error
 from lambda_advisor.sources.files import display, inside
 from lambda_advisor.sources.package.code import Site, scan_source
 from lambda_advisor.sources.package.scan import (
@@ -203,6 +204,12 @@ def _source_key(doc: Document, package: Path) -> str:
     return os.path.realpath(source or package)
 
 
+def _barrier_error(doc: Document, exc: Exception, outcome: Outcome) -> None:
+    where = str((doc.get("source") or {}).get("file") or doc.get("id"))
+    err = internal_error(display(where), exc, f"while inspecting the package of {doc.get('name')}")
+    outcome.errors.append((err.where, err.message))
+
+
 #: The file CloudFormation writes inline code to, by runtime family (the handler names its module).
 _INLINE_SUFFIX = {"python": ".py", "nodejs": ".js"}
 
@@ -223,7 +230,7 @@ def inspect_inline(doc: Document) -> bool:
     if suffix is None:
         return False
     module = handler.rpartition(".")[0] or "index"
-    data = str(inline.get("text") or "").encode("utf-8")
+    data = str(inline.get("text") or "").encode("utf-8", "surrogatepass")
     facts = PackageFacts(files=1, unzipped_bytes=len(data))
     scan_source(module.replace(".", "/") + suffix, data, facts.code)
     result = inspection(facts, handler_clients(facts, handler, runtime))
@@ -254,20 +261,26 @@ def inspect_documents(docs: list[Document], *, limits: Limits | None = None,
     todo: list[tuple[Document, Path | None, list[tuple[int, Path]]]] = []
     handlers: dict[str, set[str]] = {}  # package (real path) → handler modules of every function on it
     for doc in docs:
-        package, layers = local_packages(doc)
-        if roots is not None:
-            package = package if package is None or _in_project(package, roots, doc, outcome) else None
-            layers = [(i, p) for i, p in layers if _in_project(p, roots, doc, outcome)]
-        if package is None and not layers:
-            inspect_inline(doc)
-            continue
-        todo.append((doc, package, layers))
-        if package is not None:
-            handlers.setdefault(_source_key(doc, package), set()).update(handler_stems(doc.get("handler")))
+        try:  # the barrier: one function's packages, one error entry
+            package, layers = local_packages(doc)
+            if roots is not None:
+                package = package if package is None or _in_project(package, roots, doc, outcome) else None
+                layers = [(i, p) for i, p in layers if _in_project(p, roots, doc, outcome)]
+            if package is None and not layers:
+                inspect_inline(doc)
+                continue
+            if package is not None:
+                handlers.setdefault(_source_key(doc, package), set()).update(handler_stems(doc.get("handler")))
+            todo.append((doc, package, layers))
+        except Exception as exc:
+            _barrier_error(doc, exc, outcome)
     for doc, package, layers in todo:
-        layer_paths = [(i, layer_label((doc.get("layers") or [])[i]), path) for i, path in layers]
-        foreign = handlers[_source_key(doc, package)] - handler_stems(doc.get("handler")) if package else set()
-        inspector.inspect_document(doc, package, layer_paths, outcome, foreign)
+        try:
+            layer_paths = [(i, layer_label((doc.get("layers") or [])[i]), path) for i, path in layers]
+            foreign = handlers[_source_key(doc, package)] - handler_stems(doc.get("handler")) if package else set()
+            inspector.inspect_document(doc, package, layer_paths, outcome, foreign)
+        except Exception as exc:
+            _barrier_error(doc, exc, outcome)
     return outcome
 
 
