@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: demo emulator test lint typecheck bench docs clean
+.PHONY: demo emulator test lint typecheck bench docs clean fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,13 @@ lint: $(DEVSTAMP)
 
 bench: $(DEVSTAMP)
 	$(BIN)/python bench/run.py
+
+# The long fuzz campaign: 10,000 mutated templates in batches of 200 and 300 inputs of every other
+# kind through the real CLI; prints each batch, then inputs tried, time, memory and anomalies.
+# FUZZ_ARGS="--templates 1000 --others 50 --seed 7" for a shorter or replayed run.
+FUZZ_ARGS ?=
+fuzz: $(DEVSTAMP)
+	$(BIN)/python tests/fuzz_campaign.py $(FUZZ_ARGS)
 
 docs: $(DEVSTAMP)
 	$(BIN)/python -m lambda_advisor.docs > docs/rules.md

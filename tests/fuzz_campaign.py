@@ -166,7 +166,7 @@ def one_per_run(kind: str, rng: random.Random, total: int, keep: Path) -> Tally:
 def batched(kind: str, rng: random.Random, total: int, per_run: int, keep: Path) -> Tally:
     """Snapshots, cdk.out folders, .serverless folders and packages: many per run, beside the sentinel."""
     tally = Tally()
-    snapshot = _snapshot() if kind == "snapshots" else None
+    snapshot = fuzzing.seed_snapshot() if kind == "snapshots" else None
     while tally.inputs < total:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
@@ -194,19 +194,6 @@ def batched(kind: str, rng: random.Random, total: int, per_run: int, keep: Path)
             code, out, err, wall, peak = run(["scan", str(folder), "-f", "json", "--today", "2026-11-22"], folder)
             judge(kind, tally, folder, code, out, err, wall, peak, sentinel=True, config_may_stop=False, keep=keep)
     return tally
-
-
-def _snapshot() -> dict[str, object]:
-    """A valid snapshot of the demo app's functions, the seed for snapshot mutations."""
-    from lambda_advisor.pipeline import collect
-    from lambda_advisor.sources.snapshot import build_snapshot
-
-    docs = collect([fuzzing.FIXTURES / "demo"]).documents
-    for doc in docs:
-        doc["source"] = {"kind": "snapshot", "account": "123456789012", "region": "us-east-1",
-                         "arn": f"arn:aws:lambda:us-east-1:123456789012:function:{doc['name']}"}
-        doc.get("code", {}).pop("inspection", None)
-    return build_snapshot(docs, [], account="123456789012", regions=["us-east-1"])
 
 
 def main() -> None:

@@ -396,3 +396,16 @@ def mutate_package(rng: random.Random) -> bytes:
         if at >= 0:
             data[at + 10: at + 12] = b"\xff\xff"  # declares 65,535 members
     return bytes(data)
+
+
+def seed_snapshot() -> dict[str, Any]:
+    """A valid snapshot of the demo app's functions, the seed for snapshot mutations."""
+    from lambda_advisor.pipeline import collect
+    from lambda_advisor.sources.snapshot import build_snapshot
+
+    docs = collect([FIXTURES / "demo"]).documents
+    for doc in docs:
+        doc["source"] = {"kind": "snapshot", "account": "123456789012", "region": "us-east-1",
+                         "arn": f"arn:aws:lambda:us-east-1:123456789012:function:{doc['name']}"}
+        (doc.get("code") or {}).pop("inspection", None)
+    return build_snapshot(docs, [], account="123456789012", regions=["us-east-1"])

@@ -395,3 +395,53 @@ def test_a_broken_baseline_is_an_error_naming_it(tmp_path: Path, text: bytes, ex
     assert code == 2
     (err,) = report["errors"]
     assert err["where"] == str(tmp_path / "baseline.json") and expected in err["message"], err
+
+
+# -- the batch: the whole fixtures tree and one bad input of each class, in one scan -------------
+
+def test_the_whole_fixture_tree_with_a_bad_input_of_every_class_keeps_every_expected_finding(
+        tmp_path: Path) -> None:
+    from test_rule_fixtures import expected, fixtures
+
+    tree = tmp_path / "fixtures"
+    shutil.copytree(ROOT / "fixtures", tree, symlinks=True)
+    bad = tree / "bad"
+    bad.mkdir()
+    for name, (text, _) in BAD_TEMPLATES.items():
+        (bad / f"{name}.yaml").write_text(text)
+    (bad / "broken.json").write_text('{"Resources": {"Fn": {"Type": "AWS::Lambda::Function",')
+    os.mkfifo(bad / "pipe.yaml")
+    os.mkdir(os.fsencode(bad) + b"/caf\xe9")
+    with open(os.fsencode(bad) + b"/caf\xe9/t\xff.yaml", "w") as fh:
+        fh.write(GOOD.replace("LongFn", "LatinFn"))
+    (bad / "snap.json").write_text('{"format": "lambda-advisor-snapshot", "version": 1, "functions": [' * 3)
+    (bad / "pkg").mkdir()
+    (bad / "pkg" / "template.yaml").write_text(SAM_FN.format(uri="/dev/zero"))
+    (bad / "pkg2").mkdir()
+    (bad / "pkg2" / "not.zip").write_bytes(b"PK\x03\x04 broken")
+    (bad / "pkg2" / "template.yaml").write_text(SAM_FN.format(uri="not.zip"))
+    loop = bad / "loop" / "cdk.out"
+    loop.mkdir(parents=True)
+    (loop / "cdk.out").write_text("{}")
+    (loop / "manifest.json").write_text(json.dumps({"artifacts": {
+        "Self": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "."}},
+        "Up": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "../../.."}}}}))
+    (bad / "baseline.json").write_bytes(b"[" * 5000)
+
+    result = CliRunner().invoke(cli, ["scan", str(tree), "-f", "json", "--select", "ALL", "--today", "2026-11-22",
+                                      "--baseline", str(bad / "baseline.json")])
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    report = json.loads(result.stdout)
+    assert not [e for e in report["errors"] if "internal error" in e["message"]]
+    got = {(Path(f["location"]["file"]).resolve(), f["location"]["line"], f["rule_id"])
+           for f in [*report["findings"], *report["suppressed"]]}
+    checked = 0
+    for fixture in fixtures():
+        copy = tree / fixture.resolve().relative_to(ROOT / "fixtures")
+        base = copy if copy.is_dir() else copy.parent
+        marks = expected(fixture)
+        missing = {(rel, line, rule) for rel, line, rule in marks if ((base / rel).resolve(), line, rule) not in got}
+        assert not missing, f"{fixture.name}: {sorted(missing)}"
+        checked += len(marks)
+    assert checked > 100  # every rule fixture's marks were looked for
+    assert any(f["location"]["logical_id"] == "LatinFn" for f in report["findings"])

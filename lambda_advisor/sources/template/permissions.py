@@ -179,7 +179,9 @@ class PermissionParts(EventParts):
             if "NotAction" in st:
                 entry["not_actions"] = [self._value(a) for a in as_list(st.get("NotAction"))]
             if "Condition" in st:
-                entry["conditions"] = self.resolver.value(st["Condition"])
+                conditions = self.resolver.value(st["Condition"])
+                entry["conditions"] = conditions if isinstance(conditions, dict) else \
+                    unresolved(short_text(st["Condition"]), self.resolver.refs(st["Condition"]))
             role["statements"].append(entry)
 
     def _add_permission_source(self, fn: str, entry: dict[str, Any], line: int) -> None:
