@@ -31,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fuzzing
 
-BIN = Path(sys.executable).parent / "lambda-advisor"
+#: The CLI under test: ``python -m lambda_advisor`` (PYTHONPATH may point at a frozen copy of the code).
+CLI = [sys.executable, "-m", "lambda_advisor"]
 TIMEOUT_S = 30
 GOOD = """\
 Resources:
@@ -59,7 +60,7 @@ class Tally:
 def run(args: list[str], cwd: Path) -> tuple[int, str, str, float, float]:
     """Exit code, stdout, stderr, wall seconds and peak MB of one CLI run (killed after TIMEOUT_S)."""
     start = time.perf_counter()
-    proc = subprocess.Popen([str(BIN), *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    proc = subprocess.Popen([*CLI, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env={**os.environ, "LAMBDA_ADVISOR_NO_CACHE": ""})
     try:
         out, err = proc.communicate(timeout=TIMEOUT_S)

@@ -78,9 +78,15 @@ class ReaderBase:
         return None
 
     def _value(self, node: Any) -> Any:
+        """A string property's value: text (``7`` and ``true`` as CloudFormation passes them), None,
+        or an unresolved marker."""
         v = self.resolver.value(node)
         if isinstance(v, dict | list) and not (isinstance(v, dict) and "unresolved" in v):
             return unresolved(short_text(node), self.resolver.refs(node))
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, int | float):
+            return str(v)
         return v
 
     def _int(self, node: Any) -> int | None:
