@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lambda_advisor.checks import Check, Context, Hit
-from lambda_advisor.findings import SEVERITY_RANK, Finding, Location
+from lambda_advisor.findings import SEVERITY_RANK, Affected, Finding, Location
 from lambda_advisor.model import Document
 from lambda_advisor.result import InputError
 from lambda_advisor.schema_match import compile_schema
@@ -466,10 +466,20 @@ def merge_shared(keyed: Sequence[tuple[tuple[str, ...] | None, Finding]]) -> lis
                     seen.add(a.function_id)
                     affected.append(a)
         first.functions = affected
+        first.message = _shared_message(first.message, first.location.function_name, affected)
         first.group = key[2]
         first.severity = max((m.severity for m in members), key=lambda s: SEVERITY_RANK[s])
         out.append(first)
     return out
+
+
+def _shared_message(message: str, name: str, affected: Sequence[Affected]) -> str:
+    """Say in the message itself that the fact concerns several functions, not just the first one."""
+    others = [a.function_name for a in affected if a.function_name != name]
+    if not others or not message.startswith(name):
+        return message
+    shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+    return f"{name} (and {shown})" + message[len(name):]
 
 
 class _Lenient(dict):  # type: ignore[type-arg,unused-ignore]
