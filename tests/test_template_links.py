@@ -3,27 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from lambda_advisor.model import validate_document
+from test_template_source import _docs, _write
+
 from lambda_advisor.sources.package import inspect_inline
-from lambda_advisor.sources.template import load_template
 
 RULE_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "rules"
-
-
-def _docs(path: Path) -> dict[str, dict[str, Any]]:
-    loaded = load_template(path, explicit=True)
-    assert loaded.errors == []
-    for doc in loaded.documents:
-        validate_document(doc)
-    return {d["source"]["logical_id"] or d["name"]: d for d in loaded.documents}
-
-
-def _write(tmp_path: Path, text: str, name: str = "template.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(text)
-    return path
 
 
 def test_sqs_subscription_names_the_queue_sam_creates() -> None:
@@ -130,3 +115,14 @@ Resources:
     fn = docs["Fn"]
     assert fn["url"]["auth_type"] == "AWS_IAM"
     assert [st["sid"] for st in fn["resource_policy"]] == ["Version"]
+
+
+def test_one_principal_table_tells_an_iot_authorizer_from_a_rule_for_every_source() -> None:
+    from lambda_advisor.sources.account import SERVICE_SOURCES
+    from lambda_advisor.sources.principals import INVOKERS, invoker
+
+    assert SERVICE_SOURCES is INVOKERS  # live audits read resource policies with the same table
+    assert invoker("iot.amazonaws.com", "arn:aws:iot:eu-west-1:123456789012:authorizer/devices") == ("iot", "sync")
+    assert invoker("iot.amazonaws.com", "arn:aws:iot:eu-west-1:123456789012:rule/ingest") == ("iot", "async")
+    assert invoker("alexa-appkit.amazon.com") == ("alexa", "sync")
+    assert invoker("example.amazonaws.com") is None

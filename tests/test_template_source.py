@@ -19,7 +19,8 @@ def _docs(path: Path) -> dict[str, dict[str, Any]]:
     assert loaded.errors == []
     for doc in loaded.documents:
         validate_document(doc)
-    return {d["source"]["logical_id"]: d for d in loaded.documents}
+    # a function made outside the template (a mapping's target) has no logical ID: by name
+    return {d["source"]["logical_id"] or d["name"]: d for d in loaded.documents}
 
 
 def _write(tmp_path: Path, text: str, name: str = "template.yaml") -> Path:

@@ -11,7 +11,6 @@ from lambda_advisor.model import Document, Function, Source
 from lambda_advisor.sources.account.apis import ApiReads
 from lambda_advisor.sources.account.calls import NOT_FOUND, Calls, Failed, Once
 from lambda_advisor.sources.account.options import AuditOptions, FreshUrl
-from lambda_advisor.sources.account.policies import SERVICE_SOURCES
 from lambda_advisor.sources.account.progress import Progress
 from lambda_advisor.sources.account.qualifiers import QualifiedReads
 from lambda_advisor.sources.account.shapes import (
@@ -20,6 +19,7 @@ from lambda_advisor.sources.account.shapes import (
     function_from_configuration,
     unqualified,
 )
+from lambda_advisor.sources.principals import invoker
 
 if TYPE_CHECKING:
     from lambda_advisor.sources.account.listing import Shared
@@ -193,9 +193,12 @@ class FunctionReads(QualifiedReads, ApiReads):
             sources.append(source)
         for st in fn.resource_policy or []:
             principal = st.get("principal")
-            if st["effect"] != "Allow" or not isinstance(principal, str) or principal not in SERVICE_SOURCES:
+            source_arn = st.get("source_arn")
+            found = invoker(principal, source_arn if isinstance(source_arn, str) else None) \
+                if st["effect"] == "Allow" and isinstance(principal, str) else None
+            if found is None:
                 continue
-            kind, invocation = SERVICE_SOURCES[principal]
+            kind, invocation = found
             sources.append({"type": kind, "invocation": invocation, "name": st.get("sid"),
                             "arn": st.get("source_arn") or None, "has_permission": True})
         if self.options.read_api_integrations:

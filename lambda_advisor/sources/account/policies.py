@@ -10,26 +10,10 @@ from functools import partial
 from typing import Any
 
 from lambda_advisor.sources.account.calls import NOT_FOUND, Calls, Failed, Once
+from lambda_advisor.sources.principals import INVOKERS
 
 #: Service principal -> (event source type, invocation) for resource policy statements.
-SERVICE_SOURCES: dict[str, tuple[str, str]] = {
-    "s3.amazonaws.com": ("s3", "async"),
-    "sns.amazonaws.com": ("sns", "async"),
-    "events.amazonaws.com": ("eventbridge", "async"),
-    "ses.amazonaws.com": ("ses", "async"),
-    "iot.amazonaws.com": ("iot", "async"),
-    "logs.amazonaws.com": ("logs", "async"),
-    "lambda.alarms.cloudwatch.amazonaws.com": ("cloudwatch_alarm", "async"),
-    "codecommit.amazonaws.com": ("codecommit", "async"),
-    "config.amazonaws.com": ("config", "async"),
-    "apigateway.amazonaws.com": ("api", "sync"),
-    "elasticloadbalancing.amazonaws.com": ("alb", "sync"),
-    "cognito-idp.amazonaws.com": ("cognito", "sync"),
-    "alexa-appkit.amazonaws.com": ("alexa", "sync"),
-    "alexa-connectedhome.amazonaws.com": ("alexa", "sync"),
-    "lex.amazonaws.com": ("lex", "sync"),
-    "secretsmanager.amazonaws.com": ("secretsmanager", "sync"),
-}
+SERVICE_SOURCES = INVOKERS
 
 
 class RoleReader:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from lambda_advisor.model import Function, unresolved
 from lambda_advisor.sources import sam as samlib
 from lambda_advisor.sources.intrinsics import short_text
+from lambda_advisor.sources.principals import INVOKERS, invoker
 from lambda_advisor.sources.sam import as_list, list_lines
 from lambda_advisor.sources.template.apis import apiv2_kind
 from lambda_advisor.sources.template.base import as_props, res_props
@@ -24,24 +25,7 @@ if TYPE_CHECKING:
     from lambda_advisor.sources.template.reader import TemplateReader
 
 #: Service principal -> (event source type, invocation) for functions wired by a Permission.
-PRINCIPALS: dict[str, tuple[str, str]] = {
-    "s3.amazonaws.com": ("s3", "async"),
-    "sns.amazonaws.com": ("sns", "async"),
-    "events.amazonaws.com": ("eventbridge", "async"),
-    "scheduler.amazonaws.com": ("schedule", "async"),
-    "ses.amazonaws.com": ("ses", "async"),
-    "iot.amazonaws.com": ("iot", "async"),
-    "logs.amazonaws.com": ("logs", "async"),
-    "codecommit.amazonaws.com": ("codecommit", "async"),
-    "config.amazonaws.com": ("config", "async"),
-    "lambda.alarms.cloudwatch.amazonaws.com": ("cloudwatch_alarm", "async"),
-    "secretsmanager.amazonaws.com": ("secretsmanager", "sync"),
-    "apigateway.amazonaws.com": ("api", "sync"),
-    "elasticloadbalancing.amazonaws.com": ("alb", "sync"),
-    "cognito-idp.amazonaws.com": ("cognito", "sync"),
-    "alexa-appkit.amazon.com": ("alexa", "sync"),
-    "lex.amazonaws.com": ("lex", "sync"),
-}
+PRINCIPALS = INVOKERS
 
 #: Event source types one service principal stands for (EventBridge invokes both rules and schedules).
 _FAMILY = {"schedule": "eventbridge", "http_api": "api", "websocket_api": "api"}
@@ -259,14 +243,16 @@ def invoker_kind(r: TemplateReader, principal: str, source: Any) -> tuple[str, s
     One principal can stand for sources that invoke differently: ``iot.amazonaws.com`` is an IoT rule
     (asynchronous) or an IoT custom authorizer (synchronous: the connection waits for its answer).
     """
-    kind = PRINCIPALS.get(principal)
-    if kind is None or source is None:
-        return kind
+    if source is None:
+        return invoker(principal)
     target = r.resolver.logical_target(source)
     rtype = r.resolver.resource_type(target) if target else None
     text = short_text(source) if r.resolver.text(source) is None else str(r.resolver.text(source))
-    if kind[0] == "iot" and (rtype == "AWS::IoT::Authorizer" or ":authorizer/" in text):
-        return ("iot", "sync")
+    if rtype == "AWS::IoT::Authorizer":
+        text = f"{text} (:authorizer/)"  # an authorizer of this template: its ARN is ...:authorizer/<name>
+    kind = invoker(principal, text)
+    if kind is None:
+        return None
     if kind[0] == "api" and rtype in ("AWS::ApiGatewayV2::Api", "AWS::Serverless::WebSocketApi"):
         return (apiv2_kind(r, {"Ref": target}), "sync")
     return kind
