@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from lambda_advisor.sources.files import MAX_TEMPLATE_BYTES, InputProblem, read_text
 from lambda_advisor.sources.sam import as_list
 from lambda_advisor.sources.template.base import as_props, res_props
-from lambda_advisor.sources.yaml_loader import TemplateSyntaxError, loads
+from lambda_advisor.sources.yaml_loader import LineDict, TemplateSyntaxError, loads
 
 if TYPE_CHECKING:
     from lambda_advisor.sources.template.reader import TemplateReader
@@ -55,6 +55,34 @@ def _invokes_async(r: TemplateReader, parameters: Any) -> bool:
         if str(key).lower() == "integration.request.header.x-amz-invocation-type":
             return (r.resolver.text(value) or "").strip("'\" ").lower() == "event"
     return False
+
+
+def _link_sam_websocket(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
+    """``AWS::Serverless::WebSocketApi``: each route's function, and a Lambda authorizer, with the
+    permissions SAM adds for them (none for an authorizer invoked with its ``InvokeRole``)."""
+    from lambda_advisor.sources.template.permissions import add_permission
+
+    line = r._res_line(lid)
+    routes = props.get("Routes")
+    targets = [(str(key), as_props(spec).get("FunctionArn"), r._int(as_props(spec).get("IntegrationTimeout")), False)
+               for key, spec in as_props(routes).items()]
+    auth = as_props(props.get("Auth"))
+    if (r.resolver.text(auth.get("AuthType")) or "").upper() == "CUSTOM" and auth.get("AuthArn") is not None:
+        targets.append(("authorizer", auth["AuthArn"], None, auth.get("InvokeRole") is not None))
+    for key, arn, timeout, by_role in targets:
+        fn = r.function_for(arn)
+        if fn not in r.docs:
+            continue
+        where = as_props(routes).line_of(key) if isinstance(routes, LineDict) and key in routes else line
+        entry = r._event_source("websocket_api", "sync", f"{lid} {key}", {"Ref": lid}, where)
+        entry["api_timeout_ms"] = None if key == "authorizer" else timeout or 29000
+        entry["has_permission"] = True if by_role else None
+        r.add_event_source(fn, entry, where)
+        if not by_role:
+            grant = {"Action": "lambda:InvokeFunction", "FunctionName": arn, "Principal": "apigateway.amazonaws.com",
+                     "SourceArn": {"Fn::Sub": f"arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:"
+                                              f"${{AWS::AccountId}}:${{{lid}.ApiId}}/*"}}
+            add_permission(r, fn, grant, f"{lid}{key}Permission", where, f"SAM WebSocketApi {lid} {key}")
 
 
 # -- OpenAPI definitions --------------------------------------------------------------------------
@@ -205,4 +233,5 @@ LINKERS: dict[str, Callable[[TemplateReader, str, dict[str, Any], dict[str, Any]
     "AWS::ApiGatewayV2::Integration": _link_apiv2_integration,
     "AWS::ElasticLoadBalancingV2::TargetGroup": _link_target_group,
     **dict.fromkeys(_DEFINITIONS, _link_openapi),
+    "AWS::Serverless::WebSocketApi": _link_sam_websocket,
 }
