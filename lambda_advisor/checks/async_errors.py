@@ -100,7 +100,9 @@ def _join(items: list[str]) -> str:
 
 def unhandled_async_failures(doc: Document, ctx: Context) -> Iterator[Hit]:
     """LA201: one hit per function that async sources invoke and nothing catches failures of."""
-    invokers = async_invokers(doc)
+    # A custom resource's failure reaches CloudFormation through its response URL (or its timeout),
+    # never through a dead-letter queue: the stack operation fails either way.
+    invokers = {k: v for k, v in async_invokers(doc).items() if k != "cloudformation"}
     if not invokers or failure_handling(doc) is not False:
         return
     named = _join([f"{SERVICE_NAMES.get(kind, kind)} ({', '.join(labels)})" for kind, labels in invokers.items()])

@@ -46,6 +46,9 @@ def web_frameworks(doc: Document, ctx: Context) -> Iterator[Hit]:
 
 def clients_in_handler(doc: Document, ctx: Context) -> Iterator[Hit]:
     """LA509: SDK clients or database connections created inside the handler."""
+    sources = doc.get("event_sources") or []
+    if sources and all(s.get("type") == "cloudformation" for s in sources):
+        return  # a custom resource runs on stack operations only: no warm execution environment to reuse
     sites = ((doc.get("code") or {}).get("inspection") or {}).get("handler_clients") or []
     for s in sites:
         yield Hit(message=f"{doc['name']} creates {s.get('call') or 'a client'} inside its handler "

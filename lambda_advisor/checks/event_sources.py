@@ -12,6 +12,7 @@ SERVICE_NAMES = {
     "dynamodb": "DynamoDB Streams", "cognito": "Cognito", "alexa": "Alexa", "lex": "Lex",
     "secretsmanager": "Secrets Manager", "api": "API Gateway", "http_api": "API Gateway HTTP API",
     "websocket_api": "API Gateway WebSocket API",
+    "cloudformation": "CloudFormation custom resource",
     "alb": "ALB", "url": "function URL", "kafka": "Kafka", "mq": "Amazon MQ", "docdb": "DocumentDB",
 }
 

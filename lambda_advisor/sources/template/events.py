@@ -212,6 +212,15 @@ def _link_iot_authorizer(r: TemplateReader, lid: str, res: dict[str, Any], props
                            r._res_line(lid))
 
 
+def link_custom_resource(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
+    """A custom resource (``Custom::*``, ``AWS::CloudFormation::CustomResource``): CloudFormation invokes
+    its ServiceToken function asynchronously on each create, update and delete of the stack."""
+    fn = r.function_for(props.get("ServiceToken"))
+    if fn in r.docs:
+        r.add_event_source(fn, r._event_source("cloudformation", "async", lid, {"Ref": lid}, r._res_line(lid)),
+                           r._res_line(lid))
+
+
 def _link_user_pool(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
     for trigger, value in as_props(props.get("LambdaConfig")).items():
         fn = r.function_for(value)
@@ -233,4 +242,5 @@ LINKERS: dict[str, Callable[[TemplateReader, str, dict[str, Any], dict[str, Any]
     "AWS::IoT::TopicRule": _link_iot,
     "AWS::IoT::Authorizer": _link_iot_authorizer,
     "AWS::Cognito::UserPool": _link_user_pool,
+    "AWS::CloudFormation::CustomResource": link_custom_resource,
 }

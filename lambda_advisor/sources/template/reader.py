@@ -22,7 +22,8 @@ class TemplateReader(FunctionParts):
                 except Exception as exc:  # the barrier: one function, one error entry
                     self.problems.append((f"function {lid}: {internal_message(exc)}", self._res_line(lid)))
         for lid, res in self.resources.items():
-            linker = _LINKERS.get(res.get("Type", ""))
+            rtype = res.get("Type", "")
+            linker = _LINKERS.get(rtype) or (events.link_custom_resource if rtype.startswith("Custom::") else None)
             if linker is not None:
                 try:
                     linker(self, lid, res, res_props(res))
