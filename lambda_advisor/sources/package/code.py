@@ -239,8 +239,17 @@ def _python_function_clients(path: str, func: ast.FunctionDef | ast.AsyncFunctio
         if any(isinstance(t, ast.Name) and t.id in globals_ for t in node.targets):
             lazy.update(id(n) for n in ast.walk(node.value) if isinstance(n, ast.Call))
     for call, _ in calls:
-        if id(call) not in lazy:
+        if id(call) not in lazy and not _per_call_credentials(call):
             out.function_clients.append(_site(path, call.lineno, "python", _short(call), None, func.name))
+
+
+#: Keyword arguments that hand a client credentials of its own (an assumed role's, which expire).
+_CREDENTIAL_ARGS = {"aws_access_key_id", "aws_secret_access_key", "aws_session_token"}
+
+
+def _per_call_credentials(call: ast.Call) -> bool:
+    """A client made with credentials obtained in the handler (``sts.assume_role``): it belongs there."""
+    return any(k.arg in _CREDENTIAL_ARGS for k in call.keywords)
 
 
 # --- JavaScript / TypeScript ---------------------------------------------------------------------
