@@ -34,16 +34,7 @@ import fuzzing
 #: The CLI under test: ``python -m lambda_advisor`` (PYTHONPATH may point at a frozen copy of the code).
 CLI = [sys.executable, "-m", "lambda_advisor"]
 TIMEOUT_S = 30
-GOOD = """\
-Resources:
-  SentinelFn:
-    Type: AWS::Lambda::Function
-    Properties:
-      Runtime: python3.12
-      Handler: app.handler
-      Timeout: 850
-      Code: {ZipFile: "def handler(e, c): pass"}
-"""
+GOOD = fuzzing.SENTINEL
 
 
 @dataclass

@@ -31,6 +31,18 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 HUGE = "__HUGE_INT__"  # replaced by 5,000 digits after dumping (json.dumps cannot write such an int)
 
+#: A good template beside every fuzzed input: its LA205 finding must survive whatever the rest is.
+SENTINEL = """\
+Resources:
+  SentinelFn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Timeout: 850
+      Code: {ZipFile: "def handler(e, c): pass"}
+"""
+
 INTRINSICS = ["Ref", "Fn::GetAtt", "Fn::Sub", "Fn::Join", "Fn::FindInMap", "Fn::Select", "Fn::If", "Fn::Split",
               "Fn::ImportValue", "Fn::Base64", "Fn::GetAZs", "Fn::Cidr", "Fn::Equals", "Fn::Not", "Fn::And",
               "Fn::Or", "Condition", "Fn::Transform", "Fn::ToJsonString", "Fn::Length", "Fn::ForEach::X"]

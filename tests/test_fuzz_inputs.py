@@ -7,7 +7,8 @@ template whose finding must survive. "Documented errors" are error entries that 
 not say "internal error": an internal error is a barrier catching our own bug.
 
 The default profile is short enough for ``make test``; ``HYPOTHESIS_PROFILE=fuzz``
-runs thousands of examples (``make fuzz`` runs the CLI campaign instead).
+runs 2,000 examples per test (``FUZZ_EXAMPLES=N`` to change it); ``make fuzz`` runs the
+CLI campaign instead.
 """
 
 from __future__ import annotations
@@ -30,20 +31,11 @@ from lambda_advisor.cli import cli
 
 settings.register_profile("default", max_examples=20, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.register_profile("fuzz", max_examples=2000, deadline=None,
+settings.register_profile("fuzz", max_examples=int(os.environ.get("FUZZ_EXAMPLES", "2000")), deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
-GOOD = """\
-Resources:
-  SentinelFn:
-    Type: AWS::Lambda::Function
-    Properties:
-      Runtime: python3.12
-      Handler: app.handler
-      Timeout: 850
-      Code: {ZipFile: "def handler(e, c): pass"}
-"""
+GOOD = fuzzing.SENTINEL
 TREES = fuzzing.fixture_trees()
 
 
