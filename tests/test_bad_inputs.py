@@ -88,6 +88,14 @@ BAD_TEMPLATES: dict[str, tuple[str, str | None]] = {
                     "    Properties: {FunctionName: !Ref A2}\n  A2:\n    Type: AWS::Lambda::Alias\n"
                     "    Properties: {FunctionName: !Ref A1}\n  P:\n    Type: AWS::Lambda::Permission\n"
                     "    Properties: {FunctionName: !Ref A1, Principal: s3.amazonaws.com}\n", None),
+    "role-is-number": (FN + "      Role: 7\n      Timeout: true\n", None),
+    "policy-condition-is-list": ("Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n"
+                                 "    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n"
+                                 "      Handler: a.b\n      Policies:\n        - Statement:\n"
+                                 "            - {Effect: Allow, Action: s3:*, Resource: '*', Condition: [1]}\n", None),
+    "env-value-200k": (FN + "      Environment: {Variables: {DB_URL: " + "a" * 200_000 + "}}\n", None),
+    "code-uri-too-long": ("Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+                          "    Properties: {Runtime: python3.12, Handler: a.b, CodeUri: " + "a" * 5000 + "}\n", None),
     "duplicate-key": (FN + "      Timeout: 900\n      Timeout: 30\n", "duplicate key 'Timeout' (first on line 5)"),
     "alias-bomb": ("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
                    + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n"
