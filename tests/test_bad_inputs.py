@@ -76,6 +76,8 @@ BAD_TEMPLATES: dict[str, tuple[str, str | None]] = {
     # name: (text, expected error message fragment, or None when it reads without an error)
     "type-is-mapping": ("Resources:\n  Fn:\n    Type: {a: b}\n  G:\n    Type: AWS::Lambda::Function\n",
                         "resource Fn: Type must be a string, not a mapping"),
+    "type-is-null": ("Resources:\n  Fn:\n    Type: null\n  G:\n    Type: AWS::Lambda::Function\n",
+                     "resource Fn: Type must be a string, not a null"),
     "properties-is-list": (FN.replace("Properties:\n", "Properties: [1, 2]\n    Metadata: 5\n"), None),
     "logical-id-is-number": ("Resources:\n  123:\n    Type: AWS::Lambda::Function\n    Properties: {Timeout: 900}\n",
                              None),

@@ -149,8 +149,14 @@ def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> float | str:
 
 
 def kind_of(value: Any) -> str:
-    """``mapping``, ``list``, ``int`` …: what a value is, for messages."""
-    return "mapping" if isinstance(value, dict) else "list" if isinstance(value, list) else type(value).__name__
+    """``mapping``, ``list``, ``number`` …: what a value is, in a template author's words."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return "mapping" if isinstance(value, dict) else "list" if isinstance(value, list) else "text"
 
 
 def _short(key: Any) -> str:

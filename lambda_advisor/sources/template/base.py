@@ -29,7 +29,7 @@ class ReaderBase:
         self.problems: list[tuple[str, int | None]] = []
         self.resources: dict[str, Any] = {}
         for k, v in data["Resources"].items():
-            if isinstance(v, dict) and not isinstance(v.get("Type"), str | None):
+            if isinstance(v, dict) and not isinstance(v.get("Type", ""), str):
                 self.problems.append((f"resource {k}: Type must be a string, not a {kind_of(v['Type'])}; "
                                       "resource not read", self._res_line(k)))
             elif isinstance(v, dict):
