@@ -455,3 +455,25 @@ def test_the_whole_fixture_tree_with_a_bad_input_of_every_class_keeps_every_expe
         checked += len(marks)
     assert checked > 100  # every rule fixture's marks were looked for
     assert any(f["location"]["logical_id"] == "LatinFn" for f in report["findings"])
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('{"format": "lambda-advisor-snapshot", "version": 1, "functions": ' + "[" * 3000 + "]" * 3000 + "}",
+     "nested more than 100 levels deep"),
+    ('{"format": "lambda-advisor-snapshot", "version": 1, "functions": [], "x": NaN}', "NaN is not a JSON number"),
+    ('{"format": "lambda-advisor-snapshot", "version": ' + "9" * 5000 + "}", "integer with 5000 digits"),
+])
+def test_a_broken_snapshot_is_one_error_naming_it(tmp_path: Path, text: str, expected: str) -> None:
+    (tmp_path / "snap.json").write_text(text)
+    (tmp_path / "good.yaml").write_text(GOOD)
+    code, report, _ = _scan([str(tmp_path), "--select", "LA205"])
+    assert code == 2 and len(report["findings"]) == 1
+    (err,) = report["errors"]
+    assert Path(err["where"]).name == "snap.json" and expected in err["message"], err
+
+
+def test_the_exit_codes_are_in_the_help() -> None:
+    text = CliRunner().invoke(cli, ["--help"]).output
+    for line in ("0  nothing at or above --fail-on", "1  findings", "2  usage error, unreadable input",
+                 "3  an audit"):
+        assert line in text, text
