@@ -78,6 +78,10 @@ BAD_TEMPLATES: dict[str, tuple[str, str | None]] = {
                         "resource Fn: Type must be a string, not a mapping"),
     "type-is-null": ("Resources:\n  Fn:\n    Type: null\n  G:\n    Type: AWS::Lambda::Function\n",
                      "resource Fn: Type must be a string, not a null"),
+    "globals-function-is-text": ("Transform: AWS::Serverless-2016-10-31\nGlobals: {Function: .inf}\nResources:\n"
+                                 "  Fn:\n    Type: AWS::Serverless::Function\n    Properties: {Runtime: python3.12}\n"
+                                 "  Nightly:\n    Type: AWS::Events::Rule\n"
+                                 "    Properties: {Targets: [{Arn: !Ref Fn.Alias, Id: x}]}\n", None),
     "properties-is-list": (FN.replace("Properties:\n", "Properties: [1, 2]\n    Metadata: 5\n"), None),
     "logical-id-is-number": ("Resources:\n  123:\n    Type: AWS::Lambda::Function\n    Properties: {Timeout: 900}\n",
                              None),

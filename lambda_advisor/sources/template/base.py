@@ -37,7 +37,8 @@ class ReaderBase:
         self.sam = samlib.is_sam(data)
         self.fmt = fmt or ("sam" if self.sam else "cloudformation")
         glob = data.get("Globals")
-        self.globals: dict[str, Any] = glob.get("Function", {}) if isinstance(glob, dict) else {}
+        function_globals = glob.get("Function") if isinstance(glob, dict) else None
+        self.globals: dict[str, Any] = function_globals if isinstance(function_globals, dict) else {}
         self.docs: dict[str, Function] = {}
         self.names: dict[str, str] = {}  # literal FunctionName -> logical ID
         # Sources known only from a Permission; added last, when nothing else wires that service.
