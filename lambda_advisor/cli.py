@@ -110,6 +110,12 @@ def cli() -> None:
 @click.option("--show-files", is_flag=True, help="List what would be scanned, skipped and excluded, and exit.")
 @click.option("--show-settings", is_flag=True,
               help="Print the effective configuration (and where each value came from) and which rules run, and exit.")
+@click.option("--fix/--no-fix", "fix", default=None,
+              help="Apply the safe fixes in place (each re-checked, comments and layout kept); report what is left.")
+@click.option("--unsafe-fixes/--no-unsafe-fixes", "unsafe_fixes", default=None,
+              help="With --fix or --diff: also the unsafe fixes (they change behaviour or cost, or add resources).")
+@click.option("--diff", is_flag=True, default=None,
+              help="Print a unified diff of what --fix would change, change nothing; exit 1 when there is a diff.")
 @common_options
 def scan(paths: tuple[Path, ...], show_files: bool, show_settings: bool, **opts: Any) -> None:
     """Scan CloudFormation/SAM templates, cdk.out, .serverless/ or snapshots."""

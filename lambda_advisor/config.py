@@ -50,6 +50,10 @@ class Config:
     respect_gitignore: bool = True
     #: every key the file set, as written (``--show-settings`` says where a value came from)
     keys: list[str] = field(default_factory=list)
+    fix: bool | None = None
+    unsafe_fixes: bool | None = None
+    fixable: list[str] | None = None
+    unfixable: list[str] = field(default_factory=list)
 
 
 @lru_cache(maxsize=1)
@@ -205,6 +209,10 @@ def load_config(path: Path) -> Config:
         per_file_ignores={k: normalise(v) for k, v in data.get("per-file-ignores", {}).items()},
         respect_gitignore=bool(data.get("respect-gitignore", True)),
         keys=sorted(data),
+        fix=data.get("fix"),
+        unsafe_fixes=data.get("unsafe-fixes"),
+        fixable=data.get("fixable"),
+        unfixable=list(data.get("unfixable", [])),
     )
 
 
@@ -304,4 +312,9 @@ def apply_to_settings(settings: Any, paths: Sequence[Path]) -> Config:
             settings.extra["baseline"] = config.baseline
     if settings.extra.get("show_suppressed") is None:
         settings.extra["show_suppressed"] = bool(config.show_suppressed)
+    for key in ("fix", "unsafe_fixes"):  # --fix/--no-fix on the command line wins
+        if settings.extra.get(key) is None:
+            settings.extra[key] = bool(getattr(config, key))
+    settings.extra.setdefault("fixable", config.fixable)
+    settings.extra["unfixable"] = [*config.unfixable, *settings.extra.get("unfixable", [])]
     return config

@@ -18,7 +18,7 @@ def rule_markdown(rule: Any, *, heading: str = "#") -> str:
         parts += [f"{heading}# Example", "", "```yaml", rule.example.rstrip(), "```", ""]
     if rule.use_instead:
         parts += [f"{heading}# Use instead", "", "```yaml", rule.use_instead.rstrip(), "```", ""]
-    parts += [f"{heading}# Fix", "", rule.fix.strip(), ""]
+    parts += [f"{heading}# Fix", "", rule.fix.strip(), "", fix_availability(rule), ""]
     if rule.params:
         parts += [f"{heading}# Parameters", ""]
         parts += [f"- `{k}` (default `{v!r}`)" for k, v in rule.params.items()]
@@ -26,6 +26,15 @@ def rule_markdown(rule: Any, *, heading: str = "#") -> str:
     if rule.references:
         parts += [f"{heading}# References", ""] + [f"- <{r}>" for r in rule.references] + [""]
     return "\n".join(parts)
+
+
+def fix_availability(rule: Any) -> str:
+    """Whether ``--fix`` can apply this rule's fix, whether it is safe, and why."""
+    spec = getattr(rule, "autofix", None)
+    if not spec:
+        return "Fix availability: **none** (the change needs the author's judgement)."
+    flag = "`--fix`" if spec["safety"] == "safe" else "`--fix --unsafe-fixes`"
+    return f"Fix availability: **{spec['safety']}**, applied by {flag}. {' '.join(spec['reason'].split())}"
 
 
 def rules_page(rules: Sequence[Any]) -> str:
@@ -36,9 +45,11 @@ def rules_page(rules: Sequence[Any]) -> str:
              "their full ID or `ALL` (`--select LA502`, `--select ALL`, or `select: [ALL]` in the "
              "configuration). A prefix such as `--select LA5` does not turn them on, as ruff's preview "
              "rules need explicit selection.", "",
-             "| ID | severity | category | default | title |", "|---|---|---|---|---|"]
+             "The *fix* column says whether `--fix` repairs a finding by itself (**safe**) or only with "
+             "`--unsafe-fixes` (**unsafe**: it changes behaviour or cost, or adds resources).", "",
+             "| ID | severity | category | default | fix | title |", "|---|---|---|---|---|---|"]
     lines += [f"| [{r.id}](#{r.id.lower()}) | {r.severity} | {r.category} | {'on' if r.default else '**opt-in**'} "
-              f"| {r.title} |" for r in rules]
+              f"| {(r.autofix or {}).get('safety', '')} | {r.title} |" for r in rules]
     lines.append("")
     for r in rules:
         lines += [f'<a id="{r.id.lower()}"></a>', "", rule_markdown(r, heading="##")]

@@ -52,6 +52,8 @@ class Rule:
     check: str | None = None
     message: str | None = None
     locate: str | None = None
+    #: ``{function, safety, reason}``: a mechanical fix in ``lambda_advisor.fixes`` (see ``--fix``).
+    autofix: dict[str, str] | None = None
     #: False for an opt-in rule: only a ``select`` of its full ID (or ``ALL``) turns it on.
     default: bool = True
     builtin: bool = True

@@ -152,9 +152,32 @@ def suppress_and_baseline(result: ScanResult, settings: Settings) -> None:
 
 
 def run_scan(paths: list[Path], settings: Settings) -> ScanResult:
-    """The whole ``scan`` command up to rendering."""
+    """The whole ``scan`` command up to rendering; with ``--fix`` the report shows what is left."""
     result = scan_paths(paths, settings)
     suppress_and_baseline(result, settings)
+    if settings.extra.get("fix") or settings.extra.get("diff"):
+        result = fix(paths, result, settings)
+    return result
+
+
+# -- fix ----------------------------------------------------------------------------------------
+
+def fix(paths: list[Path], result: ScanResult, settings: Settings) -> ScanResult:
+    """Apply the allowed fixes (or only diff them), then scan again so the report shows what is left."""
+    from lambda_advisor.fixes.apply import FixPolicy, run_fixes
+
+    diff_only = bool(settings.extra.get("diff"))
+    policy = FixPolicy(unsafe=bool(settings.extra.get("unsafe_fixes")),
+                       fixable=list(settings.extra.get("fixable") or ["ALL"]),
+                       unfixable=list(settings.extra.get("unfixable") or []))
+    outcome = run_fixes(result, settings, policy, write=not diff_only)
+    if outcome.new_texts and not diff_only:
+        result = scan_paths(paths, settings)
+        suppress_and_baseline(result, settings)
+    result.meta["fixes"] = outcome.summary()
+    if diff_only:
+        result.meta["diff"] = outcome.diff()
+    result.notices.extend(outcome.notices())
     return result
 
 
@@ -184,6 +207,10 @@ def render(result: ScanResult, settings: Settings, *, tty: bool = False, width: 
     from lambda_advisor.report import render as render_format
     from lambda_advisor.sources.files import display, printable, printable_json
 
+    if "diff" in result.meta:  # --diff: the diff is the output; exit 1 when there is one (as ruff)
+        diff = str(result.meta["diff"])
+        notes = [] if settings.quiet else [f"lambda-advisor: {n}" for n in result.notices]
+        return Rendered(stdout=diff, stderr=notes, exit_code=2 if result.errors else int(bool(diff)))
     fmt = settings.fmt or "text"
 
     def clean(text: str) -> str:

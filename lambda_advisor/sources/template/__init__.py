@@ -47,15 +47,19 @@ def load(path: Path, *, explicit: bool) -> Loaded:
 
 
 def load_template(path: Path, *, explicit: bool, fmt: str | None = None, asset_root: Path | None = None,
-                  display_path: str | None = None) -> Loaded:
-    """Read one template file. ``fmt`` names the producer (``cdk``, ``serverless``) when known."""
+                  display_path: str | None = None, text: str | None = None) -> Loaded:
+    """Read one template file. ``fmt`` names the producer (``cdk``, ``serverless``) when known.
+
+    ``text`` reads that text as if it were the file's (``--fix`` re-checks an edit before writing it).
+    """
     out = Loaded()
     shown = display_path or str(path)
-    try:
-        text = read_text(path, MAX_TEMPLATE_BYTES, "template")
-    except InputProblem as exc:
-        out.errors.append(InputError(shown, f"cannot read: {exc}", exc.line))
-        return out
+    if text is None:
+        try:
+            text = read_text(path, MAX_TEMPLATE_BYTES, "template")
+        except InputProblem as exc:
+            out.errors.append(InputError(shown, f"cannot read: {exc}", exc.line))
+            return out
     duplicates: list[tuple[str, int, int]] = []
     try:
         data = loads(text, is_json=path.suffix.lower() == ".json" or text.lstrip().startswith("{"),

@@ -1,0 +1,255 @@
+"""The fix stage: apply the fixes rules offer, one finding at a time, each re-checked before it is kept.
+
+For each template with fixable findings: edit the text for one finding, read
+the edited text again with the same template source, code inspection and rules,
+and keep the edit only when the text still parses fully, that finding is gone,
+and no finding appeared that was not there before; otherwise roll it back and
+say why. The file is written once, at the end, through a temporary file and a
+rename (never a partial file), or only compared (``--diff``). A file that did
+not parse fully is never touched.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import difflib
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lambda_advisor.engine import Rule
+from lambda_advisor.findings import Finding
+from lambda_advisor.fixes import CannotFix, FixContext, resolve_fix
+from lambda_advisor.fixes.edit import TemplateText
+from lambda_advisor.result import ScanResult
+
+#: Template producers whose files are written by hand; generated ones (cdk.out, .serverless) are not fixed.
+FIXABLE_FORMATS = ("cloudformation", "sam")
+
+
+@dataclass
+class FixPolicy:
+    """Which fixes a run may apply: ``--unsafe-fixes`` and the ``fixable``/``unfixable`` lists."""
+
+    unsafe: bool = False
+    fixable: list[str] = field(default_factory=lambda: ["ALL"])
+    unfixable: list[str] = field(default_factory=list)
+
+    def allows(self, rule: Rule) -> bool:
+        spec = rule.autofix
+        if not spec:
+            return False
+        if spec.get("safety") != "safe" and not self.unsafe:
+            return False
+        if not any(p == "ALL" or rule.id.startswith(p) for p in self.fixable):
+            return False
+        return not any(p == "ALL" or rule.id.startswith(p) for p in self.unfixable)
+
+
+@dataclass
+class Applied:
+    finding: Finding
+    what: str
+
+
+@dataclass
+class RolledBack:
+    finding: Finding
+    why: str
+
+
+@dataclass
+class FixOutcome:
+    """What the fix stage did, file by file."""
+
+    fixable: int = 0  # findings a fix was offered for (under this policy)
+    applied: list[Applied] = field(default_factory=list)
+    also_fixed: int = 0  # findings that went away with another fix (a shared Globals value)
+    rolled_back: list[RolledBack] = field(default_factory=list)
+    no_fix: list[RolledBack] = field(default_factory=list)  # the fix did not apply to this template
+    skipped_files: list[str] = field(default_factory=list)  # did not parse fully
+    new_texts: dict[str, tuple[str, str]] = field(default_factory=dict)  # file -> (before, after)
+
+    @property
+    def fixed(self) -> int:
+        return len(self.applied) + self.also_fixed
+
+    def diff(self) -> str:
+        chunks: list[str] = []
+        for file, (before, after) in sorted(self.new_texts.items()):
+            chunks.extend(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                               fromfile=f"a/{file}", tofile=f"b/{file}"))
+        return "".join(c if c.endswith("\n") else c + "\n\\ No newline at end of file\n" for c in chunks)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "fixable": self.fixable, "fixed": self.fixed, "rolled_back": len(self.rolled_back),
+            "not_applicable": len(self.no_fix), "files_changed": sorted(self.new_texts),
+            "applied": [{"rule_id": a.finding.rule_id, "function": a.finding.location.logical_id,
+                         "file": a.finding.location.file, "change": a.what} for a in self.applied],
+            "rolled_back_fixes": [{"rule_id": r.finding.rule_id, "function": r.finding.location.logical_id,
+                                   "file": r.finding.location.file, "reason": r.why} for r in self.rolled_back],
+        }
+
+    def notices(self) -> list[str]:
+        out = [f"fixed {a.finding.rule_id} in {a.finding.location.file} ({a.finding.location.logical_id}): "
+               f"{a.what}" for a in self.applied]
+        out += [f"{r.finding.rule_id} fix in {r.finding.location.file} ({r.finding.location.logical_id}) "
+                f"rolled back: {r.why}" for r in self.rolled_back]
+        out += [f"{f}: not fixed: it did not parse fully" for f in self.skipped_files]
+        return out
+
+
+def candidates(result: ScanResult, policy: FixPolicy) -> list[Finding]:
+    """Active template findings whose rule offers a fix this policy allows."""
+    rules = {r.id: r for r in result.rules}
+    docs = {d["id"]: d for d in result.documents}
+    out = []
+    for f in result.active:
+        rule = rules.get(f.rule_id)
+        doc = docs.get(f.location.function_id)
+        if rule is None or doc is None or not policy.allows(rule):
+            continue
+        src = doc.get("source") or {}
+        if src.get("kind") == "template" and src.get("format") in FIXABLE_FORMATS and src.get("file"):
+            out.append(f)
+    return out
+
+
+def run_fixes(result: ScanResult, settings: Any, policy: FixPolicy, *, write: bool) -> FixOutcome:
+    """Fix every file with candidates; ``write`` False only computes the new texts (``--diff``)."""
+    outcome = FixOutcome()
+    found = candidates(result, policy)
+    outcome.fixable = len(found)
+    broken = {e.where for e in result.errors}
+    by_file: dict[str, list[Finding]] = {}
+    for f in found:
+        by_file.setdefault(str(f.location.file), []).append(f)
+    rules = {r.id: r for r in result.rules}
+    for file, findings in by_file.items():
+        if file in broken:
+            outcome.skipped_files.append(file)
+            continue
+        _fix_file(Path(file), file, findings, result, rules, settings, policy, outcome, write=write)
+    return outcome
+
+
+def _fix_file(path: Path, shown: str, findings: list[Finding], result: ScanResult, rules: dict[str, Rule],
+              settings: Any, policy: FixPolicy, outcome: FixOutcome, *, write: bool) -> None:
+    try:
+        raw = path.read_bytes()
+        original = raw.decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        outcome.skipped_files.append(shown)
+        return
+    bom = raw.startswith(codecs.BOM_UTF8)
+    is_json = path.suffix.lower() == ".json" or original.lstrip().startswith("{")
+    text = original
+    checker = _Checker(path, shown, settings)
+    current = checker.read(text)
+    if isinstance(current, str):  # a file that scanned cleanly reads cleanly, but never guess
+        outcome.skipped_files.append(shown)
+        return
+    docs, now = current
+    attempted: set[str] = set()
+    fixing = {(f.rule_id, str(f.location.logical_id)) for f in findings}
+    for finding in findings:
+        key = finding.fingerprint
+        if key in attempted:
+            continue
+        attempted.add(key)
+        if key not in {f.fingerprint for f in now}:
+            outcome.also_fixed += 1  # an earlier fix (a shared Globals value) took it away
+            continue
+        live = next(f for f in now if f.fingerprint == key)
+        rule = rules[finding.rule_id]
+        fix = resolve_fix(rule)
+        assert fix is not None
+        doc = next((d for d in docs if d["id"] == live.location.function_id), None)
+        if doc is None:
+            outcome.no_fix.append(RolledBack(finding, "its function is no longer in the template"))
+            continue
+        try:
+            template = TemplateText(text, is_json=is_json)
+            ctx = FixContext(finding=live, doc=doc, template=template, documents=docs,
+                             params={**rule.params, **settings.params.get(rule.id, {})}, fixing=fixing)
+            what = fix(ctx)
+        except CannotFix as exc:
+            outcome.no_fix.append(RolledBack(finding, str(exc)))
+            continue
+        if what is None or not template.changed:
+            outcome.no_fix.append(RolledBack(finding, "no mechanical fix for this case"))
+            continue
+        candidate = template.result()
+        verdict = checker.verify(candidate, key, now)
+        if isinstance(verdict, str):
+            outcome.rolled_back.append(RolledBack(finding, verdict))
+            continue
+        text = candidate
+        docs, now = verdict
+        outcome.applied.append(Applied(finding, what))
+    if text == original:
+        return
+    outcome.new_texts[shown] = (original, text)
+    if write:
+        _atomic_write(path, text, bom=bom)
+
+
+class _Checker:
+    """Reads a template's text the way the scan did (source, code inspection, rules) and judges an edit."""
+
+    def __init__(self, path: Path, shown: str, settings: Any) -> None:
+        from lambda_advisor import pipeline
+
+        self.path = path
+        self.shown = shown
+        self.settings = settings
+        self.pipeline = pipeline
+
+    def read(self, text: str) -> tuple[list[dict[str, Any]], list[Finding]] | str:
+        """(documents, findings) of ``text``, or why it does not read cleanly."""
+        from lambda_advisor.sources.template import load_template
+
+        loaded = load_template(self.path, explicit=True, display_path=self.shown, text=text)
+        if loaded.errors or not loaded.documents:
+            return f"the fixed template does not read cleanly ({loaded.errors[0] if loaded.errors else 'no functions'})"
+        self.pipeline.inspect(loaded, self.settings)
+        result = self.pipeline.evaluate(loaded.documents, self.settings, errors=loaded.errors)
+        if result.errors:
+            return f"the fixed template does not read cleanly ({result.errors[0]})"
+        return loaded.documents, result.findings
+
+    def verify(self, text: str, key: str, before: list[Finding]) -> tuple[list[dict[str, Any]], list[Finding]] | str:
+        """The new (documents, findings), or why the edit must be rolled back."""
+        read = self.read(text)
+        if isinstance(read, str):
+            return read
+        after = read[1]
+        if key in {f.fingerprint for f in after}:
+            return "the finding is still there after the fix"
+        new = Counter(f.fingerprint for f in after) - Counter(f.fingerprint for f in before)
+        if new:
+            added = [f for f in after if f.fingerprint in new]
+            return "it adds " + ", ".join(f"{f.rule_id} ({f.message})" for f in added[:2])
+        return read
+
+
+def _atomic_write(path: Path, text: str, *, bom: bool) -> None:
+    """Write beside the file and rename over it: a reader sees the old file or the new one, never half."""
+    data = (codecs.BOM_UTF8 if bom else b"") + text.encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".fix", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        with contextlib.suppress(OSError):
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
