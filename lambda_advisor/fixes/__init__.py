@@ -50,11 +50,9 @@ class FixContext:
     def is_sam(self) -> bool:
         return (self.doc.get("extra") or {}).get("resource_type") == "AWS::Serverless::Function"
 
-    def function_properties(self) -> yaml.MappingNode:
-        props = self.template.properties(self.logical_id)
-        if props is None:
-            raise CannotFix(f"{self.logical_id} has no Properties mapping")
-        return props
+    def set_function_property(self, keys: list[str], value: Any) -> None:
+        """Set ``Properties.<keys…>`` on the function itself (never in Globals)."""
+        self.template.set_property(self.logical_id, keys, value)
 
     def set_function_value(self, key: str, value: Any, pointer: str,
                            same_fix: Callable[[Document], Any] | None = None) -> str:
@@ -75,7 +73,7 @@ class FixContext:
                 self.template.set(glob, key, value)
                 names = ", ".join(sorted(d["source"]["logical_id"] for d in sharers))
                 return f"Globals.Function.{key} (shared by {names})"
-        self.template.set(self.function_properties(), key, value)
+        self.set_function_property([key], value)
         return f"{self.logical_id}.{key}"
 
     def event_properties(self, source: dict[str, Any]) -> yaml.MappingNode | None:

@@ -93,6 +93,8 @@ class FixOutcome:
                          "file": a.finding.location.file, "change": a.what} for a in self.applied],
             "rolled_back_fixes": [{"rule_id": r.finding.rule_id, "function": r.finding.location.logical_id,
                                    "file": r.finding.location.file, "reason": r.why} for r in self.rolled_back],
+            "not_applicable_fixes": [{"rule_id": r.finding.rule_id, "function": r.finding.location.logical_id,
+                                      "file": r.finding.location.file, "reason": r.why} for r in self.no_fix],
         }
 
     def notices(self) -> list[str]:

@@ -18,8 +18,8 @@ def add_failure_destination(ctx: FixContext) -> str | None:
         granted = None
         if not sam_manages_role(ctx):
             granted = grant(ctx, "FailureQueueSend", ["sqs:SendMessage"], arn)
-        ctx.template.set_in(ctx.function_properties(), ["EventInvokeConfig", "DestinationConfig", "OnFailure"],
-                            {"Type": "SQS", "Destination": arn})
+        ctx.set_function_property(["EventInvokeConfig", "DestinationConfig", "OnFailure"],
+                                  {"Type": "SQS", "Destination": arn})
         where = f"{ctx.logical_id}.EventInvokeConfig"
     else:
         granted = grant(ctx, "FailureQueueSend", ["sqs:SendMessage"], arn)

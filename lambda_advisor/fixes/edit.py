@@ -164,6 +164,17 @@ class TemplateText:
             nested = {k: nested}
         self.set(mapping, keys[0], nested)
 
+    def set_property(self, logical_id: str, keys: list[str], value: Any) -> None:
+        """Set ``Properties.<keys…>`` of a resource, writing the ``Properties`` key when it has none."""
+        resource = self.resource(logical_id)
+        if resource is None:
+            raise CannotFix(f"no resource {logical_id}")
+        props = self.get(resource, "Properties")
+        if props is None:
+            self.set_in(resource, ["Properties", *keys], value)
+        else:
+            self.set_in(props, keys, value)
+
     def append(self, sequence: Node, item: Any) -> None:
         """Add ``item`` at the end of a sequence."""
         if not isinstance(sequence, yaml.SequenceNode) or not sequence.value:
@@ -308,8 +319,11 @@ class TemplateText:
             body = body.replace("\n", self.newline + indent)
             self._record(at, at, "," + self.newline + indent + json.dumps(key) + ": " + body,
                          depth=first_key.start_mark.column)
-        else:
+        elif self.is_json:
             self._record(at, at, ", " + json.dumps(key) + ": " + json.dumps(plain),
+                         depth=first_key.start_mark.column)
+        else:  # a YAML flow mapping on one line: YAML flow, short-form tags
+            self._record(at, at, ", " + _yaml_scalar(key) + ": " + _yaml_flow(value),
                          depth=first_key.start_mark.column)
 
 
@@ -347,6 +361,14 @@ def _yaml_scalar(value: Any) -> str:
     if _PLAIN.fullmatch(text) and yaml.load(text, Loader=_Loader) == text:
         return text
     return json.dumps(text)
+
+
+def _yaml_flow(value: Any) -> str:
+    if isinstance(value, dict) and not isinstance(value, Tag):
+        return "{" + ", ".join(f"{_yaml_scalar(k)}: {_yaml_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_yaml_flow(v) for v in value) + "]"
+    return _yaml_scalar(value)
 
 
 def _yaml_lines(key: str, value: Any, column: int, unit: int) -> list[str]:

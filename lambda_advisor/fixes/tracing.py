@@ -20,7 +20,7 @@ def enable_tracing(ctx: FixContext) -> str | None:
     if ctx.is_sam:
         where = ctx.set_function_value("Tracing", "Active", "/tracing")
     else:
-        ctx.template.set(ctx.function_properties(), "TracingConfig", {"Mode": "Active"})
+        ctx.set_function_property(["TracingConfig", "Mode"], "Active")
         where = f"{ctx.logical_id}.TracingConfig.Mode"
     return f"{where}: Active" + (f"; {granted}" if granted else "")
 
