@@ -64,10 +64,10 @@ def cfn_lint_errors(path: Path) -> Counter[str]:
 
 
 def sam_translates(text: str) -> None:
+    from samtranslator.translator.transform import transform
     from test_sam_oracle import _Loader, _plain, _s3_code
 
     from lambda_advisor.sources.yaml_loader import loads
-    from samtranslator.translator.transform import transform
 
     transform(_s3_code(_plain(loads(text))), {}, _Loader())
 

@@ -54,6 +54,13 @@ class FixContext:
         """Set ``Properties.<keys…>`` on the function itself (never in Globals)."""
         self.template.set_property(self.logical_id, keys, value)
 
+    @property
+    def affected_docs(self) -> list[Document]:
+        """The documents of every function the finding concerns (several for a merged Globals finding)."""
+        ids = [a.function_id for a in self.finding.affected]
+        by_id = {d["id"]: d for d in self.documents}
+        return [by_id[i] for i in ids if i in by_id] or [self.doc]
+
     def set_function_value(self, key: str, value: Any, pointer: str,
                            same_fix: Callable[[Document], Any] | None = None) -> str:
         """Set a function property where it belongs; returns where it went.
@@ -61,7 +68,8 @@ class FixContext:
         A value the function inherits from SAM ``Globals`` is changed in Globals
         only when every function inheriting it is being fixed by the same rule to
         the same value (``same_fix(doc)`` is that value for another function);
-        otherwise the function gets its own override and the others keep theirs.
+        otherwise each function the finding concerns gets its own override and the
+        others keep the Globals value.
         """
         rule_id = self.finding.rule_id
         if (self.doc.get("inherited") or {}).get(pointer) == "Globals":
@@ -73,8 +81,13 @@ class FixContext:
                 self.template.set(glob, key, value)
                 names = ", ".join(sorted(d["source"]["logical_id"] for d in sharers))
                 return f"Globals.Function.{key} (shared by {names})"
-        self.set_function_property([key], value)
-        return f"{self.logical_id}.{key}"
+        targets = self.affected_docs
+        for doc in targets:
+            own = value if same_fix is None or doc is self.doc else same_fix(doc)
+            if own is None:
+                raise CannotFix(f"no fix for {doc['source']['logical_id']}, which shares this finding")
+            self.template.set_property(str(doc["source"]["logical_id"]), [key], own)
+        return ", ".join(f"{d['source']['logical_id']}.{key}" for d in targets)
 
     def event_properties(self, source: dict[str, Any]) -> yaml.MappingNode | None:
         """The properties node of an event source: a SAM event's ``Properties`` or an event source mapping's."""

@@ -158,7 +158,7 @@ def _fix_file(path: Path, shown: str, findings: list[Finding], result: ScanResul
         return
     docs, now = current
     attempted: set[str] = set()
-    fixing = {(f.rule_id, str(f.location.logical_id)) for f in findings}
+    fixing = {(f.rule_id, str(a.logical_id)) for f in findings for a in f.affected}
     for finding in findings:
         key = finding.fingerprint
         if key in attempted:
