@@ -157,19 +157,27 @@ def run_scan(paths: list[Path], settings: Settings) -> ScanResult:
     suppress_and_baseline(result, settings)
     if settings.extra.get("fix") or settings.extra.get("diff"):
         result = fix(paths, result, settings)
+    if (settings.fmt or "text") == "sarif":
+        propose_fixes(result, settings)
     return result
 
 
 # -- fix ----------------------------------------------------------------------------------------
 
+def _fix_policy(settings: Settings) -> Any:
+    from lambda_advisor.fixes.apply import FixPolicy
+
+    return FixPolicy(unsafe=bool(settings.extra.get("unsafe_fixes")),
+                     fixable=list(settings.extra.get("fixable") or ["ALL"]),
+                     unfixable=list(settings.extra.get("unfixable") or []))
+
+
 def fix(paths: list[Path], result: ScanResult, settings: Settings) -> ScanResult:
     """Apply the allowed fixes (or only diff them), then scan again so the report shows what is left."""
-    from lambda_advisor.fixes.apply import FixPolicy, run_fixes
+    from lambda_advisor.fixes.apply import run_fixes
 
     diff_only = bool(settings.extra.get("diff"))
-    policy = FixPolicy(unsafe=bool(settings.extra.get("unsafe_fixes")),
-                       fixable=list(settings.extra.get("fixable") or ["ALL"]),
-                       unfixable=list(settings.extra.get("unfixable") or []))
+    policy = _fix_policy(settings)
     outcome = run_fixes(result, settings, policy, write=not diff_only)
     if outcome.new_texts and not diff_only:
         result = scan_paths(paths, settings)
@@ -188,6 +196,15 @@ def run_audit(options: Any, settings: Settings, *, save: Path | None = None) -> 
     result = audit_account(options, settings, save=save)
     suppress_and_baseline(result, settings)
     return result
+
+
+def propose_fixes(result: ScanResult, settings: Settings) -> None:
+    """For SARIF: each remaining finding's fix as replacements (``result.meta["fix_proposals"]``)."""
+    from lambda_advisor.fixes.apply import propose_fixes as propose
+
+    proposals = propose(result, settings, _fix_policy(settings))
+    if proposals:
+        result.meta["fix_proposals"] = proposals
 
 
 # -- render -------------------------------------------------------------------------------------

@@ -63,6 +63,12 @@ def cfn_lint_errors(path: Path) -> Counter[str]:
     return Counter(f"{m.rule.id} {m.message}" for m in matches if m.rule.id.startswith("E"))
 
 
+def new_cfn_lint_errors(after: Path, before: Path) -> Counter[str]:
+    """cfn-lint errors of ``after`` that ``before`` does not have (``before`` is linted only when needed)."""
+    errors = cfn_lint_errors(after)
+    return errors - cfn_lint_errors(before) if errors else errors
+
+
 def sam_translates(text: str) -> None:
     from samtranslator.translator.transform import transform
     from test_sam_oracle import _Loader, _plain, _s3_code
@@ -99,7 +105,7 @@ def test_fix_pair(before: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     # Every finding of the rule is gone, except those its fix does not apply to (go1.x has no same-language successor).
     left = [f for f in result.active if f.rule_id == rule]
     assert len(left) == summary["not_applicable"], [f.message for f in left]
-    assert not (cfn_lint_errors(work) - cfn_lint_errors(before))
+    assert not new_cfn_lint_errors(work, before)
     if "AWS::Serverless-2016-10-31" in after:
         sam_translates(after)
     again = fix(work, [rule])
@@ -195,5 +201,49 @@ def test_fix_removes_every_fixable_finding_of_every_rule_fixture(fixture: Path, 
         if after != before[key]:
             original = tmp_path / f"original{path.suffix}"
             original.write_text(before[key])
-            assert not (cfn_lint_errors(path) - cfn_lint_errors(original)), f"{key}: new cfn-lint errors"
+            assert not new_cfn_lint_errors(path, original), f"{key}: new cfn-lint errors"
     assert fix(work, ["ALL"]).meta["fixes"]["files_changed"] == []
+
+
+def _apply_sarif_fixes(text: str, results: list[dict[str, Any]]) -> str:
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+
+    def offset(line: int, column: int) -> int:
+        return starts[line - 1] + column - 1  # ASCII fixtures: UTF-16 columns are characters
+
+    edits = []
+    for r in results:
+        for fix_ in r.get("fixes", []):
+            for change in fix_["artifactChanges"]:
+                for rep in change["replacements"]:
+                    region = rep["deletedRegion"]
+                    edits.append((offset(region["startLine"], region["startColumn"]),
+                                  offset(region["endLine"], region["endColumn"]), rep["insertedContent"]["text"]))
+    for start, end, new in sorted(edits, reverse=True):
+        text = text[:start] + new + text[end:]
+    return text
+
+
+@pytest.mark.parametrize("before", pairs(), ids=lambda p: p.name)
+def test_sarif_results_carry_the_fix_as_replacements(before: Path, tmp_path: Path) -> None:
+    """Applying every SARIF ``fixes`` replacement of a pair's findings gives its expected file."""
+    import json
+
+    from test_report_formats import sarif_validator
+
+    from lambda_advisor.report import render
+
+    rule = NAME.match(before.name).group("rule")  # type: ignore[union-attr]
+    work = tmp_path / before.name
+    shutil.copy(before, work)
+    result = run_scan([work], Settings(today=TODAY, select=[rule], fmt="sarif", quiet=True,
+                                       extra={"unsafe_fixes": True}))
+    sarif = json.loads(render("sarif", result))
+    sarif_validator().validate(sarif)
+    results = sarif["runs"][0]["results"]
+    assert any("fixes" in r for r in results)
+    assert _apply_sarif_fixes(before.read_text(), results) == expected_of(before).read_text()
+    assert work.read_text() == before.read_text()  # proposing changes nothing

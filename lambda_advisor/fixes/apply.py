@@ -201,6 +201,73 @@ def _fix_file(path: Path, shown: str, findings: list[Finding], result: ScanResul
         _atomic_write(path, text, bom=bom)
 
 
+@dataclass
+class Proposal:
+    """One finding's fix as replacements on the file as it is (for SARIF ``fixes``)."""
+
+    file: str
+    description: str
+    #: (start line, start column, end line, end column, inserted text); lines and columns 1-based, columns in
+    #: UTF-16 code units (SARIF's default), the end exclusive; an insertion has start == end.
+    replacements: list[tuple[int, int, int, int, str]]
+
+
+def propose_fixes(result: ScanResult, settings: Any, policy: FixPolicy) -> dict[str, Proposal]:
+    """Each fixable finding's own fix, checked like ``--fix`` checks it, keyed by the finding's fingerprint.
+
+    Unlike ``--fix``, every proposal is relative to the unchanged file, so a code-scanning
+    tool can offer each as a suggestion on its own.
+    """
+    proposals: dict[str, Proposal] = {}
+    broken = {e.where for e in result.errors}
+    rules = {r.id: r for r in result.rules}
+    by_file: dict[str, list[Finding]] = {}
+    for f in candidates(result, policy):
+        by_file.setdefault(str(f.location.file), []).append(f)
+    for file, findings in by_file.items():
+        if file in broken:
+            continue
+        path = Path(file)
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            continue
+        checker = _Checker(path, file, settings)
+        read = checker.read(text)
+        if isinstance(read, str):
+            continue
+        docs, now = read
+        fixing = {(f.rule_id, str(a.logical_id)) for f in findings for a in f.affected}
+        is_json = path.suffix.lower() == ".json" or text.lstrip().startswith("{")
+        for finding in findings:
+            live = next((f for f in now if f.fingerprint == finding.fingerprint), None)
+            doc = next((d for d in docs if live is not None and d["id"] == live.location.function_id), None)
+            fix = resolve_fix(rules[finding.rule_id])
+            if live is None or doc is None or fix is None:
+                continue
+            rule = rules[finding.rule_id]
+            try:
+                template = TemplateText(text, is_json=is_json)
+                what = fix(FixContext(finding=live, doc=doc, template=template, documents=docs,
+                                      params={**rule.params, **settings.params.get(rule.id, {})}, fixing=fixing))
+            except CannotFix:
+                continue
+            if what is None or not template.changed:
+                continue
+            if isinstance(checker.verify(template.result(), finding.fingerprint, now), str):
+                continue
+            proposals[finding.fingerprint] = Proposal(
+                file, what, [(*_line_col(text, start), *_line_col(text, end), new)
+                             for start, end, new in template.replacements()])
+    return proposals
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    line_start = text.rfind("\n", 0, offset) + 1
+    column = len(text[line_start:offset].encode("utf-16-le")) // 2 + 1
+    return text.count("\n", 0, offset) + 1, column
+
+
 class _Checker:
     """Reads a template's text the way the scan did (source, code inspection, rules) and judges an edit."""
 
@@ -226,18 +293,28 @@ class _Checker:
         return loaded.documents, result.findings
 
     def verify(self, text: str, key: str, before: list[Finding]) -> tuple[list[dict[str, Any]], list[Finding]] | str:
-        """The new (documents, findings), or why the edit must be rolled back."""
+        """The new (documents, findings), or why the edit must be rolled back.
+
+        Findings are compared per function: a Globals finding that named two functions and
+        now names one (the other got its own override) is not a new finding.
+        """
         read = self.read(text)
         if isinstance(read, str):
             return read
         after = read[1]
-        if key in {f.fingerprint for f in after}:
+        target = next((f for f in before if f.fingerprint == key), None)
+        if target is None or _facts([target]) & _facts(after):
             return "the finding is still there after the fix"
-        new = Counter(f.fingerprint for f in after) - Counter(f.fingerprint for f in before)
+        new = _facts(after) - _facts(before)
         if new:
-            added = [f for f in after if f.fingerprint in new]
+            added = [f for f in after if _facts([f]) & new]
             return "it adds " + ", ".join(f"{f.rule_id} ({f.message})" for f in added[:2])
         return read
+
+
+def _facts(findings: list[Finding]) -> Counter[tuple[str, str, str]]:
+    """(rule, function, subject) of every function each finding concerns."""
+    return Counter((f.rule_id, a.function_id, a.subject or f.subject) for f in findings for a in f.affected)
 
 
 def _atomic_write(path: Path, text: str, *, bom: bool) -> None:

@@ -223,6 +223,17 @@ class TemplateText:
             out = out[:edit.start] + edit.text + out[edit.end:]
         return out
 
+    def replacements(self) -> list[tuple[int, int, str]]:
+        """The pending edits as (start offset, end offset, new text) on the original text, in file order."""
+        ordered = sorted(self._edits, key=lambda e: (e.start, -e.depth, e.seq))
+        merged: list[tuple[int, int, str]] = []
+        for e in ordered:  # inserts at one offset become one replacement, in the order result() writes them
+            if merged and merged[-1][0] == merged[-1][1] == e.start == e.end:
+                merged[-1] = (e.start, e.end, merged[-1][2] + e.text)
+            else:
+                merged.append((e.start, e.end, e.text))
+        return merged
+
     @property
     def changed(self) -> bool:
         return bool(self._edits)

@@ -135,7 +135,16 @@ def fingerprint(f: Finding) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def _result(f: Finding, index: int, suppression: dict[str, Any] | None = None) -> dict[str, Any]:
+def _fixes(proposal: Any) -> list[dict[str, Any]]:
+    """A ``--fix`` proposal as SARIF ``fixes``: artifact changes with replacement regions."""
+    replacements = [{"deletedRegion": {"startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec},
+                     "insertedContent": {"text": text}} for sl, sc, el, ec, text in proposal.replacements]
+    return [{"description": {"text": proposal.description},
+             "artifactChanges": [{"artifactLocation": artifact_location(proposal.file), "replacements": replacements}]}]
+
+
+def _result(f: Finding, index: int, suppression: dict[str, Any] | None = None,
+            proposal: Any = None) -> dict[str, Any]:
     message = f.message
     names = f.function_names
     if len(names) > 1:
@@ -156,6 +165,8 @@ def _result(f: Finding, index: int, suppression: dict[str, Any] | None = None) -
         out["properties"].update({k: v for k, v in (("account", loc.account), ("region", loc.region)) if v})
     if suppression is not None:
         out["suppressions"] = [suppression]
+    if proposal is not None:
+        out["fixes"] = _fixes(proposal)
     return out
 
 
@@ -175,7 +186,8 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
         if f.rule_id not in index:
             index[f.rule_id] = len(descriptors)
             descriptors.append(_bare_descriptor(f))
-        results.append(_result(f, index[f.rule_id], suppression))
+        proposal = None if suppression else (result.meta.get("fix_proposals") or {}).get(f.fingerprint)
+        results.append(_result(f, index[f.rule_id], suppression, proposal))
 
     notifications = [
         {"level": "error", "message": {"text": str(e)},
