@@ -29,6 +29,7 @@ from lambda_advisor.fixes.edit import CannotFix, TemplateText
 Document = dict[str, Any]
 
 SAFETIES = ("safe", "unsafe")
+_SAM_FUNCTION = "AWS::Serverless::Function"
 
 
 @dataclass
@@ -48,7 +49,7 @@ class FixContext:
 
     @property
     def is_sam(self) -> bool:
-        return (self.doc.get("extra") or {}).get("resource_type") == "AWS::Serverless::Function"
+        return (self.doc.get("extra") or {}).get("resource_type") == _SAM_FUNCTION
 
     def set_function_property(self, keys: list[str], value: Any) -> None:
         """Set ``Properties.<keys…>`` on the function itself (never in Globals)."""
@@ -81,6 +82,16 @@ class FixContext:
                 self.template.set(glob, key, value)
                 names = ", ".join(sorted(d["source"]["logical_id"] for d in sharers))
                 return f"Globals.Function.{key} (shared by {names})"
+        elif self.is_sam and pointer not in (self.doc.get("lines") or {}):
+            # Written nowhere: when every SAM function lacks it and is being fixed the same way,
+            # one line in Globals keeps them alike (SAM derives each role from it, for one).
+            sam = [d for d in self.documents if (d.get("extra") or {}).get("resource_type") == _SAM_FUNCTION]
+            glob = self.template.path("Globals", "Function")
+            if glob is not None and len(sam) > 1 and all(
+                    pointer not in (d.get("lines") or {}) and (rule_id, d["source"]["logical_id"]) in self.fixing
+                    and (same_fix is None or same_fix(d) == value) for d in sam):
+                self.template.set(glob, key, value)
+                return f"Globals.Function.{key} (for every function: {', '.join(sorted(d['source']['logical_id'] for d in sam))})"
         targets = self.affected_docs
         for doc in targets:
             own = value if same_fix is None or doc is self.doc else same_fix(doc)
