@@ -37,6 +37,14 @@ def expected_of(before: Path) -> Path:
     return before.with_name(before.name.rsplit(".", 1)[0] + ".fixed" + before.suffix)
 
 
+def _copy_pair(before: Path, tmp_path: Path) -> Path:
+    """The before file, and the code folder (``src/``) its functions point at."""
+    if (FIX_FIXTURES / "src").is_dir():
+        shutil.copytree(FIX_FIXTURES / "src", tmp_path / "src")
+    shutil.copy(before, tmp_path / before.name)
+    return tmp_path / before.name
+
+
 def fix(path: Path, select: list[str], *, unsafe: bool = True, **extra: Any) -> Any:
     settings = Settings(today=TODAY, select=select, quiet=True,
                         extra={"fix": True, "unsafe_fixes": unsafe, **extra})
@@ -92,8 +100,7 @@ def test_there_are_fix_pairs_for_every_rule_with_a_fix() -> None:
 def test_fix_pair(before: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     rule = NAME.match(before.name).group("rule")  # type: ignore[union-attr]
-    work = tmp_path / before.name
-    shutil.copy(before, work)
+    work = _copy_pair(before, tmp_path)
     result = fix(work, [rule])
     summary = result.meta["fixes"]
     after = work.read_text(encoding="utf-8")
@@ -237,8 +244,7 @@ def test_sarif_results_carry_the_fix_as_replacements(before: Path, tmp_path: Pat
     from lambda_advisor.report import render
 
     rule = NAME.match(before.name).group("rule")  # type: ignore[union-attr]
-    work = tmp_path / before.name
-    shutil.copy(before, work)
+    work = _copy_pair(before, tmp_path)
     result = run_scan([work], Settings(today=TODAY, select=[rule], fmt="sarif", quiet=True,
                                        extra={"unsafe_fixes": True}))
     sarif = json.loads(render("sarif", result))

@@ -62,6 +62,13 @@ _PY_CONNECTORS = {
 }
 
 
+#: What a handler that reports partial batch failures writes: the response key (Python, JavaScript, Go
+#: and .NET spell it batchItemFailures / BatchItemFailures), the Java event library's response types,
+#: or the Powertools batch utility's entry point.
+_PARTIAL_BATCH = re.compile(rb"[bB]atchItemFailures|SQSBatchResponse|StreamsEventResponse"
+                            rb"|process_partial_response|processPartialResponse")
+
+
 def language_of(path: str) -> str | None:
     lower = path.lower()
     if lower.endswith((".d.ts", ".min.js")):
@@ -78,6 +85,8 @@ class Findings:
         self.frameworks: list[Site] = []
         #: clients/connections created inside any function; filtered later by the handler name
         self.function_clients: list[Site] = []
+        #: code that builds a partial batch response (``batchItemFailures``), one site per file
+        self.partial_batch_responses: list[Site] = []
 
 
 def scan_source(path: str, data: bytes, out: Findings) -> None:
@@ -89,6 +98,10 @@ def scan_source(path: str, data: bytes, out: Findings) -> None:
     language = language_of(path)
     if language is None:
         return
+    marker = _PARTIAL_BATCH.search(data)
+    if marker is not None:
+        out.partial_batch_responses.append(_site(path, data.count(b"\n", 0, marker.start()) + 1, language,
+                                                 marker.group(0).decode(), None, None))
     if language == "python":
         _scan_python(path, data, out)
         return

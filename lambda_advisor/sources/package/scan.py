@@ -420,6 +420,7 @@ def inspection(facts: PackageFacts, handler_clients: list[Site] | None = None) -
         "invoke_calls": [dict(s) for s in facts.code.invoke_calls],
         "handler_clients": [dict(s) for s in handler_clients or ()],
         "frameworks": [dict(s) for s in facts.code.frameworks],
+        "partial_batch_responses": [dict(s) for s in facts.code.partial_batch_responses],
         "errors": list(facts.errors),
         "truncated": facts.truncated,
     }
