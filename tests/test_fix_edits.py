@@ -172,9 +172,19 @@ def test_config_fix_and_unfixable(tmp_path: Path) -> None:
 
 
 def test_explain_says_whether_a_rule_has_a_fix() -> None:
-    safe = CliRunner().invoke(cli, ["explain", "LA204"]).output
-    unsafe = CliRunner().invoke(cli, ["explain", "LA202"]).output
-    none = CliRunner().invoke(cli, ["explain", "LA101"]).output
+    safe = CliRunner().invoke(cli, ["explain", "LA204", "--format", "markdown"]).output
+    unsafe = CliRunner().invoke(cli, ["explain", "LA202", "--format", "markdown"]).output
+    none = CliRunner().invoke(cli, ["explain", "LA101", "--format", "markdown"]).output
+    assert "Fix availability: safe, applied by --fix." in " ".join(
+        CliRunner().invoke(cli, ["explain", "LA204", "--no-color"]).output.split())
     assert "Fix availability: **safe**, applied by `--fix`." in safe
     assert "Fix availability: **unsafe**, applied by `--fix --unsafe-fixes`." in unsafe
     assert "Fix availability: **none**" in none
+
+
+def test_append_to_a_sequence_whose_dash_stands_alone() -> None:
+    text = ("Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      Policies:\n        -\n"
+            "          PolicyName: a\n")
+    t = TemplateText(text, is_json=False)
+    t.append(t.get(t.properties("R"), "Policies"), {"PolicyName": "b"})  # type: ignore[arg-type]
+    assert t.result() == text + "        - PolicyName: b\n"

@@ -72,6 +72,7 @@ class FixOutcome:
     rolled_back: list[RolledBack] = field(default_factory=list)
     no_fix: list[RolledBack] = field(default_factory=list)  # the fix did not apply to this template
     skipped_files: list[str] = field(default_factory=list)  # did not parse fully
+    in_unread_files: int = 0  # fixable findings in those files
     new_texts: dict[str, tuple[str, str]] = field(default_factory=dict)  # file -> (before, after)
 
     @property
@@ -88,7 +89,8 @@ class FixOutcome:
     def summary(self) -> dict[str, Any]:
         return {
             "fixable": self.fixable, "fixed": self.fixed, "rolled_back": len(self.rolled_back),
-            "not_applicable": len(self.no_fix), "files_changed": sorted(self.new_texts),
+            "not_applicable": len(self.no_fix), "in_unread_files": self.in_unread_files,
+            "files_changed": sorted(self.new_texts),
             "applied": [{"rule_id": a.finding.rule_id, "function": a.finding.location.logical_id,
                          "file": a.finding.location.file, "change": a.what} for a in self.applied],
             "rolled_back_fixes": [{"rule_id": r.finding.rule_id, "function": r.finding.location.logical_id,
@@ -135,6 +137,7 @@ def run_fixes(result: ScanResult, settings: Any, policy: FixPolicy, *, write: bo
     for file, findings in by_file.items():
         if file in broken:
             outcome.skipped_files.append(file)
+            outcome.in_unread_files += len(findings)
             continue
         _fix_file(Path(file), file, findings, result, rules, settings, policy, outcome, write=write)
     return outcome

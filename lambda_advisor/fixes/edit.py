@@ -192,12 +192,9 @@ class TemplateText:
             else:
                 self._record(at, at, ", " + json.dumps(plain), depth=first.start_mark.column)
             return
-        first = sequence.value[0]
-        line_start = self._line_start(first.start_mark.line)
-        dash = self.text.rfind("-", line_start, first.start_mark.index)
-        if dash == -1:
+        column = sequence.start_mark.column  # a block sequence starts at its first dash
+        if self.text[sequence.start_mark.index:sequence.start_mark.index + 1] != "-":
             raise CannotFix("cannot find the sequence's dash")
-        column = dash - line_start
         end = _content_end(sequence)
         at, lead = self._after_line(end)
         lines = _yaml_item(item, column, self.unit)

@@ -51,6 +51,8 @@ class SamParts(EventParts):
                     "name": created, "logical_id": created, "redrive_policy": False, "visibility_timeout_s": 30,
                     "line": None}
             self._poller_settings(entry, eprops)
+            if invocation == "poll":
+                self._sam_poller_destination(doc, str(name), eprops)
             if etype == "Api":
                 entry["api_timeout_ms"] = self._int(eprops.get("TimeoutInMillis")) or 29000
             if etype == "HttpApi":
@@ -70,6 +72,15 @@ class SamParts(EventParts):
                     statement["source_arn"] = False
                 doc.resource_policy.append(statement)
                 self._set(doc, f"/resource_policy/{len(doc.resource_policy) - 1}", events, name)
+
+    def _sam_poller_destination(self, doc: Function, name: str, eprops: dict[str, Any]) -> None:
+        """A stream or queue event's on-failure destination with a ``Type``: SAM lets its role send there."""
+        node = as_props(as_props(eprops.get("DestinationConfig")).get("OnFailure"))
+        kind = str(self.resolver.text(node.get("Type")))
+        actions = SAM_DESTINATION_ACTIONS.get("S3Bucket" if kind == "S3" else kind, [])
+        if "Destination" in node and actions and kind != "Lambda":
+            doc.extra.setdefault("sam_role_grants", []).append(
+                (actions, self._value(node["Destination"]), f"SAM event {name} OnFailure destination"))
 
     def _sam_event_invoke(self, doc: Function, props: dict[str, Any]) -> None:
         cfg = as_props(props.get("EventInvokeConfig"))
