@@ -169,3 +169,27 @@ def test_fixing_keeps_the_template_readable_and_is_idempotent(tmp_path: Path, ca
         assert after.count("\n") == after.count("\r\n")  # no bare newline in a CRLF file
     again = _fix(path)
     assert again["files_changed"] == [] and path.read_bytes().decode() == after
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(st.randoms(use_true_random=False), st.integers(min_value=0))
+def test_fixing_a_mutated_fixture_keeps_it_readable_and_is_idempotent(tmp_path: Path, rng: Any, pick: int) -> None:
+    """The robustness mutators (tests/fuzzing.py) on every fixture: whatever reads cleanly stays so when fixed."""
+    from fuzzing import fixture_trees, mutate_template
+
+    trees = fixture_trees()
+    source, tree = trees[pick % len(trees)]
+    as_json = source.suffix == ".json"
+    path = tmp_path / ("t.json" if as_json else "t.yaml")
+    path.write_bytes(mutate_template(rng, tree, as_json=as_json))
+    loaded = load_template(path, explicit=True)
+    if loaded.errors or not loaded.documents:
+        return  # never touched: test_fixes covers a file that does not read fully
+    before = path.read_bytes()
+    _fix(path)
+    if path.read_bytes() == before:
+        return
+    assert not load_template(path, explicit=True).errors
+    after = path.read_bytes()
+    assert _fix(path)["files_changed"] == [] and path.read_bytes() == after
