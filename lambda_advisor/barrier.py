@@ -15,8 +15,6 @@ import traceback
 
 from lambda_advisor.result import InputError
 
-ISSUES_URL = "https://github.com/lambda-advisor/lambda-advisor/issues"
-
 _debug = bool(os.environ.get("LAMBDA_ADVISOR_DEBUG"))
 
 
@@ -45,7 +43,7 @@ def internal_message(exc: BaseException, what: str = "", *, went_on: bool = True
     where = f" {what}" if what else ""
     rest = "; the rest of the scan went on" if went_on else ""
     return (f"internal error{where} ({describe(exc)}){rest}. "
-            f"Please report it at {ISSUES_URL} with this input if you can"
+            "This is a bug in lambda-advisor: please report it to its developers with this input if you can"
             f"{'' if _debug else ' (run with --debug for the traceback)'}")
 
 
