@@ -73,6 +73,13 @@ GOOD = (ROOT / "fixtures" / "sources" / "mixed" / "nested" / "cfn.yml").read_tex
 FN = "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n"
 
 BAD_TEMPLATES: dict[str, tuple[str, str | None]] = {
+    "null-statement-parts": (FN + "      Role: !GetAtt R.Arn\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n"
+                             "      Policies:\n        - PolicyName: p\n          PolicyDocument:\n"
+                             "            Statement:\n              - {Effect: Allow, Action: [null], Resource: null}\n"
+                             "  P:\n    Type: AWS::Lambda::Permission\n"
+                             "    Properties: {FunctionName: !Ref Fn, Action: null, Principal: s3.amazonaws.com}\n"
+                             "  Q:\n    Type: AWS::Lambda::Permission\n"
+                             "    Properties: {FunctionName: null, Action: lambda:InvokeFunction, Principal: '*'}\n", None),
     # name: (text, expected error message fragment, or None when it reads without an error)
     "type-is-mapping": ("Resources:\n  Fn:\n    Type: {a: b}\n  G:\n    Type: AWS::Lambda::Function\n",
                         "resource Fn: Type must be a string, not a mapping"),

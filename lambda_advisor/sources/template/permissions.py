@@ -8,7 +8,7 @@ decides for each push source whether a permission lets its service invoke.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from lambda_advisor.model import Function, unresolved
@@ -155,13 +155,13 @@ class PermissionParts(EventParts):
             entry: dict[str, Any] = {
                 "sid": self.resolver.text(st.get("Sid")),
                 "effect": "Deny" if self.resolver.text(st.get("Effect")) == "Deny" else "Allow",
-                "actions": [self._value(a) for a in as_list(st.get("Action"))],
-                "resources": [self._value(r) for r in as_list(st.get("Resource"))],
+                "actions": _present(self._value(a) for a in as_list(st.get("Action"))),
+                "resources": _present(self._value(r) for r in as_list(st.get("Resource"))),
                 "origin": origin,
                 "line": st.line if isinstance(st, LineDict) else (lines[i] or None),
             }
             if "NotAction" in st:
-                entry["not_actions"] = [self._value(a) for a in as_list(st.get("NotAction"))]
+                entry["not_actions"] = _present(self._value(a) for a in as_list(st.get("NotAction")))
             if "Condition" in st:
                 conditions = self.resolver.value(st["Condition"])
                 entry["conditions"] = conditions if isinstance(conditions, dict) else \
@@ -210,8 +210,8 @@ def add_permission(r: TemplateReader, fn: str, props: dict[str, Any], sid: str, 
     doc = r.docs[fn]
     principal = r._value(props.get("Principal"))
     statement: dict[str, Any] = {
-        "sid": sid, "effect": "Allow", "actions": [r._value(props.get("Action"))],
-        "resources": [r._value(props.get("FunctionName"))], "principal": principal,
+        "sid": sid, "effect": "Allow", "actions": _present([r._value(props.get("Action"))]),
+        "resources": _present([r._value(props.get("FunctionName"))]), "principal": principal,
         "source_arn": r._value(props["SourceArn"]) if "SourceArn" in props else False,
         "source_account": r._value(props["SourceAccount"]) if "SourceAccount" in props else False,
         "origin": origin, "line": line,
@@ -285,3 +285,8 @@ LINKERS: dict[str, Callable[[TemplateReader, str, dict[str, Any], dict[str, Any]
     "AWS::IAM::Policy": _link_role_policy,
     "AWS::IAM::ManagedPolicy": _link_role_policy,
 }
+
+
+def _present(values: Iterable[Any]) -> list[Any]:
+    """The values a statement lists, without the ones left empty (``Action: null`` is no action)."""
+    return [v for v in values if v is not None]
