@@ -73,6 +73,18 @@ GOOD = (ROOT / "fixtures" / "sources" / "mixed" / "nested" / "cfn.yml").read_tex
 FN = "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n"
 
 BAD_TEMPLATES: dict[str, tuple[str, str | None]] = {
+    # Values of the wrong kind where the document has a closed shape (the autouse fixture validates each document).
+    "odd-enum-values": (FN + "      PackageType: 99999999999999999999999\n      Layers: [null, arn:aws:lambda:us-east-1:1:layer:x:1]\n"
+                        "      DurableConfig: {ExecutionTimeout: weird}\n      Role: !GetAtt R.Arn\n"
+                        "  R:\n    Type: AWS::IAM::Role\n    Properties: {ManagedPolicyArns: [null]}\n"
+                        "  G:\n    Type: AWS::Logs::LogGroup\n"
+                        "    Properties: {LogGroupName: /aws/lambda/Fn, LogGroupClass: 12345}\n"
+                        "  Q:\n    Type: AWS::SQS::Queue\n    Properties: {RedrivePolicy: 7}\n"
+                        "  M:\n    Type: AWS::Lambda::EventSourceMapping\n"
+                        "    Properties: {FunctionName: !Ref Fn, EventSourceArn: !GetAtt Q.Arn}\n"
+                        "  S:\n    Type: AWS::Serverless::Function\n"
+                        "    Properties: {Runtime: python3.12, Handler: a.h, CodeUri: s3://b/k, "
+                        "DeadLetterQueue: {Type: SQS, TargetArn: null}}\n", None),
     "null-statement-parts": (FN + "      Role: !GetAtt R.Arn\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n"
                              "      Policies:\n        - PolicyName: p\n          PolicyDocument:\n"
                              "            Statement:\n              - {Effect: Allow, Action: [null], Resource: null}\n"

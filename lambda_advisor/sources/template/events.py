@@ -7,6 +7,7 @@ triggers are linked to the function they invoke.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -62,7 +63,7 @@ class EventParts(FeatureParts):
             return {
                 "name": self.resolver.text(qprops.get("QueueName")) or target,
                 "logical_id": target,
-                "redrive_policy": self.resolver.value(redrive) if redrive is not None else False,
+                "redrive_policy": _redrive(self.resolver.value(redrive)) if redrive is not None else False,
                 "visibility_timeout_s": self._int(qprops.get("VisibilityTimeout"))
                 if "VisibilityTimeout" in qprops else 30,
                 "line": self._res_line(target),
@@ -244,3 +245,16 @@ LINKERS: dict[str, Callable[[TemplateReader, str, dict[str, Any], dict[str, Any]
     "AWS::Cognito::UserPool": _link_user_pool,
     "AWS::CloudFormation::CustomResource": link_custom_resource,
 }
+
+
+def _redrive(value: Any) -> dict[str, Any] | bool | None:
+    """A queue's RedrivePolicy: a mapping, or the JSON text CloudFormation also accepts; unknown otherwise."""
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return None
+        return parsed if isinstance(parsed, dict) else None
+    return None

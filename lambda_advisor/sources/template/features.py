@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lambda_advisor.model import Function
+from lambda_advisor.model import Function, is_unresolved
 from lambda_advisor.sources.intrinsics import short_text
 from lambda_advisor.sources.sam import as_list
 from lambda_advisor.sources.template.base import FUNCTION_TYPES, ReaderBase, as_props, res_props
@@ -60,7 +60,10 @@ class FeatureParts(ReaderBase):
             if key not in cfg:
                 return None
             known = self._int(cfg[key])
-            return known if known is not None else self._value(cfg[key])
+            if known is not None:
+                return known
+            value = self._value(cfg[key])
+            return value if is_unresolved(value) else None
 
         doc.durable = {
             "execution_timeout_s": number("ExecutionTimeout"),

@@ -49,7 +49,8 @@ class FunctionParts(SamParts, PermissionParts, FeatureParts):
         package_type = self.resolver.text(props.get("PackageType"))
         if package_type is None:
             package_type = "Image" if props.get("ImageUri") or as_props(props.get("Code")).get("ImageUri") else "Zip"
-        doc.package_type = package_type
+        # Anything but Zip or Image cannot deploy: unknown, not a value no rule expects.
+        doc.package_type = package_type if package_type in ("Zip", "Image") else None
         doc.runtime = self.resolver.text(props.get("Runtime"))
         doc.handler = self.resolver.text(props.get("Handler"))
         for key, pointer in (("Runtime", "/runtime"), ("Handler", "/handler"), ("PackageType", "/package_type")):
@@ -146,6 +147,8 @@ class FunctionParts(SamParts, PermissionParts, FeatureParts):
         doc.layers = []
         lines = list_lines(layers, doc.source.line or 0)
         for i, raw in enumerate(as_list(layers)):
+            if raw is None:
+                continue
             entry: dict[str, Any] = {"arn": self._value(raw), "logical_id": None, "local_path": None,
                                      "exists": None, "code_size": None}
             target = self.resolver.logical_target(raw)
@@ -236,8 +239,9 @@ class FunctionParts(SamParts, PermissionParts, FeatureParts):
             dlq = as_props(props["DeadLetterQueue"])
             doc.dead_letter_target = self._value(dlq.get("TargetArn"))
             self._set(doc, "/dead_letter_target", props, "DeadLetterQueue")
-            doc.extra["sam_role_grants"] = [(SAM_DESTINATION_ACTIONS.get(str(dlq.get("Type")), []),
-                                            doc.dead_letter_target, "SAM DeadLetterQueue")]
+            if doc.dead_letter_target is not None:
+                doc.extra["sam_role_grants"] = [(SAM_DESTINATION_ACTIONS.get(str(dlq.get("Type")), []),
+                                                doc.dead_letter_target, "SAM DeadLetterQueue")]
         elif "DeadLetterConfig" in props and as_props(props["DeadLetterConfig"]).get("TargetArn") is not None:
             doc.dead_letter_target = self._value(as_props(props["DeadLetterConfig"])["TargetArn"])
             self._set(doc, "/dead_letter_target", props, "DeadLetterConfig")
@@ -418,8 +422,9 @@ def _link_log_group(r: TemplateReader, lid: str, res: dict[str, Any], props: dic
             r.resolver.logical_target(name_node) == fn
         if by_ref or by_name or by_sub:
             logging["retention_days"] = retention
-            logging["log_group_class"] = r.resolver.text(props.get("LogGroupClass")) if "LogGroupClass" in props \
-                else "STANDARD"
+            group_class = r.resolver.text(props.get("LogGroupClass")) if "LogGroupClass" in props else "STANDARD"
+            logging["log_group_class"] = group_class if group_class in ("STANDARD", "INFREQUENT_ACCESS", "DELIVERY") \
+                else None
             logging["log_group_logical_id"] = lid
             doc.lines["/logging"] = r._res_line(lid)
 

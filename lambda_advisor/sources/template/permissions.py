@@ -78,6 +78,8 @@ class PermissionParts(EventParts):
 
     def _managed(self, role: dict[str, Any], raw: Any) -> None:
         value = self._value(raw) if not isinstance(raw, str) else raw
+        if value is None:
+            return
         target = self.resolver.logical_target(raw) if not isinstance(raw, str) else None
         if target and self.resolver.resource_type(target) == "AWS::IAM::ManagedPolicy":
             role["managed_policies"].append(value)
