@@ -58,6 +58,9 @@ class Function:
     id: str
     name: str
     source: Source
+    #: "event" (Event Function: invoked, or fed by event sources) or "web" (Web Function: an HTTP
+    #: server behind endpoints Lambda manages; its configuration lives on ``revisions``).
+    kind: str = "event"
     runtime: str | None = None
     handler: str | None = None
     package_type: str | None = None
@@ -94,6 +97,12 @@ class Function:
     deployment: dict[str, Any] | None = None
     event_sources: list[dict[str, Any]] | None = None
     code: dict[str, Any] | None = None
+    #: Customer-managed runtime (``Runtime: custom`` + RuntimeConfig): the runtime, its alias and the
+    #: alias's release lifecycle; False when the function uses a Lambda-managed runtime.
+    runtime_config: dict[str, Any] | bool | None = None
+    #: Web Functions: the endpoints (auth, type, regions, weights, caps) and the revisions they serve.
+    endpoints: list[dict[str, Any]] | None = None
+    revisions: list[dict[str, Any]] | None = None
     lines: dict[str, int] = field(default_factory=dict)
     inherited: dict[str, str] = field(default_factory=dict)
     suppressions: list[dict[str, Any]] = field(default_factory=list)
