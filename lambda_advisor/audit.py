@@ -7,10 +7,12 @@ The CLI's ``audit`` command, the demo and the tests all go through
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from lambda_advisor import pipeline
+from lambda_advisor.audit_scope import audit_scope
 from lambda_advisor.pipeline import Settings
 from lambda_advisor.result import ScanResult
 from lambda_advisor.sources.account import (
@@ -42,6 +44,7 @@ def run_audit(options: AuditOptions, settings: Settings, *, save: Path | None = 
     folder = save is not None and (options.org is not None or save.is_dir())
     saved: list[Path] = []
     secret_params = settings.params.get("LA101")
+    started = datetime.now(timezone.utc)
     if options.org is not None:
         from lambda_advisor.sources.account.organization import audit_organization
 
@@ -55,6 +58,11 @@ def run_audit(options: AuditOptions, settings: Settings, *, save: Path | None = 
 
             options.org.on_account = write
         outcome = audit_organization(options, options.org)
+        if folder:
+            for entry in outcome.skipped_accounts:  # named in the merged report of a folder of snapshots
+                empty = AuditOutcome(documents=[], gaps=[], account=entry["account"], regions=[])
+                saved.append(_save(folder_path / f"{entry['account']}.json", empty, options, secret_params,
+                                   entry.get("name") or None, skipped=entry["reason"]))
     else:
         outcome = audit(options)
         if save is not None:
@@ -71,6 +79,17 @@ def run_audit(options: AuditOptions, settings: Settings, *, save: Path | None = 
     })
     if options.org is not None:
         result.meta["accounts"] = outcome.accounts
+    shard = options.org.shard if options.org is not None else None
+    result.meta["scope"] = audit_scope(
+        accounts=outcome.accounts if options.org is not None else [a for a in [outcome.account] if a],
+        regions=outcome.regions or list(options.regions), started=started, finished=datetime.now(timezone.utc),
+        documents=outcome.documents, skipped_accounts=outcome.skipped_accounts,
+        shard=str(shard) if shard is not None else None)
+    if outcome.skipped_accounts:
+        named = ", ".join(f"{s['account']} ({s['reason']})" for s in outcome.skipped_accounts[:10])
+        more = len(outcome.skipped_accounts) - 10
+        result.notices.append(f"{len(outcome.skipped_accounts)} accounts of the organisation not audited: {named}"
+                              + (f" and {more} more" if more > 0 else ""))
     expired = [g for g in outcome.gaps if not any(m.startswith(_NOT_EXPIRY) for m in g.missing)
                and any(code in m for m in g.missing for code in _EXPIRY_CODES)]
     if expired:
@@ -84,13 +103,13 @@ def run_audit(options: AuditOptions, settings: Settings, *, save: Path | None = 
 
 
 def _save(path: Path, outcome: AuditOutcome, options: AuditOptions, secret_params: Any,
-          account_name: str | None) -> Path:
+          account_name: str | None, skipped: str | None = None) -> Path:
     from lambda_advisor.sources.snapshot import build_snapshot
     from lambda_advisor.sources.snapshot import save as save_snapshot
 
     snapshot = build_snapshot(outcome.documents, outcome.gaps, account=outcome.account, regions=outcome.regions,
                               secret_params=secret_params, keep_values=options.keep_env_values,
-                              account_name=account_name)
+                              account_name=account_name, skipped=skipped)
     save_snapshot(path, snapshot)
     return path
 

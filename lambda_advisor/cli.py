@@ -158,6 +158,9 @@ def scan(paths: tuple[Path, ...], show_files: bool, show_settings: bool, **opts:
               help="With --org-role: only these accounts (a share of the organisation per job).")
 @click.option("--exclude-accounts", "exclude_accounts", multiple=True, metavar="ID,…",
               help="With --org-role: skip these accounts.")
+@click.option("--shard", metavar="K/N",
+              help="With --org-role: audit only share K of N of the chosen accounts (deterministic, balanced), "
+                   "for fan-out engines (GitHub Actions matrix, AWS Batch array jobs); see docs/audit.md.")
 @click.option("--accounts-in-parallel", type=click.IntRange(1, 32), default=4, show_default=True,
               help="With --org-role: accounts audited at the same time (each has its own quotas).")
 @click.option("--endpoint-url", envvar="AWS_ENDPOINT_URL", help="AWS endpoint (an emulator); also AWS_ENDPOINT_URL.")
@@ -177,7 +180,7 @@ def scan(paths: tuple[Path, ...], show_files: bool, show_settings: bool, **opts:
 @common_options
 def audit(profile: str | None, regions: tuple[str, ...], all_regions: bool, exclude_regions: tuple[str, ...],
           role_arn: str | None, external_id: str | None, org_role: str | None, accounts: tuple[str, ...],
-          exclude_accounts: tuple[str, ...], accounts_in_parallel: int, endpoint_url: str | None,
+          exclude_accounts: tuple[str, ...], shard: str | None, accounts_in_parallel: int, endpoint_url: str | None,
           save_to: str | None, keep_env_values: bool, workers: int, quota_share: float, inspect_code: bool,
           **opts: Any) -> None:
     """Audit the Lambda functions of a live AWS account, or of a whole organisation (read-only)."""
@@ -186,8 +189,10 @@ def audit(profile: str | None, regions: tuple[str, ...], all_regions: bool, excl
 
     if all_regions and regions:
         raise click.UsageError("pass either --region or --all-regions, not both")
-    if (accounts or exclude_accounts) and not org_role:
-        raise click.UsageError("--accounts and --exclude-accounts go with --org-role")
+    if (accounts or exclude_accounts or shard is not None) and not org_role:
+        raise click.UsageError("--accounts, --exclude-accounts and --shard go with --org-role")
+    account_ids, excluded_ids = _account_ids("--accounts", accounts), _account_ids("--exclude-accounts",
+                                                                                   exclude_accounts)
     if org_role and role_arn:
         raise click.UsageError("pass either --role-arn (one account) or --org-role (an organisation)")
     save = Path(save_to) if save_to else None
@@ -202,10 +207,14 @@ def audit(profile: str | None, regions: tuple[str, ...], all_regions: bool, excl
                            headroom=quota_share, keep_env_values=keep_env_values)
     if org_role:
         from lambda_advisor.sources.account.organization import OrgOptions
+        from lambda_advisor.sources.account.shard import parse_shard
 
-        options.org = OrgOptions(role_name=org_role, accounts=_split(accounts),
-                                 exclude_accounts=_split(exclude_accounts),
-                                 accounts_in_parallel=accounts_in_parallel)
+        try:
+            share = parse_shard(shard) if shard is not None else None
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from exc
+        options.org = OrgOptions(role_name=org_role, accounts=account_ids, exclude_accounts=excluded_ids,
+                                 accounts_in_parallel=accounts_in_parallel, shard=share)
     if inspect_code:
         from lambda_advisor.sources.package.live import LiveInspector
 
@@ -216,6 +225,19 @@ def audit(profile: str | None, regions: tuple[str, ...], all_regions: bool, excl
         click.echo(f"lambda-advisor: error: {exc}", err=True)
         sys.exit(2)
     _emit(result, settings)
+
+
+def _account_ids(option: str, values: tuple[str, ...]) -> list[str]:
+    """Account IDs of ``--accounts``/``--exclude-accounts``; an option given with nothing in it is an
+    error (an empty selection must never widen into the whole organisation), and so is a malformed ID."""
+    ids = _split(values)
+    if values and not ids:
+        raise click.UsageError(f"{option} is empty: name at least one 12-digit account ID (leave the option "
+                               "out to audit every account)")
+    bad = [i for i in ids if not (len(i) == 12 and i.isascii() and i.isdigit())]
+    if bad:
+        raise click.UsageError(f"{option}: {', '.join(repr(b) for b in bad[:3])} is not a 12-digit account ID")
+    return ids
 
 
 @cli.command(name="rules")

@@ -139,6 +139,10 @@ def scan_paths(paths: list[Path], settings: Settings) -> ScanResult:
     result.gaps = list(collected.gaps)
     result.meta["scanned"] = list(collected.scanned)
     result.meta["excluded"] = list(collected.excluded)
+    if collected.snapshots:
+        from lambda_advisor.audit_scope import snapshots_scope
+
+        result.meta["scope"] = snapshots_scope(collected.snapshots, collected.documents)
     return result
 
 

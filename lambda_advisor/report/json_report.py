@@ -12,6 +12,13 @@ REPORT_VERSION = 1
 
 
 def to_dict(result: ScanResult) -> dict[str, Any]:
+    out = _body(result)
+    if isinstance(result.meta.get("scope"), dict):
+        out["scope"] = result.meta["scope"]  # what an audit covered (absent for a template scan)
+    return out
+
+
+def _body(result: ScanResult) -> dict[str, Any]:
     return {
         "version": REPORT_VERSION,
         "tool": {"name": "lambda-advisor", "version": __version__},

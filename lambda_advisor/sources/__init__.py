@@ -59,6 +59,8 @@ class Loaded:
     excluded: list[str] = field(default_factory=list)  # "path (why)" left out of a walk
     #: The scanned project: package and asset paths must stay inside one of these folders.
     roots: list[Path] = field(default_factory=list)
+    #: Account snapshots read: account, name, regions, created, and why the account was skipped (if it was).
+    snapshots: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _loaders() -> list[ModuleType]:
@@ -255,3 +257,4 @@ def _merge(out: Loaded, loaded: Loaded) -> None:
     out.notices.extend(loaded.notices)
     out.gaps.extend(loaded.gaps)
     out.excluded.extend(loaded.excluded)
+    out.snapshots.extend(loaded.snapshots)

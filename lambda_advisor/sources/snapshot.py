@@ -38,11 +38,14 @@ class SnapshotError(Exception):
 
 def build_snapshot(docs: list[dict[str, Any]], gaps: list[Gap], *, account: str | None,
                    regions: list[str], secret_params: dict[str, Any] | None = None,
-                   keep_values: bool = False, account_name: str | None = None) -> dict[str, Any]:
+                   keep_values: bool = False, account_name: str | None = None,
+                   skipped: str | None = None) -> dict[str, Any]:
     """The snapshot of one audit (documents are copied).
 
     Every flagged secret is redacted; unless ``keep_values``, every other environment
-    value is too, except those rules read (see :func:`redact_documents`).
+    value is too, except those rules read (see :func:`redact_documents`). ``skipped`` says why
+    an organisation's account was not audited (suspended): its snapshot holds no function, so a
+    report merged from a folder of snapshots still names it.
     """
     from lambda_advisor import __version__
 
@@ -63,6 +66,8 @@ def build_snapshot(docs: list[dict[str, Any]], gaps: list[Gap], *, account: str 
         "functions": functions,
         "gaps": [{"where": g.where, "region": g.region, "missing": list(g.missing)} for g in gaps],
     })
+    if skipped:
+        snapshot["skipped"] = skipped
     return snapshot
 
 
@@ -184,6 +189,12 @@ def load(path: Path, *, explicit: bool = True) -> Loaded:
     gaps = [Gap(where=g["where"], region=g.get("region"), missing=list(g["missing"])) for g in snapshot["gaps"]]
     out.gaps.extend(gaps)
     created = snapshot.get("created")
+    out.snapshots.append({"account": snapshot.get("account"), "name": snapshot.get("account_name") or "",
+                          "regions": list(snapshot.get("regions") or []), "created": created,
+                          "skipped": snapshot.get("skipped")})
+    if snapshot.get("skipped"):
+        out.notices.append(f"{path}: account {snapshot.get('account') or '?'} was not audited: {snapshot['skipped']}")
+        return out
     out.notices.append(f"{path}: snapshot of account {snapshot.get('account') or '?'} taken {created}, "
                        f"{len(out.documents)} functions, {len(gaps)} not fully evaluated")
     return out

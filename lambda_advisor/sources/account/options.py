@@ -108,3 +108,5 @@ class AuditOutcome:
     account_names: dict[str, str] = field(default_factory=dict)
     #: The accounts an organisation audit covered (audited or gaps), in order.
     accounts: list[str] = field(default_factory=list)
+    #: Accounts an organisation audit chose but could not audit (suspended, closed): account, name, reason.
+    skipped_accounts: list[dict[str, str]] = field(default_factory=list)

@@ -1,7 +1,10 @@
 """A whole organisation: every active account, each audited through a role assumed in it.
 
 Run with management-account (or delegated administrator) credentials:
-``organizations:ListAccounts`` (paginated) names the active accounts; the
+``organizations:ListAccounts`` (paginated) names the accounts; one that is not
+active (suspended, closed, pending closure) cannot be audited and is listed as
+skipped with its state, never dropped in silence. ``--shard K/N`` keeps one
+deterministic share of the chosen accounts (see ``shard``). The
 caller's own account is audited with the current credentials and every other
 one by assuming ``arn:<partition>:iam::<account>:role/<role name>`` (refreshable
 credentials). Each account has its own Lambda quotas, so several accounts run in
@@ -36,6 +39,7 @@ from lambda_advisor.sources.account.session import (
     endpoint_for,
     home_region,
 )
+from lambda_advisor.sources.account.shard import Shard
 
 
 @dataclass
@@ -45,29 +49,55 @@ class OrgOptions:
     accounts: list[str] = field(default_factory=list)
     exclude_accounts: list[str] = field(default_factory=list)
     accounts_in_parallel: int = 4
+    #: ``--shard K/N``: only this share of the chosen accounts.
+    shard: Shard | None = None
     #: Called with each account's outcome as soon as that account is done (from a worker thread).
     on_account: Callable[[AuditOutcome], None] | None = None
 
 
-def list_active_accounts(session: Any, options: AuditOptions, home: str) -> dict[str, str]:
-    """Account ID -> name of every active account (ListAccounts, every page)."""
+def list_accounts(session: Any, options: AuditOptions, home: str) -> dict[str, tuple[str, str]]:
+    """Account ID -> (name, state) of every account the organisation lists (ListAccounts, every page).
+
+    ``State`` replaces the deprecated ``Status``; ``ACTIVE`` in either is a live account.
+    """
     errors = botocore_errors()
     org = session.client("organizations", region_name=home, endpoint_url=endpoint_for(options, home),
                          config=client_config(options, 2))
     if options.client_hook is not None:
         options.client_hook("organizations", home, org)
-    accounts: dict[str, str] = {}
+    accounts: dict[str, tuple[str, str]] = {}
     try:
         for page in org.get_paginator("list_accounts").paginate():
             for acct in page.get("Accounts") or []:
-                # ``State`` replaces the deprecated ``Status``; either says ACTIVE for a live account.
-                if (acct.get("State") or acct.get("Status")) == "ACTIVE":
-                    accounts[str(acct["Id"])] = str(acct.get("Name") or "")
+                state = str(acct.get("State") or acct.get("Status") or "UNKNOWN")
+                accounts[str(acct["Id"])] = (str(acct.get("Name") or ""), state)
     except (errors.ClientError, errors.BotoCoreError) as exc:
         raise AuditError(f"cannot list the organisation's accounts (organizations:ListAccounts): "
                          f"{describe_error(exc)}; run with management-account or delegated administrator "
                          "credentials, or audit accounts one by one with --role-arn") from exc
     return accounts
+
+
+def choose_accounts(listed: dict[str, tuple[str, str]], org: OrgOptions) -> tuple[list[str], list[dict[str, str]]]:
+    """The accounts to audit, and those skipped because they are not active (with their state).
+
+    ``--accounts`` (or every listed account), less ``--exclude-accounts``, then this job's
+    ``--shard``: the share is cut before inactive accounts are set aside, so each skipped
+    account is reported by exactly one shard.
+    """
+    excluded = set(org.exclude_accounts)
+    candidates = [a for a in dict.fromkeys(org.accounts or sorted(listed)) if a not in excluded]
+    if org.shard is not None:
+        candidates = org.shard.take(candidates)
+    chosen: list[str] = []
+    skipped: list[dict[str, str]] = []
+    for account in candidates:
+        name, state = listed.get(account, ("", "ACTIVE"))  # unknown IDs are audited and become gaps
+        if state == "ACTIVE":
+            chosen.append(account)
+        else:
+            skipped.append({"account": account, "name": name, "reason": f"account is {state.lower()}"})
+    return chosen, skipped
 
 
 def audit_organization(options: AuditOptions, org: OrgOptions) -> AuditOutcome:
@@ -78,10 +108,14 @@ def audit_organization(options: AuditOptions, org: OrgOptions) -> AuditOutcome:
     identity = caller_identity(base, options, home)
     me = str(identity.get("Account"))
     partition = str(identity.get("Arn", "arn:aws:")).split(":")[1] or "aws"
-    active = list_active_accounts(base, options, home)
-    chosen = [a for a in (org.accounts or sorted(active)) if a not in set(org.exclude_accounts)]
+    listed = list_accounts(base, options, home)
+    active = {a: name for a, (name, state) in listed.items() if state == "ACTIVE"}
+    chosen, skipped = choose_accounts(listed, org)
     outcome = AuditOutcome(documents=[], gaps=[], account=me, regions=[], account_names=dict(active),
-                           accounts=list(chosen))
+                           accounts=list(chosen), skipped_accounts=skipped)
+    for entry in skipped:
+        if entry["name"]:
+            outcome.account_names[entry["account"]] = entry["name"]
     progress = options.progress or Progress()
     progress.accounts_total(len(chosen))
     lock = threading.Lock()
