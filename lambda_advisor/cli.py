@@ -40,11 +40,18 @@ class _Barrier(click.Group):
             raise
         except Exception as exc:
             from lambda_advisor.barrier import internal_error
-            from lambda_advisor.sources.files import printable
 
             err = internal_error(ctx.invoked_subcommand or "lambda-advisor", exc, "that stopped the run", went_on=False)
-            click.echo(printable(f"lambda-advisor: error: {err.message}"), err=True)
+            _say(f"lambda-advisor: error: {err.message}", err=True)
             sys.exit(2)
+
+
+def _say(text: str, *, err: bool = False) -> None:
+    """One line that carries input (a path, a name, an error's text), inert for a terminal or CI log."""
+    from lambda_advisor.report.escape import line
+    from lambda_advisor.sources.files import printable
+
+    click.echo(line(printable(text)), err=err)
 
 
 def _split(values: Sequence[str]) -> list[str]:
@@ -123,22 +130,23 @@ def scan(paths: tuple[Path, ...], show_files: bool, show_settings: bool, **opts:
 
     settings = _settings(opts, paths)
     if show_settings:
+        from lambda_advisor.report.escape import terminal
         from lambda_advisor.show_settings import render as render_settings
 
-        click.echo(render_settings(settings), nl=False)
+        click.echo(terminal(render_settings(settings), multiline=True), nl=False)
         return
     if show_files:
         collected = pipeline.collect(list(paths), settings)
         for path in collected.scanned:
-            click.echo(f"scanned   {path}")
+            _say(f"scanned   {path}")
         for path in collected.skipped:
-            click.echo(f"skipped   {path} (not a template, cdk.out, .serverless/ or snapshot)")
+            _say(f"skipped   {path} (not a template, cdk.out, .serverless/ or snapshot)")
         for entry in collected.excluded:
-            click.echo(f"excluded  {entry}")
+            _say(f"excluded  {entry}")
         for err in collected.errors:
-            click.echo(f"error     {err}")
+            _say(f"error     {err}")
         for notice in collected.notices:
-            click.echo(f"lambda-advisor: {notice}", err=True)
+            _say(f"lambda-advisor: {notice}", err=True)
         return
     _emit(pipeline.run_scan(list(paths), settings), settings)
 
@@ -222,7 +230,7 @@ def audit(profile: str | None, regions: tuple[str, ...], all_regions: bool, excl
     try:
         result = run_audit(options, settings, save=save)
     except AuditError as exc:
-        click.echo(f"lambda-advisor: error: {exc}", err=True)
+        _say(f"lambda-advisor: error: {exc}", err=True)
         sys.exit(2)
     _emit(result, settings)
 
@@ -259,7 +267,7 @@ def list_rules(rules_dir: tuple[Path, ...], fmt: str) -> None:
         return
     click.echo(f"{'ID':<7} {'SEVERITY':<9} {'CATEGORY':<13} {'DEFAULT':<7} TITLE")
     for r in rules:
-        click.echo(f"{r.id:<7} {r.severity:<9} {r.category:<13} {'on' if r.default else 'opt-in':<7} {r.title}")
+        _say(f"{r.id:<7} {r.severity:<9} {r.category:<13} {'on' if r.default else 'opt-in':<7} {r.title}")
     if any(not r.default for r in rules):
         click.echo("opt-in rules run only when --select (or `select` in the configuration) names their "
                    "full ID or ALL; a prefix such as LA5 does not turn them on.", err=True)
@@ -288,15 +296,18 @@ def explain(rule_id: str, rules_dir: tuple[Path, ...], fmt: str, color: bool | N
         near = closest(rule_id.upper(), sorted(rules))
         hint = f" (closest: {', '.join(near)})" if near else ""
         raise click.UsageError(f"no rule {rule_id!r}{hint}; `lambda-advisor rules` lists them all")
+    from lambda_advisor.report.escape import terminal
+
+    page = terminal(rule_markdown(rule), multiline=True)  # a rule file may come from the pull request
     if fmt == "markdown":
-        click.echo(rule_markdown(rule))
+        click.echo(page)
         return
     from lambda_advisor.report.markdown_terminal import render
     from lambda_advisor.report.terminal import use_color, width
 
     tty = sys.stdout.isatty()
     use = use_color(color, tty)
-    click.echo(render(rule_markdown(rule), width=width(tty), color=use), nl=False, color=use)
+    click.echo(render(page, width=width(tty), color=use), nl=False, color=use)
 
 
 def _settings(opts: dict[str, Any], paths: Sequence[Path] = ()) -> Any:
@@ -312,7 +323,7 @@ def _settings(opts: dict[str, Any], paths: Sequence[Path] = ()) -> Any:
     try:
         apply_to_settings(settings, list(paths))
     except ConfigError as exc:
-        click.echo(f"lambda-advisor: error: {exc}", err=True)
+        _say(f"lambda-advisor: error: {exc}", err=True)
         sys.exit(2)
     return settings
 
@@ -376,14 +387,14 @@ def baseline_create(paths: tuple[Path, ...], **opts: Any) -> None:
         output = settings.extra.get("baseline_default") or Path(".lambda-advisor-baseline.json")
     result = scan_paths(list(paths), settings)
     for err in result.errors:
-        click.echo(f"lambda-advisor: error: {err}", err=True)
+        _say(f"lambda-advisor: error: {err}", err=True)
     if result.errors:
         click.echo("lambda-advisor: baseline not written: fix the inputs above first", err=True)
         sys.exit(2)
     count = write(result, output)
     if not settings.quiet:
-        click.echo(f"lambda-advisor: wrote {count} finding{'s' if count != 1 else ''} "
-                   f"({len(result.documents)} function{'s' if len(result.documents) != 1 else ''}) to {output}", err=True)
+        _say(f"lambda-advisor: wrote {count} finding{'s' if count != 1 else ''} "
+             f"({len(result.documents)} function{'s' if len(result.documents) != 1 else ''}) to {output}", err=True)
 
 
 def main() -> None:

@@ -226,11 +226,12 @@ class Rendered:
 def render(result: ScanResult, settings: Settings, *, tty: bool = False, width: int | None = None) -> Rendered:
     """Render the report in the chosen format; write it to ``settings.output`` when one is set."""
     from lambda_advisor.report import render as render_format
+    from lambda_advisor.report.escape import line, terminal
     from lambda_advisor.sources.files import display, printable, printable_json
 
     if "diff" in result.meta:  # --diff: the diff is the output; exit 1 when there is one (as ruff)
-        diff = str(result.meta["diff"])
-        notes = [] if settings.quiet else [f"lambda-advisor: {n}" for n in result.notices]
+        diff = terminal(printable(str(result.meta["diff"])), multiline=True)
+        notes = [] if settings.quiet else [line(printable(f"lambda-advisor: {n}")) for n in result.notices]
         return Rendered(stdout=diff, stderr=notes, exit_code=2 if result.errors else int(bool(diff)))
     fmt = settings.fmt or "text"
 
@@ -253,9 +254,9 @@ def render(result: ScanResult, settings: Settings, *, tty: bool = False, width: 
                 settings.output.parent.mkdir(parents=True, exist_ok=True)
                 settings.output.write_text(text, encoding="utf-8")
             except OSError as exc:
-                return Rendered(stdout="", exit_code=2, stderr=[
+                return Rendered(stdout="", exit_code=2, stderr=[line(
                     f"lambda-advisor: error: cannot write the report to {display(settings.output)}: "
-                    f"{exc.strerror or exc}"])
+                    f"{exc.strerror or exc}")])
     else:
         from lambda_advisor.report.terminal import use_color
 
@@ -263,10 +264,10 @@ def render(result: ScanResult, settings: Settings, *, tty: bool = False, width: 
         stdout = clean(render_format(fmt, result, color=color, width=width))
     stderr: list[str] = []
     if not settings.quiet:
-        stderr.extend(printable(f"lambda-advisor: {notice}") for notice in result.notices)
+        stderr.extend(line(printable(f"lambda-advisor: {notice}")) for notice in result.notices)
     if settings.output is not None or fmt != "text" or settings.extra.get("statistics"):
         # The text report already lists errors; other formats go to tools, so tell the human too.
-        stderr.extend(printable(f"lambda-advisor: error: {err}") for err in result.errors)
+        stderr.extend(line(printable(f"lambda-advisor: error: {err}")) for err in result.errors)
     code = result.exit_code(settings.fail_on or "low")
     if code == 1 and settings.extra.get("exit_zero"):
         code = 0  # report-only: findings never fail, unreadable inputs (2) and incomplete audits (3) still do

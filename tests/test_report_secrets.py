@@ -31,6 +31,8 @@ def test_no_format_prints_a_secret(fmt: str, tmp_path: Path) -> None:
     res = CliRunner().invoke(cli, ["scan", str(TEMPLATE), "--format", fmt, "--output", str(out), "--show-suppressed"])
     assert res.exit_code == 1, res.output
     text = out.read_text(encoding="utf-8")
+    if fmt == "markdown":
+        text = text.replace("\\", "")  # DB\_PASSWORD renders as DB_PASSWORD
     assert "DB_PASSWORD" in text and "AWS_SECRET_ACCESS_KEY" in text  # the findings are there…
     if fmt != "gitlab":  # Code Quality has no notion of a suppressed issue
         assert "API_TOKEN" in text  # …the suppressed one too…

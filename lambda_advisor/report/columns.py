@@ -44,7 +44,7 @@ def _lines(path: str) -> list[str] | None:
     try:
         with open(path, "rb") as fh:
             data = fh.read(_MAX_BYTES + 1)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a name no file can have (a NUL from a hand-made document)
         return None
     if len(data) > _MAX_BYTES:
         return None

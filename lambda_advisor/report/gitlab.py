@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from lambda_advisor.findings import Finding
+from lambda_advisor.report.escape import json_text
 from lambda_advisor.report.paths import live_path, repo_relative
 from lambda_advisor.report.sarif import fingerprint
 from lambda_advisor.result import ScanResult
@@ -44,4 +45,4 @@ def _issue(f: Finding) -> dict[str, Any]:
 
 
 def render(result: ScanResult, *, color: bool = False) -> str:
-    return json.dumps([_issue(f) for f in result.active], indent=2) + "\n"
+    return json_text(json.dumps([_issue(f) for f in result.active], indent=2)) + "\n"

@@ -13,11 +13,11 @@ import re
 import textwrap
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
-from html import escape
 from typing import Any
 
 from lambda_advisor import __version__
 from lambda_advisor.findings import SEVERITIES, SEVERITY_RANK, Finding
+from lambda_advisor.report import escape
 from lambda_advisor.result import ScanResult
 
 COLORS = {"critical": "#7b1fa2", "high": "#c62828", "medium": "#ef6c00", "low": "#1565c0", "info": "#607d8b"}
@@ -103,7 +103,13 @@ _JS = """
 
 
 def _e(value: Any) -> str:
-    return escape(str(value), quote=True)
+    """One-line text from input, inert in HTML (see :mod:`lambda_advisor.report.escape`)."""
+    return escape.html(value)
+
+
+def _e_block(value: Any) -> str:
+    """Multi-line text (a snippet in ``<pre>``), inert in HTML."""
+    return escape.html(value, multiline=True)
 
 
 def _prose(text: str) -> str:
@@ -129,7 +135,7 @@ def _fix_html(text: str) -> str:
             blocks.append(f"<p>{_prose(' '.join(para))}</p>")
             para.clear()
         if indented:
-            blocks.append(f"<pre><code>{_e(textwrap.dedent(chr(10).join(indented)))}</code></pre>")
+            blocks.append(f"<pre><code>{_e_block(textwrap.dedent(chr(10).join(indented)))}</code></pre>")
             indented.clear()
 
     for line in text.strip().splitlines():
@@ -138,7 +144,7 @@ def _fix_html(text: str) -> str:
                 flush()
                 code = []
             else:
-                blocks.append(f"<pre><code>{_e(chr(10).join(code))}</code></pre>")
+                blocks.append(f"<pre><code>{_e_block(chr(10).join(code))}</code></pre>")
                 code = None
         elif code is not None:
             code.append(line)
@@ -153,7 +159,7 @@ def _fix_html(text: str) -> str:
                 flush()
             para.append(line.strip())
     if code is not None:
-        blocks.append(f"<pre><code>{_e(chr(10).join(code))}</code></pre>")
+        blocks.append(f"<pre><code>{_e_block(chr(10).join(code))}</code></pre>")
     flush()
     return "".join(blocks)
 

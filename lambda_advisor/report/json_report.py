@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from lambda_advisor import __version__
+from lambda_advisor.report.escape import json_text
 from lambda_advisor.result import ScanResult
 
 REPORT_VERSION = 1
@@ -42,4 +43,4 @@ def _body(result: ScanResult) -> dict[str, Any]:
 
 
 def render(result: ScanResult, *, color: bool = False) -> str:
-    return json.dumps(to_dict(result), indent=2, sort_keys=False) + "\n"
+    return json_text(json.dumps(to_dict(result), indent=2, sort_keys=False)) + "\n"

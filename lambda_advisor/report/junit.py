@@ -3,7 +3,9 @@
 One ``testsuite`` per function, one ``testcase`` per (rule, function): a rule
 that found something is a ``failure`` carrying the messages; a suppressed or
 baselined finding is ``skipped`` with its reason; an input that could not be
-read is an ``error`` in a suite of its own.
+read is an ``error`` in a suite of its own. Every text from input passes
+:func:`lambda_advisor.report.escape.xml`: one control character in a name
+must not cost the whole test report (XML 1.0 forbids most of them).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections import defaultdict
 from typing import Any
 
 from lambda_advisor.findings import SEVERITY_RANK, Finding
+from lambda_advisor.report.escape import xml
 from lambda_advisor.result import ScanResult
 
 
@@ -24,8 +27,8 @@ def _classname(doc_or_finding: Any) -> str:
         src = doc_or_finding.get("source") or {}
         file, logical, region, name = src.get("file"), src.get("logical_id"), src.get("region"), doc_or_finding["name"]
     if file:
-        return f"{file}.{logical or name}"
-    return f"{region or 'live'}.{name}"
+        return xml(f"{file}.{logical or name}")
+    return xml(f"{region or 'live'}.{name}")
 
 
 def _applies(rule: Any, doc: dict[str, Any]) -> bool:
@@ -57,19 +60,19 @@ def render(result: ScanResult, *, color: bool = False) -> str:
         for rule_id in rule_ids:
             hits = cases.get(rule_id, [])
             title = titles.get(rule_id) or (hits[0][0].title if hits else rule_id)
-            case = ET.SubElement(suite, "testcase", name=f"{rule_id} {title}", classname=classname, time="0")
+            case = ET.SubElement(suite, "testcase", name=xml(f"{rule_id} {title}"), classname=classname, time="0")
             counts["tests"] += 1
             failing = [f for f, why in hits if why is None]
             if failing:
                 worst = max(failing, key=lambda f: SEVERITY_RANK[f.severity])
-                body = "\n\n".join(f"{f.location.editor()}: [{f.severity}] {f.message}\nfix: {f.fix.strip()}"
-                                   for f in failing)
-                failure = ET.SubElement(case, "failure", message=failing[0].message, type=worst.severity)
+                body = "\n\n".join(f"{xml(f.location.editor())}: [{f.severity}] {xml(f.message)}\n"
+                                   f"fix: {xml(f.fix.strip(), multiline=True)}" for f in failing)
+                failure = ET.SubElement(case, "failure", message=xml(failing[0].message), type=worst.severity)
                 failure.text = body
                 counts["failures"] += 1
             elif hits:
-                skipped = ET.SubElement(case, "skipped", message="; ".join(why or "" for _, why in hits))
-                skipped.text = "\n".join(f"{f.location.short()}: [{f.severity}] {f.message}" for f, _ in hits)
+                skipped = ET.SubElement(case, "skipped", message=xml("; ".join(why or "" for _, why in hits)))
+                skipped.text = "\n".join(f"{xml(f.location.short())}: [{f.severity}] {xml(f.message)}" for f, _ in hits)
                 counts["skipped"] += 1
         for key, value in counts.items():
             suite.set(key, str(value))
@@ -81,25 +84,25 @@ def render(result: ScanResult, *, color: bool = False) -> str:
         cases = by_function.get(fid, {})
         rule_ids = [r.id for r in result.rules if _applies(r, doc)]
         rule_ids += sorted(set(cases) - set(rule_ids))
-        add_suite(f"{doc['name']} ({_classname(doc)})", _classname(doc), cases, rule_ids)
+        add_suite(f"{xml(doc['name'])} ({_classname(doc)})", _classname(doc), cases, rule_ids)
     # Findings whose function is not among the documents (should not happen; never drop them).
     for fid, cases in by_function.items():
         if fid in seen:
             continue
         first = next(iter(cases.values()))[0][0]
-        add_suite(f"{first.location.function_name} ({_classname(first)})", _classname(first), cases,
+        add_suite(f"{xml(first.location.function_name)} ({_classname(first)})", _classname(first), cases,
                   sorted(cases))
 
     if result.errors or result.gaps:
         suite = ET.SubElement(suites, "testsuite", name="inputs")
         n = 0
         for err in result.errors:
-            case = ET.SubElement(suite, "testcase", name=f"read {err.where}", classname="inputs", time="0")
-            ET.SubElement(case, "error", message=err.message, type="InputError").text = str(err)
+            case = ET.SubElement(suite, "testcase", name=xml(f"read {err.where}"), classname="inputs", time="0")
+            ET.SubElement(case, "error", message=xml(err.message), type="InputError").text = xml(err)
             n += 1
         for gap in result.gaps:
-            case = ET.SubElement(suite, "testcase", name=f"evaluate {gap.where}", classname="inputs", time="0")
-            ET.SubElement(case, "error", message="not fully evaluated", type="Gap").text = "; ".join(gap.missing)
+            case = ET.SubElement(suite, "testcase", name=xml(f"evaluate {gap.where}"), classname="inputs", time="0")
+            ET.SubElement(case, "error", message="not fully evaluated", type="Gap").text = xml("; ".join(gap.missing))
             n += 1
         for key, value in (("tests", n), ("failures", 0), ("errors", n), ("skipped", 0)):
             suite.set(key, str(value))

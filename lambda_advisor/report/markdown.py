@@ -1,10 +1,16 @@
-"""A short markdown summary to post as a pull-request comment."""
+"""A short markdown summary to post as a pull-request comment.
+
+Every text from input is written with :func:`~lambda_advisor.report.escape.md_text`
+or :func:`~lambda_advisor.report.escape.md_code`: a file name cannot add a table
+row or raw HTML, a function name cannot add an image, a link or a mention.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 
 from lambda_advisor.findings import SEVERITIES, SEVERITY_RANK, Finding
+from lambda_advisor.report.escape import md_code, md_text, md_url
 from lambda_advisor.result import ScanResult
 
 MAX_ROWS = 50
@@ -12,14 +18,14 @@ _ICONS = {"critical": "🟣", "high": "🔴", "medium": "🟠", "low": "🔵", "
 
 
 def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    return md_text(text)
 
 
 def _where(f: Finding) -> str:
     loc = f.location
     if loc.file:
-        return f"`{loc.file}:{loc.line}`" if loc.line else f"`{loc.file}`"
-    return f"`{loc.arn or loc.function_id}`"
+        return md_code(f"{loc.file}:{loc.line}" if loc.line else loc.file)
+    return md_code(loc.arn or loc.function_id)
 
 
 def _message(f: Finding) -> str:
@@ -55,31 +61,33 @@ def render(result: ScanResult, *, color: bool = False) -> str:
         out.append("")
         out += ["| severity | rule | where | finding |", "|---|---|---|---|"]
         for f in active[:MAX_ROWS]:
-            out.append(f"| {_ICONS[f.severity]} {f.severity} | {f.rule_id} | {_where(f)} | {_cell(_message(f))} |")
+            out.append(f"| {_ICONS[f.severity]} {f.severity} | {_cell(f.rule_id)} | {_where(f)} | {_cell(_message(f))} |")
         if len(active) > MAX_ROWS:
             out.append(f"\n…and {len(active) - MAX_ROWS} more; see the full report.")
         out.append("")
         fixes: dict[str, str] = {}
         uris = {r.id: r.help_uri for r in result.rules}
         for f in active:
-            name = f"[{f.rule_id}]({uris[f.rule_id]})" if uris.get(f.rule_id) else f.rule_id
-            fixes.setdefault(f.rule_id, f"**{name}** {f.title}: {_cell(f.fix) if f.fix else ''}")
+            uri = md_url(uris.get(f.rule_id))
+            name = f"[{_cell(f.rule_id)}]({uri})" if uri else _cell(f.rule_id)
+            fixes.setdefault(f.rule_id, f"**{name}** {_cell(f.title)}: {_cell(f.fix) if f.fix else ''}")
         out += ["<details><summary>How to fix</summary>", ""]
         out += [f"- {line}" for _, line in sorted(fixes.items())]
         out += ["", "</details>", ""]
     if result.meta.get("show_suppressed") and (result.suppressed or result.baselined):
         out += ["<details><summary>Suppressed and baselined (not counted)</summary>", "",
                 "| rule | where | finding | why not counted |", "|---|---|---|---|"]
-        out += [f"| {f.rule_id} | {_where(f)} | {_cell(f.message)} | {_cell(f.suppressed or '')} |"
+        out += [f"| {_cell(f.rule_id)} | {_where(f)} | {_cell(f.message)} | {_cell(f.suppressed or '')} |"
                 for f in result.suppressed]
-        out += [f"| {f.rule_id} | {_where(f)} | {_cell(f.message)} | in baseline |" for f in result.baselined]
+        out += [f"| {_cell(f.rule_id)} | {_where(f)} | {_cell(f.message)} | in baseline |" for f in result.baselined]
         out += ["", "</details>", ""]
     if result.errors:
         out += ["### Inputs that could not be read", ""]
-        out += [f"- `{_cell(str(e))}`" for e in result.errors]
+        out += [f"- {md_code(str(e), table=False)}" for e in result.errors]
         out.append("")
     if result.gaps:
         out += ["### Not fully evaluated", ""]
-        out += [f"- `{g.where}` ({g.region or 'all regions'}): {_cell('; '.join(g.missing))}" for g in result.gaps]
+        out += [f"- {md_code(g.where, table=False)} ({md_text(g.region or 'all regions', table=False)}): "
+                f"{md_text('; '.join(g.missing), table=False)}" for g in result.gaps]
         out.append("")
     return "\n".join(out).rstrip() + "\n"

@@ -25,6 +25,7 @@ from typing import Any
 
 from lambda_advisor import __version__
 from lambda_advisor.findings import Finding
+from lambda_advisor.report.escape import json_text
 from lambda_advisor.report.paths import absolute, live_path, repo_relative, repo_root
 from lambda_advisor.result import ScanResult
 
@@ -213,4 +214,4 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
 
 
 def render(result: ScanResult, *, color: bool = False) -> str:
-    return json.dumps(to_dict(result), indent=2) + "\n"
+    return json_text(json.dumps(to_dict(result), indent=2)) + "\n"

@@ -6,6 +6,7 @@ import json
 from collections import Counter
 
 from lambda_advisor.findings import SEVERITY_RANK, Finding
+from lambda_advisor.report.escape import json_text, terminal
 from lambda_advisor.result import ScanResult
 
 
@@ -24,10 +25,10 @@ def rows(result: ScanResult) -> list[dict[str, object]]:
 def render(result: ScanResult, *, as_json: bool = False) -> str:
     table = rows(result)
     if as_json:
-        return json.dumps(table, indent=2) + "\n"
+        return json_text(json.dumps(table, indent=2)) + "\n"
     if not table:
         return "no findings\n"
     width = max(len(str(r["count"])) for r in table)
-    lines = [f"{r['count']:>{width}}  {r['rule_id']:<6} {r['severity']:<8} {r['title']} "
+    lines = [f"{r['count']:>{width}}  {terminal(r['rule_id']):<6} {r['severity']:<8} {terminal(r['title'])} "
              f"({r['functions']} function{'s' if r['functions'] != 1 else ''})" for r in table]
     return "\n".join(lines) + "\n"

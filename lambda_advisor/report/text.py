@@ -12,6 +12,7 @@ import textwrap
 from collections import defaultdict
 
 from lambda_advisor.findings import SEVERITIES, Finding
+from lambda_advisor.report.escape import terminal as t
 from lambda_advisor.result import ScanResult
 
 _COLORS = {"critical": "magenta", "high": "red", "medium": "yellow", "low": "cyan", "info": "blue"}
@@ -65,7 +66,7 @@ def wrap(text: str, width: int | None, first: str, rest: str) -> list[str]:
 def _fix_lines(fix: str, width: int | None, indent: str) -> list[str]:
     lines: list[str] = []
     label = "fix: "
-    for i, para in enumerate(reflow(fix)):
+    for i, para in enumerate(reflow(t(fix, multiline=True))):
         first = indent + (label if i == 0 else " " * len(label))
         if para.startswith((" ", "\t", "```")):
             lines.append(first + para)
@@ -78,38 +79,39 @@ def _functions_line(f: Finding, width: int | None, indent: str) -> list[str]:
     names = f.function_names
     if len(names) < 2:
         return []
-    return wrap(", ".join(names), width, f"{indent}functions ({len(names)}): ", indent + "  ")
+    return wrap(", ".join(t(n) for n in names), width, f"{indent}functions ({len(names)}): ", indent + "  ")
 
 
 def _template_finding(f: Finding, width: int | None, color: bool) -> list[str]:
     loc = f.location
-    head = f"{loc.editor()}: {f.rule_id} {f.severity}  "
-    lines = wrap(f.message, width, head, _INDENT)
-    styled = _style(loc.editor(), color, bold=True)
+    editor, rule_id = t(loc.editor()), t(f.rule_id)
+    head = f"{editor}: {rule_id} {f.severity}  "
+    lines = wrap(t(f.message), width, head, _INDENT)
+    styled = _style(editor, color, bold=True)
     sev = _style(f.severity, color, fg=_COLORS[f.severity], bold=True)
-    lines[0] = lines[0].replace(head, f"{styled}: {_style(f.rule_id, color, bold=True)} {sev}  ", 1)
+    lines[0] = lines[0].replace(head, f"{styled}: {_style(rule_id, color, bold=True)} {sev}  ", 1)
     if loc.inherited_from:
-        lines.append(f"{_INDENT}(inherited from {loc.inherited_from})")
+        lines.append(f"{_INDENT}(inherited from {t(loc.inherited_from)})")
     lines += _functions_line(f, width, _INDENT)
     lines += [_style(line, color, dim=True) for line in _fix_lines(f.fix, width, _INDENT)]
     return lines
 
 
 def _live_group(findings: list[Finding], width: int | None, color: bool) -> list[str]:
-    name_w = min(max(len(f.location.function_name) for f in findings), _NAME_MAX)
+    name_w = min(max(len(t(f.location.function_name)) for f in findings), _NAME_MAX)
     pad = " " * (2 + name_w + 2)
     lines: list[str] = []
     for f in findings:
-        name = f.location.function_name
+        name, rule_id = t(f.location.function_name), t(f.rule_id)
         if len(name) > name_w:
             lines.append(f"  {name}")
             name = ""
         col = f"  {name:<{name_w}}  "
-        head = f"{col}{f.severity:<8} {f.rule_id:<6} "
+        head = f"{col}{f.severity:<8} {rule_id:<6} "
         body_indent = pad + " " * 16
-        row = wrap(f.message, width, head, body_indent)
+        row = wrap(t(f.message), width, head, body_indent)
         sev = _style(f"{f.severity:<8}", color, fg=_COLORS[f.severity], bold=True)
-        row[0] = row[0].replace(head, f"{col}{sev} {_style(f'{f.rule_id:<6}', color, bold=True)} ", 1)
+        row[0] = row[0].replace(head, f"{col}{sev} {_style(f'{rule_id:<6}', color, bold=True)} ", 1)
         lines += row
         lines += _functions_line(f, width, body_indent)
         lines += [_style(line, color, dim=True) for line in _fix_lines(f.fix, width, body_indent)]
@@ -118,7 +120,7 @@ def _live_group(findings: list[Finding], width: int | None, color: bool) -> list
 
 def _group(f: Finding) -> str:
     loc = f.location
-    return " / ".join(p for p in (loc.account, loc.region) if p) or "(live)"
+    return t(" / ".join(p for p in (loc.account, loc.region) if p) or "(live)")
 
 
 def render(result: ScanResult, *, color: bool = False, width: int | None = None) -> str:
@@ -137,20 +139,20 @@ def render(result: ScanResult, *, color: bool = False, width: int | None = None)
     if result.meta.get("show_suppressed") and (result.suppressed or result.baselined):
         out.append(_style("suppressed (not counted):", color, bold=True))
         for f in result.suppressed:
-            out.append(f"  {f.location.editor()}: {f.rule_id}  {f.message}  [suppressed: {f.suppressed}]")
+            out.append(f"  {t(f.location.editor())}: {t(f.rule_id)}  {t(f.message)}  [suppressed: {t(f.suppressed)}]")
         for f in result.baselined:
-            out.append(f"  {f.location.editor()}: {f.rule_id}  {f.message}  [in baseline]")
+            out.append(f"  {t(f.location.editor())}: {t(f.rule_id)}  {t(f.message)}  [in baseline]")
         out.append("")
     for entry in result.stale_baseline:
-        out.append(_style(f"stale baseline entry: {entry.get('rule_id')} {entry.get('function') or ''} "
-                          f"({entry.get('fingerprint')}) is no longer found; `baseline create` again to drop it",
+        out.append(_style(f"stale baseline entry: {t(entry.get('rule_id'))} {t(entry.get('function') or '')} "
+                          f"({t(entry.get('fingerprint'))}) is no longer found; `baseline create` again to drop it",
                           color, dim=True))
     for err in result.errors:
-        out.append(_style(f"error: {err}", color, fg="red", bold=True))
+        out.append(_style(f"error: {t(err)}", color, fg="red", bold=True))
     if result.gaps:
         out.append(_style("not fully evaluated:", color, fg="yellow", bold=True))
         for gap in result.gaps:
-            out.append(f"  {gap.where} ({gap.region or 'all regions'}): {'; '.join(gap.missing)}")
+            out.append(f"  {t(gap.where)} ({t(gap.region or 'all regions')}): {t('; '.join(gap.missing))}")
     out.append(_style(summary(result), color, bold=True))
     return "\n".join(out) + "\n"
 

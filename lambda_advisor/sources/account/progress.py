@@ -112,10 +112,12 @@ class TerminalProgress(Progress):
                 ratio = done / total if total else 0.0
                 head = f"{done}/{total} functions"
                 parts = [f"{r} {self._done[r]}/{t}" for r, t in sorted(self._total.items())]
+        from lambda_advisor.report.escape import line
+
         filled = int(bar_width * min(ratio, 1.0))
         text = f"auditing [{'#' * filled}{'-' * (bar_width - filled)}] {head}"
-        if parts:
-            text += "  " + "  ".join(parts)
+        if parts:  # account IDs and region names as the account listed them: shown inert
+            text += "  " + line("  ".join(parts))
         width = self._width or shutil.get_terminal_size((100, 20)).columns
         limit = max(20, width - 1)
         return text if len(text) <= limit else text[:limit - 1] + "…"
