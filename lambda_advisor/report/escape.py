@@ -125,9 +125,9 @@ def md_code(text: object, *, table: bool = True) -> str:
 
 def md_text(text: object, *, table: bool = True) -> str:
     """Markdown prose that renders as the text it was: no markup, HTML, link, image or mention."""
-    words = terminal(text).split()
+    words = terminal(re.sub(r"[ \t\n]+", " ", str(text))).split(" ")
     out = []
-    for word in words:
+    for word in filter(None, words):
         if _MD_LINKISH.search(word):
             out.append(md_code(word, table=table))
         else:

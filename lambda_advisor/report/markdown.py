@@ -29,9 +29,10 @@ def _where(f: Finding) -> str:
 
 
 def _message(f: Finding) -> str:
+    """The message as markdown: the text escaped, our own words around the names as they are."""
     if len(f.affected) <= 1:
-        return f.message
-    return f"{f.message} (functions ({len(f.affected)}): {', '.join(f.function_names)})"
+        return _cell(f.message)
+    return f"{_cell(f.message)} (functions ({len(f.affected)}): {', '.join(_cell(n) for n in f.function_names)})"
 
 
 def render(result: ScanResult, *, color: bool = False) -> str:
@@ -61,7 +62,7 @@ def render(result: ScanResult, *, color: bool = False) -> str:
         out.append("")
         out += ["| severity | rule | where | finding |", "|---|---|---|---|"]
         for f in active[:MAX_ROWS]:
-            out.append(f"| {_ICONS[f.severity]} {f.severity} | {_cell(f.rule_id)} | {_where(f)} | {_cell(_message(f))} |")
+            out.append(f"| {_ICONS[f.severity]} {f.severity} | {_cell(f.rule_id)} | {_where(f)} | {_message(f)} |")
         if len(active) > MAX_ROWS:
             out.append(f"\n…and {len(active) - MAX_ROWS} more; see the full report.")
         out.append("")
