@@ -8,6 +8,7 @@ import hashlib
 import importlib
 import json
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,7 +18,7 @@ from typing import Any
 
 from lambda_advisor.checks import Check, Context, Hit
 from lambda_advisor.findings import SEVERITY_RANK, Affected, Finding, Location
-from lambda_advisor.model import Document
+from lambda_advisor.model import FILE_LINE_STRIDE, Document
 from lambda_advisor.result import InputError
 from lambda_advisor.schema_match import compile_schema
 
@@ -359,7 +360,7 @@ class Engine:
                 except Exception as exc:
                     self.errors.append(_rule_error(rule, doc, exc))
                     continue
-                keyed += [(_shared_key(finding, hit), finding) for hit, finding in found]
+                keyed += [(_shared_key(finding, hit, doc), finding) for hit, finding in found]
             findings += merge_shared(keyed)
         findings.sort(key=_sort_key)
         return findings
@@ -381,11 +382,16 @@ class Engine:
     def _finding(self, rule: Rule, doc: Document, hit: Hit) -> Finding:
         src = doc["source"]
         line, inherited = line_for(doc, hit.pointer)
+        file = src.get("file")
+        files = src.get("files")
+        if files and isinstance(line, int) and line >= FILE_LINE_STRIDE:  # a line of another file (Terraform)
+            index, line = divmod(line, FILE_LINE_STRIDE)
+            file = files[index] if index < len(files) else file
         location = Location(
             function_id=doc["id"],
             function_name=doc["name"],
             kind=src["kind"],
-            file=src.get("file"),
+            file=file,
             line=line,
             logical_id=src.get("logical_id"),
             arn=src.get("arn"),
@@ -422,20 +428,27 @@ def _rule_error(rule: Rule, doc: Document, exc: Exception) -> InputError:
                           src.get("line") if isinstance(src.get("line"), int) else None)
 
 
-def _shared_key(finding: Finding, hit: Hit) -> tuple[str, ...] | None:
+def _shared_key(finding: Finding, hit: Hit, doc: Document) -> tuple[str, ...] | None:
     """What makes two findings of one rule the same fact, or None when the finding is its function's own.
 
     A check names a shared fact with ``Hit.group`` (a statement of a shared policy); a value a
-    function inherits from SAM ``Globals`` is shared by construction (one line, one fix).
+    function inherits from SAM ``Globals`` is shared by construction (one line, one fix), and so is
+    a line of a Terraform block that ``count``/``for_each`` repeats.
     """
     loc = finding.location
     if hit.group is not None:
         group = hit.group
     elif loc.inherited_from and loc.file and loc.line:
         group = f"{loc.inherited_from}:{finding.subject}"
+    elif doc["source"].get("format") == "terraform" and "[" in (loc.logical_id or "") and loc.line:
+        group = f"{loc.line}:{_INSTANCE_KEY.sub('', loc.logical_id or '')}:{finding.subject}"
     else:
         return None
     return (loc.file or "", loc.account or "", group, finding.suppressed or "")
+
+
+#: A Terraform instance key (``["resize"]``, ``[0]``): instances of one block share its lines.
+_INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]"]*)\]')
 
 
 def merge_shared(keyed: Sequence[tuple[tuple[str, ...] | None, Finding]]) -> list[Finding]:

@@ -24,6 +24,9 @@ Document = dict[str, Any]
 
 LAMBDA_DEFAULT_MEMORY_MB = 128
 LAMBDA_DEFAULT_TIMEOUT_S = 3
+#: Sources whose functions span files (Terraform modules) encode a line as ``file_index * STRIDE + line``,
+#: with ``source.files[file_index]`` naming the file; a line below the stride is in ``source.file``.
+FILE_LINE_STRIDE = 10_000_000
 
 
 def unresolved(text: str, refs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -49,6 +52,8 @@ class Source:
     arn: str | None = None
     account: str | None = None
     region: str | None = None
+    #: Terraform: the files that encoded lines name (see FILE_LINE_STRIDE).
+    files: list[str] | None = None
 
 
 @dataclass

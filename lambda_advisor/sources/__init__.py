@@ -42,7 +42,7 @@ LOADERS: list[str] = [
 ]
 
 TEMPLATE_SUFFIXES = {".yaml", ".yml", ".json", ".template"}
-SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".aws-sam", ".tox", ".mypy_cache",
+SKIP_DIRS = {".git", ".terraform", ".venv", "venv", "node_modules", "__pycache__", ".aws-sam", ".tox", ".mypy_cache",
              ".pytest_cache", ".ruff_cache", "site-packages"}
 
 
@@ -61,6 +61,8 @@ class Loaded:
     roots: list[Path] = field(default_factory=list)
     #: Account snapshots read: account, name, regions, created, and why the account was skipped (if it was).
     snapshots: list[dict[str, Any]] = field(default_factory=list)
+    #: Folders holding Terraform files, met on the walk; read as root modules once the walk is done.
+    terraform_dirs: list[Path] = field(default_factory=list)
 
 
 def _loaders() -> list[ModuleType]:
@@ -104,8 +106,10 @@ FRAMEWORK_FILES = {
 _FRAMEWORK_OUTPUT = {"cdk.json": "cdk.out"}
 
 
-def collect(paths: list[Path], exclusion: Any = None) -> Loaded:
-    """Documents from every path; ``exclusion`` (an :class:`~lambda_advisor.exclusion.Exclusion`) filters walks."""
+def collect(paths: list[Path], exclusion: Any = None, var_files: list[Path] | None = None) -> Loaded:
+    """Documents from every path; ``exclusion`` (an :class:`~lambda_advisor.exclusion.Exclusion`) filters walks.
+
+    ``var_files`` are Terraform variable files given with ``--var-file``."""
     out = Loaded(roots=project_roots(paths))
     loaders = _loaders()
     for path in paths:
@@ -119,11 +123,37 @@ def collect(paths: list[Path], exclusion: Any = None) -> Loaded:
         try:
             if stat.S_ISDIR(mode):
                 _walk(path, loaders, out, exclusion)
+            elif _is_terraform(path.name):
+                _note_terraform(out, path.parent)
             else:
                 _load_file(path, loaders, out, explicit=True)
         except Exception as exc:  # the barrier: one input, one error entry
             out.errors.append(internal_error(display(path), exc, "while reading this input"))
+    if out.terraform_dirs:
+        _load_terraform(out, var_files or [])
     return out
+
+
+def _is_terraform(name: str) -> bool:
+    return name.endswith((".tf", ".tf.json"))
+
+
+def _note_terraform(out: Loaded, folder: Path) -> None:
+    if folder not in out.terraform_dirs:
+        out.terraform_dirs.append(folder)
+
+
+def _load_terraform(out: Loaded, var_files: list[Path]) -> None:
+    """Each Terraform root module met (a folder no other one calls as a local module), with its modules."""
+    from lambda_advisor.sources import terraform
+
+    for folder in terraform.roots_of(out.terraform_dirs):
+        try:
+            loaded = terraform.load_root(folder, out.roots, var_files)
+            _merge(out, loaded)
+            out.scanned.extend(loaded.scanned)
+        except Exception as exc:  # the barrier: one root module, one error entry
+            out.errors.append(internal_error(display(folder), exc, "while reading this Terraform module"))
 
 
 def _left_out(path: Path, out: Loaded, exclusion: Any, *, gitignore: bool, patterns: bool = True) -> bool:
@@ -171,6 +201,8 @@ def _walk(root: Path, loaders: list[ModuleType], out: Loaded, exclusion: Any = N
             p = here / name
             if name in FRAMEWORK_FILES:
                 _framework_hint(p, out)
+            if _is_terraform(name) and (exclusion is None or exclusion.reason(p, is_dir=False) is None):
+                _note_terraform(out, here)
             if p.suffix.lower() in TEMPLATE_SUFFIXES:
                 if exclusion is not None:
                     why = exclusion.reason(p, is_dir=False)

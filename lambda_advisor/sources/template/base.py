@@ -55,7 +55,8 @@ class ReaderBase:
         if isinstance(container, LineDict):
             doc.lines[pointer] = container.line_of(key)
             if isinstance(container, MergedDict) and key in container.inherited:
-                doc.inherited[pointer] = "Globals"
+                # SAM Globals, or (Terraform) the module definition a caller's argument filled
+                doc.inherited[pointer] = getattr(container, "origins", {}).get(key, "Globals")
         elif isinstance(container, LineList) and isinstance(key, int):
             doc.lines[pointer] = container.line_of(key)
 

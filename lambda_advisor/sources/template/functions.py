@@ -344,7 +344,7 @@ class FunctionParts(SamParts, PermissionParts, FeatureParts):
             for item in as_list(ours.get("ignore")):
                 if isinstance(item, dict) and item.get("id"):
                     doc.suppressions.append({"rule": str(item["id"]), "reason": item.get("reason"),
-                                             "origin": f"{origin} lambda-advisor"})
+                                             "origin": str(item.get("origin") or f"{origin} lambda-advisor")})
                 elif isinstance(item, str):
                     doc.suppressions.append({"rule": item, "reason": None, "origin": f"{origin} lambda-advisor"})
             cfn = as_props(as_props(meta.get("cfn-lint")).get("config"))

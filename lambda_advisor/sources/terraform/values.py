@@ -1,0 +1,134 @@
+"""What a Terraform expression evaluates to: a known value, or unknown with what it came from.
+
+Known values are plain Python (``str``, ``int``/``float``, ``bool``, ``None``, ``list``, ``dict``).
+Everything else is one of the classes here, so a value is never guessed: a made-up string would
+feed LA101's entropy test and LA103's "no source" check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """Known only after ``terraform apply`` (or from input we were not given)."""
+
+    text: str
+    #: What it came from: ``("var", name, sensitive)``, ``("attr", address, attribute)``, ``("data", address)``.
+    refs: tuple[tuple[Any, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Attr(Unknown):
+    """An attribute Terraform computes for a resource instance (``aws_sqs_queue.jobs.arn``)."""
+
+    address: str = ""
+    attribute: str = ""
+
+
+@dataclass(frozen=True)
+class VarRef(Unknown):
+    """An input variable with no value given: like a CloudFormation parameter with no default."""
+
+    name: str = ""
+    sensitive: bool = False
+
+
+class RefText(str):
+    """A known string read from another resource's argument (``aws_s3_bucket.b.bucket``): text to
+    every function, and a reference to that resource where a value is exactly it."""
+
+    address: str
+    attribute: str
+
+    def __new__(cls, text: str, address: str, attribute: str) -> RefText:
+        out = super().__new__(cls, text)
+        out.address = address
+        out.attribute = attribute
+        return out
+
+
+@dataclass
+class Partial:
+    """A string with unknown pieces (``"arn:aws:s3:::${aws_s3_bucket.b.id}/*"``)."""
+
+    parts: list[Any] = field(default_factory=list)  # str or Unknown
+
+    @property
+    def refs(self) -> tuple[tuple[Any, ...], ...]:
+        return tuple(r for p in self.parts if isinstance(p, Unknown) for r in _own_refs(p))
+
+
+@dataclass
+class JsonText:
+    """``jsonencode`` of a structure that holds unknown values: still a document we can read."""
+
+    value: Any
+
+
+@dataclass
+class InstanceRef:
+    """A resource, data source or module instance named in an expression; attributes read lazily."""
+
+    kind: str  # "resource", "data" or "module"
+    address: str
+    owner: Any  # the evaluator of the module that declares it
+    block: Any  # hcl.Block of the resource (None for modules)
+    bindings: dict[str, Any] = field(default_factory=dict)  # each.key, each.value, count.index
+    module: Any = None  # for modules: the child module's evaluator
+
+
+def _own_refs(u: Unknown) -> tuple[tuple[Any, ...], ...]:
+    if isinstance(u, Attr):
+        return (("attr", u.address, u.attribute), *u.refs)
+    if isinstance(u, VarRef):
+        return (("var", u.name, u.sensitive), *u.refs)
+    return u.refs
+
+
+def refs_of(value: Any, depth: int = 0) -> tuple[tuple[Any, ...], ...]:
+    """Every reference a value (or the unknown parts inside it) came from."""
+    if depth > 50:
+        return ()
+    if isinstance(value, Unknown):
+        return _own_refs(value)
+    if isinstance(value, Partial):
+        return value.refs
+    if isinstance(value, JsonText):
+        return refs_of(value.value, depth + 1)
+    if isinstance(value, list):
+        return tuple(r for v in value for r in refs_of(v, depth + 1))
+    if isinstance(value, dict):
+        return tuple(r for v in value.values() for r in refs_of(v, depth + 1))
+    return ()
+
+
+def is_known(value: Any, depth: int = 0) -> bool:
+    """True when nothing inside the value is unknown."""
+    if depth > 50:
+        return False
+    if isinstance(value, Unknown | Partial | JsonText | InstanceRef):
+        return False
+    if isinstance(value, list):
+        return all(is_known(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return all(is_known(v, depth + 1) for v in value.values())
+    return True
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str | Partial):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "object"
+    return "unknown"
