@@ -123,12 +123,17 @@ def cli() -> None:
               help="With --fix or --diff: also the unsafe fixes (they change behaviour or cost, or add resources).")
 @click.option("--diff", is_flag=True, default=None,
               help="Print a unified diff of what --fix would change, change nothing; exit 1 when there is a diff.")
+@click.option("--var-file", "var_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Terraform variable file (repeatable), read after terraform.tfvars and *.auto.tfvars; "
+                   "TF_VAR_* environment variables are never read.")
 @common_options
-def scan(paths: tuple[Path, ...], show_files: bool, show_settings: bool, **opts: Any) -> None:
-    """Scan CloudFormation/SAM templates, cdk.out, .serverless/ or snapshots."""
+def scan(paths: tuple[Path, ...], show_files: bool, show_settings: bool, var_files: tuple[Path, ...],
+         **opts: Any) -> None:
+    """Scan CloudFormation/SAM templates, Terraform, cdk.out, .serverless/ or snapshots."""
     from lambda_advisor import pipeline
 
     settings = _settings(opts, paths)
+    settings.extra["var_files"] = list(var_files)
     if show_settings:
         from lambda_advisor.report.escape import terminal
         from lambda_advisor.show_settings import render as render_settings

@@ -51,12 +51,13 @@ def collect(paths: list[Path], settings: Settings | None = None) -> Loaded:
 
     config = (settings.extra.get("config") if settings is not None else None)
     exclusion = Exclusion.from_config(config) if config is not None else Exclusion(base=Path.cwd())
-    collected = collect_sources(paths, exclusion)
+    var_files = settings.extra.get("var_files") if settings is not None else None
+    collected = collect_sources(paths, exclusion, var_files=var_files)
     if not collected.documents and not collected.errors and not collected.gaps:
         where = ", ".join(str(p) for p in paths) or "."
         if not collected.scanned:
             collected.notices.append(f"no templates found under {where}: nothing was scanned "
-                                     "(CloudFormation/SAM templates, cdk.out, .serverless/ or snapshots)")
+                                     "(CloudFormation/SAM templates, Terraform, cdk.out, .serverless/ or snapshots)")
         else:
             collected.notices.append(f"no Lambda functions in the templates under {where}")
     return collected

@@ -34,7 +34,7 @@ TODAY = date(2026, 11, 22)
 
 NAME = re.compile(r"^(?P<rule>[A-Z]+[0-9]{3})-[^.]+\.(?P<kind>pass|fail)(?:\.(?:ya?ml|json|template))?$")
 EXPECT = re.compile(r"#\s*expect:\s*(?P<rules>[A-Z]+[0-9]{3}(?:\s*,\s*[A-Z]+[0-9]{3})*)\s*$")
-TEXT_SUFFIXES = {".yaml", ".yml", ".json", ".template"}
+TEXT_SUFFIXES = {".yaml", ".yml", ".json", ".template", ".tf", ".tfvars"}
 HEADER = re.compile(r"^#\s*lambda-advisor-fixture:\s*select\s*=\s*(?P<select>[A-Z0-9]+(?:\s*,\s*[A-Z0-9]+)*)\s*$")
 
 #: Rules whose cases cannot be a template fixture (they need a live account, a package server, or a

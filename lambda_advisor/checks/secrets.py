@@ -247,7 +247,11 @@ def plaintext_secrets(doc: Document, ctx: Context) -> Iterator[Hit]:
             if found is None:
                 continue
             kind, shown = found.kind, redact(found.secret)
-        if kind == PLAIN_PARAMETER and found is not None:
+        if kind == PLAIN_PARAMETER and found is not None and found.secret.startswith("var."):
+            # A Terraform variable (CloudFormation parameter names have no dot)
+            what = (f"holds a secret from variable {found.secret}, which is not marked sensitive: its value "
+                    "shows in plan and apply output")
+        elif kind == PLAIN_PARAMETER and found is not None:
             what = (f"holds a secret from parameter {found.secret}, which has no NoEcho: its value shows in the "
                     "console and in the stack's parameters")
         elif kind in ("a plaintext secret", "a secret"):

@@ -258,6 +258,8 @@ def short_text(node: Any, depth: int = 0) -> str:
     if isinstance(node, dict) and len(node) == 1:
         (key, arg), = node.items()
         name = key[4:] if key.startswith("Fn::") else key
+        if key == "Fn::Terraform":  # a Terraform expression known only at apply: shown as written
+            return str(arg[0] if isinstance(arg, list) and arg else arg)
         if key == "Fn::GetAtt" and isinstance(arg, list):
             return "!GetAtt " + ".".join(str(a) for a in arg)
         if isinstance(arg, str):

@@ -712,7 +712,7 @@ def decode_partial(p: Partial) -> Any:
             tokens[token] = part
             text.append(token)
     try:
-        data = json.loads("".join(text))
+        data = json.loads("".join(text), strict=False)
     except ValueError as exc:
         raise EvalError(f"not valid JSON: {exc}") from None
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lambda_advisor.sources.terraform.hcl import json_dumps
-from lambda_advisor.sources.terraform.values import JsonText, is_known
+from lambda_advisor.sources.terraform.values import JsonString, JsonText, is_known
 
 
 class FunctionError(Exception):
@@ -92,8 +92,10 @@ def _format(fmt: str, *args: Any) -> str:
             out.append(json.dumps(_str(arg)))
         elif verb in "dxXob":
             n = int(_num(arg))
-            out.append({"d": str(n), "x": format(n, "x"), "X": format(n, "X"), "o": format(n, "o"),
-                        "b": format(n, "b")}[verb])
+            flags, width = m.group(1), min(int(m.group(2) or 0), 64)
+            spec = ("-" if "-" in flags else "") + ("0" if "0" in flags and "-" not in flags else "") + \
+                (str(width) if width else "")
+            out.append(format(n, (spec.replace("-", "<") if "-" in spec else spec) + verb.replace("d", "d")))
         elif verb in "fe":
             prec = int(m.group(3)) if m.group(3) else 6
             out.append(f"{float(_num(arg)):.{prec}{verb}}")
@@ -165,7 +167,7 @@ def _jsondecode(text: Any) -> Any:
 def _jsonencode(value: Any) -> Any:
     if not is_known(value):
         return JsonText(value)
-    return json_dumps(value)
+    return JsonString(json_dumps(value), value)
 
 
 def _one(lst: Any) -> Any:

@@ -19,6 +19,7 @@ from lambda_advisor.sources.terraform.evaluate import Body, ModuleEval, Value, d
 from lambda_advisor.sources.terraform.project import Project
 from lambda_advisor.sources.terraform.values import (
     Attr,
+    JsonString,
     JsonText,
     Partial,
     RefText,
@@ -164,7 +165,9 @@ class Translation:
 
     def policy(self, value: Any, line: int) -> Any:
         """A policy argument (a JSON string, ``jsonencode(...)``, a heredoc, a policy document's ``json``)."""
-        if isinstance(value, str):
+        if isinstance(value, JsonString):
+            value = value.value
+        elif isinstance(value, str):
             try:
                 value = json.loads(value)
             except ValueError:

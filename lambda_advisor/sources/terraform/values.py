@@ -50,6 +50,18 @@ class RefText(str):
         return out
 
 
+class JsonString(str):
+    """``jsonencode`` of a known value: the JSON text, and the value it encodes with the lines it
+    was written on (a policy's statements keep their own lines)."""
+
+    value: Any
+
+    def __new__(cls, text: str, value: Any) -> JsonString:
+        out = super().__new__(cls, text)
+        out.value = value
+        return out
+
+
 @dataclass
 class Partial:
     """A string with unknown pieces (``"arn:aws:s3:::${aws_s3_bucket.b.id}/*"``)."""
