@@ -161,9 +161,20 @@ def test_a_suppressed_finding_is_not_fixed(tmp_path: Path) -> None:
 
 
 def _sweep_fixtures() -> list[Path]:
+    """Every template fixture; Terraform is reported, never edited (fixes write CloudFormation and SAM)."""
     from test_rule_fixtures import fixtures
 
-    return fixtures()
+    return [f for f in fixtures() if not (f.is_dir() and any(f.rglob("*.tf*")))]
+
+
+def test_terraform_is_reported_never_edited(tmp_path: Path) -> None:
+    work = tmp_path / "tf"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "fixtures" / "rules" / "LA202-terraform-queue.fail", work)
+    before = (work / "main.tf").read_text()
+    result = fix(work, ["ALL"])
+    assert [f.rule_id for f in result.active if f.rule_id == "LA202"] == ["LA202"]
+    assert result.meta["fixes"]["files_changed"] == []
+    assert (work / "main.tf").read_text() == before
 
 
 def _comments(text: str) -> Counter[str]:
