@@ -181,8 +181,9 @@ def scan(paths: tuple[Path, ...], show_files: bool, show_settings: bool, var_fil
               help="Write a snapshot to re-scan offline with `scan`: a JSON file, or a folder (always with "
                    "--org-role) of one <account>.json per account, each written as soon as it is done.")
 @click.option("--keep-env-values", is_flag=True,
-              help="Snapshots keep environment values in clear (default: every value is redacted to its "
-                   "length and a hash, except ARNs and AWS hostnames; secrets are redacted either way).")
+              help="Snapshots keep environment values in clear (default: no part of any value is written, only "
+                   "what rules read: length, AWS hostnames, ARNs and a hash keyed per snapshot; secrets are "
+                   "redacted either way).")
 @click.option("--workers", type=click.IntRange(1, 64), default=10, show_default=True,
               help="Concurrent calls per region (the API quotas bound the rate anyway).")
 @click.option("--quota-share", type=click.FloatRange(0.05, 1.0), default=0.5, show_default=True,
@@ -214,6 +215,9 @@ def audit(profile: str | None, regions: tuple[str, ...], all_regions: bool, excl
     if save is not None and save.exists() and not save.is_dir() and org_role:
         raise click.UsageError(f"--save {save}: with --org-role, --save names a folder (one snapshot per account)")
     settings = _settings(opts)
+    if keep_env_values and save is not None:
+        _say("lambda-advisor: warning: --keep-env-values: the snapshot keeps environment values in clear (only "
+             "the secrets LA101 finds are redacted); store it as you store the secrets it may hold", err=True)
     options = AuditOptions(profile=profile, regions=_split(regions), all_regions=all_regions,
                            exclude_regions=_split(exclude_regions), role_arn=role_arn,
                            external_id=external_id, endpoint_url=endpoint_url, workers_per_region=workers,

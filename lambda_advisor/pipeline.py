@@ -188,8 +188,10 @@ def fix(paths: list[Path], result: ScanResult, settings: Settings) -> ScanResult
         result = scan_paths(paths, settings)
         suppress_and_baseline(result, settings)
     result.meta["fixes"] = outcome.summary()
-    if diff_only:
-        result.meta["diff"] = outcome.diff()
+    if diff_only:  # a report: secrets in its context and changed lines are shown by their length
+        from lambda_advisor.report.redact import redact_diff
+
+        result.meta["diff"] = redact_diff(outcome.diff(), result.documents, settings.params.get("LA101"))
     result.notices.extend(outcome.notices())
     return result
 

@@ -46,11 +46,13 @@ def test_every_value_is_redacted_by_default_except_what_rules_read(tmp_path: Pat
     data = json.loads(text)
     assert data["environment_values"] == "redacted"
     saved = data["functions"][0]["environment"]
-    # a hash and the length, as a value the rules treat as unknown; equal values hash alike
-    assert saved["TABLE"] == snapshot.fingerprint("orders")
-    assert saved["TABLE"]["unresolved"].startswith("redacted: 6 chars, sha256 ")
+    facts = data["functions"][0]["extra"]["environment_facts"]
+    # a placeholder the rules treat as unknown; the facts keep the length and a keyed hash
+    assert saved["TABLE"] == {"unresolved": "redacted: 6 chars"}
+    assert facts["TABLE"]["chars"] == 6 and len(facts["TABLE"]["hmac"]) == 32
     # what rules read stays: ARNs (LA105, LA301), AWS hostnames (LA302), audited function names (LA301)
-    assert saved["QUEUE"] == env["QUEUE"] and saved["DB_HOST"] == env["DB_HOST"] and saved["NEXT"] == "worker"
+    assert saved["QUEUE"] == env["QUEUE"] and saved["NEXT"] == "worker"
+    assert facts["DB_HOST"]["hosts"] == [env["DB_HOST"]]
     assert {r["variable"] for r in data["redacted"]} == {"DB_PASSWORD", "KEY"}
     assert data["functions"][0]["extra"]["redacted_environment"] == {
         "DB_PASSWORD": "a plaintext secret", "KEY": "an AWS access key ID"}

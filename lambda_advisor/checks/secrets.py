@@ -23,7 +23,8 @@ detect-secrets 1.5.0):
 So we keep detect-secrets' well-kept patterns (AWS, private keys, GitHub,
 Slack, Stripe, JWT, basic-auth URLs, Shannon entropy at its 4.5 base64 limit)
 as the ideas, copied below with their source named, and no run-time
-dependency. ``redact`` is the one place that decides how a secret is shown.
+dependency. ``redact`` is the one place that decides how a secret is shown: by its
+length, never a character of it.
 """
 
 from __future__ import annotations
@@ -91,14 +92,13 @@ class SecretMatch:
     secret: str
 
 
-def redact(value: str) -> str:
-    """Show a secret as a short prefix and its length, never whole: ``"hu…", 7 chars``.
+def redact(value: str | int) -> str:
+    """Show a secret by its length alone, never a character of it: ``7 characters, not shown``.
 
-    The prefix is at most 4 characters and never more than a third of the value.
+    ``value`` is the secret, or its length when only the length is known (a snapshot).
     """
-    text = str(value)
-    n = min(4, len(text) // 3)
-    return f'"{text[:n]}…", {len(text)} chars'
+    n = value if isinstance(value, int) else len(str(value))
+    return f"{n} character{'s' if n != 1 else ''}, not shown"
 
 
 def shannon_entropy(text: str) -> float:
@@ -224,10 +224,21 @@ def is_secret_value(name: str, value: Any, params: dict[str, Any] | None = None)
 
 
 def redact_environment(env: dict[str, Any] | None, params: dict[str, Any] | None = None) -> dict[str, Any] | None:
-    """A copy of an environment with every secret value redacted (for snapshots and reports)."""
+    """A copy of an environment with every secret value replaced by its length (for reports)."""
     if env is None:
         return None
     return {k: (redact(v) if isinstance(v, str) and is_secret_value(k, v, params) else v) for k, v in env.items()}
+
+
+_OLD_SNAPSHOT_LENGTH = re.compile(r"(\d+) chars")
+
+
+def _snapshot_length(value: Any, facts: dict[str, Any]) -> int | None:
+    """The length of a value a snapshot redacted (older snapshots wrote ``"ab…", 12 chars``)."""
+    if isinstance(facts.get("chars"), int):
+        return int(facts["chars"])
+    m = _OLD_SNAPSHOT_LENGTH.search(str(value))
+    return int(m.group(1)) if m else None
 
 
 def _pointer_token(name: str) -> str:
@@ -236,12 +247,18 @@ def _pointer_token(name: str) -> str:
 
 def plaintext_secrets(doc: Document, ctx: Context) -> Iterator[Hit]:
     """LA101: one hit per environment variable that holds a secret in plain text."""
-    # A snapshot keeps what was found before it redacted the value (the shape is gone by then).
-    redacted: dict[str, str] = (doc.get("extra") or {}).get("redacted_environment") or {}
+    # A snapshot keeps what was found before it redacted the value (the shape is gone by then), and
+    # only the facts of the values it judged not secret: those are not judged again.
+    extra = doc.get("extra") or {}
+    redacted: dict[str, str] = extra.get("redacted_environment") or {}
+    facts: dict[str, Any] = extra.get("environment_facts") or {}
     for name, value in (doc.get("environment") or {}).items():
         found: SecretMatch | None = None
         if name in redacted:
-            kind, shown = redacted[name], str(value)  # already redacted: prefix and length only
+            length = _snapshot_length(value, facts.get(name) or {})
+            kind, shown = redacted[name], (redact(length) if length is not None else "not shown")
+        elif name in facts:
+            continue
         else:
             found = secret_in(name, value, ctx.params)
             if found is None:

@@ -5,7 +5,8 @@ snap.json`` re-runs every rule on it without AWS. The file has its own JSON
 Schema (``schema/snapshot.schema.json``, versioned) and is validated on load;
 a function inside must also be a valid function document. Environment values
 that the secret rule (LA101) flags are redacted before anything is written, and
-by default every other value too (length and hash kept), except what rules read.
+by default every other value too: the file keeps only the facts rules read
+(length, AWS hostnames, ARNs) and a hash keyed per snapshot.
 
 Never imports boto3: this module is on the ``scan`` path.
 """
@@ -13,9 +14,7 @@ Never imports boto3: this module is on the ``scan`` path.
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
-import re
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -43,13 +42,15 @@ def build_snapshot(docs: list[dict[str, Any]], gaps: list[Gap], *, account: str 
     """The snapshot of one audit (documents are copied).
 
     Every flagged secret is redacted; unless ``keep_values``, every other environment
-    value is too, except those rules read (see :func:`redact_documents`). ``skipped`` says why
+    value is too, down to the facts rules read (see :func:`redact_documents`). ``skipped`` says why
     an organisation's account was not audited (suspended): its snapshot holds no function, so a
     report merged from a folder of snapshots still names it.
     """
     from lambda_advisor import __version__
+    from lambda_advisor.sources import env_facts
 
-    functions, redacted = redact_documents(docs, secret_params, keep_values=keep_values)
+    key = env_facts.new_key()
+    functions, redacted = redact_documents(docs, secret_params, keep_values=keep_values, key=key)
     snapshot: dict[str, Any] = {
         "format": FORMAT,  # first key: claims_file recognises a snapshot from the file's head
         "version": VERSION,
@@ -63,6 +64,8 @@ def build_snapshot(docs: list[dict[str, Any]], gaps: list[Gap], *, account: str 
         "environment_values": "kept" if keep_values else "redacted",
         "regions": list(regions),
         "redacted": redacted,
+        # The key of every environment_facts hmac in this file, and of no other snapshot.
+        "redaction": {"algorithm": env_facts.ALGORITHM, "key": key.hex()},
         "functions": functions,
         "gaps": [{"where": g.where, "region": g.region, "missing": list(g.missing)} for g in gaps],
     })
@@ -71,34 +74,23 @@ def build_snapshot(docs: list[dict[str, Any]], gaps: list[Gap], *, account: str 
     return snapshot
 
 
-#: An AWS endpoint hostname (RDS endpoints for LA302, queue URLs): a location, not a secret.
-_AWS_HOST = re.compile(r"(?<![\w.-])(?:[a-z0-9-]+\.)+amazonaws\.com(?:\.cn)?(?![\w-])", re.IGNORECASE)
-
-
-def _rules_read(value: str, function_names: set[str]) -> bool:
-    """Values the rules read and that locate rather than unlock: ARNs (LA105, LA301), AWS
-    endpoint hostnames (LA302), names of audited functions (LA301)."""
-    return value.startswith("arn:") or bool(_AWS_HOST.search(value)) or value in function_names
-
-
-def fingerprint(value: str) -> dict[str, Any]:
-    """A redacted value: its length and a SHA-256 prefix (equal values compare equal), never the value."""
-    digest = hashlib.sha256(value.encode("utf-8")).hexdigest()[:16]
-    return {"unresolved": f"redacted: {len(value)} chars, sha256 {digest}"}
-
-
 def redact_documents(docs: list[dict[str, Any]], secret_params: dict[str, Any] | None = None, *,
-                     keep_values: bool = False) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
-    """Copies of ``docs`` with environment values redacted, and the secrets redacted.
+                     keep_values: bool = False,
+                     key: bytes | None = None) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """Copies of ``docs`` whose environments hold no part of any value, only facts.
 
-    Values LA101 flags become a short prefix and the length, and each such document keeps
-    ``extra.redacted_environment`` (variable -> what LA101 recognised, e.g. "an AWS access key
-    ID"), so the finding survives a re-scan. Unless ``keep_values``, every other value becomes
-    :func:`fingerprint` (an unresolved value to the rules) — a secret LA101 misses is then never
-    written to disk either — except what the rules read (:func:`_rules_read`).
+    Every value LA101 flags, and unless ``keep_values`` every other string value, becomes a
+    placeholder; its facts (length, keyed hash, the AWS hostnames and ARNs inside, see
+    :mod:`lambda_advisor.sources.env_facts`) go to ``extra.environment_facts``, and what LA101
+    recognised (e.g. "an AWS access key ID") to ``extra.redacted_environment``, so every rule
+    finds on the snapshot what it found live. A value that is itself a fact (one ARN, the name of
+    an audited function) is kept whole. Returns the documents and the (function, variable) pairs
+    LA101 flagged.
     """
-    from lambda_advisor.checks.secrets import redact_environment, secret_in
+    from lambda_advisor.checks.secrets import secret_in
+    from lambda_advisor.sources import env_facts
 
+    key = key if key is not None else env_facts.new_key()
     names = {str(d.get("name")) for d in docs} | {str(d.get("id")) for d in docs}
     out: list[dict[str, Any]] = []
     redacted: list[dict[str, str]] = []
@@ -106,20 +98,38 @@ def redact_documents(docs: list[dict[str, Any]], secret_params: dict[str, Any] |
         copy_ = copy.deepcopy(doc)
         env = copy_.get("environment")
         if isinstance(env, dict):
-            clean = redact_environment(env, secret_params) or {}
             kinds: dict[str, str] = {}
-            for name in env:
-                if clean.get(name) != env[name]:
+            facts: dict[str, dict[str, Any]] = {}
+            for name, value in env.items():
+                found = secret_in(name, value, secret_params)
+                if found is not None:
                     redacted.append({"function": copy_["id"], "variable": name})
-                    found = secret_in(name, env[name], secret_params)
-                    kinds[name] = found.kind if found else "a secret"
-                elif not keep_values and isinstance(env[name], str) and not _rules_read(env[name], names):
-                    clean[name] = fingerprint(env[name])
-            copy_["environment"] = clean
+                    kinds[name] = found.kind
+                if not isinstance(value, str):
+                    continue  # numbers, booleans and unresolved values hold nothing to redact
+                if found is None and (keep_values or env_facts.is_fact(value, names)):
+                    continue
+                facts[name] = env_facts.extract(value, key)
+                env[name] = env_facts.placeholder(facts[name])
             if kinds:
                 copy_.setdefault("extra", {})["redacted_environment"] = kinds
+            if facts:
+                copy_.setdefault("extra", {})["environment_facts"] = facts
         out.append(copy_)
     return out, redacted
+
+
+def restore_facts(doc: dict[str, Any]) -> None:
+    """In a document read from a snapshot, hand the rules each redacted value's facts as its value."""
+    from lambda_advisor.sources import env_facts
+
+    facts = (doc.get("extra") or {}).get("environment_facts") or {}
+    env = doc.get("environment")
+    if not isinstance(env, dict) or not isinstance(facts, dict):
+        return
+    for name, found in facts.items():
+        if name in env and isinstance(found, dict):
+            env[name] = env_facts.readable(found)
 
 
 def save(path: Path, snapshot: dict[str, Any]) -> None:
@@ -183,6 +193,7 @@ def load(path: Path, *, explicit: bool = True) -> Loaded:
         return out
     for doc in snapshot["functions"]:
         doc["source"]["kind"] = "snapshot"
+        restore_facts(doc)
         if doc["source"].get("account") is None:
             doc["source"]["account"] = snapshot.get("account")
         out.documents.append(doc)
