@@ -34,6 +34,8 @@ from typing import Any, ClassVar
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
+from lambda_advisor.report.escape import terminal
+
 LETTERS = {"critical": "E", "high": "E", "medium": "W", "low": "W", "info": "I"}
 
 
@@ -116,6 +118,7 @@ class _LambdaAdvisorRule(CloudFormationLintRule):
                 message += f" (inherited from {loc.inherited_from})"
             if len(f.affected) > 1:
                 message += f"; affects {', '.join(a.function_name for a in f.affected)}"
+            message = terminal(message)  # names from the template, inert in every format cfn-lint writes
             if loc.line:
                 col = (loc.column or 1) - 1  # cfn-lint counts lines and columns from 0
                 matches.append(RuleMatch(path, message, location=(loc.line - 1, col, loc.line - 1, col)))
