@@ -75,6 +75,9 @@ def test_terminal_breaks_workflow_commands_but_keeps_arns() -> None:
     assert escape.terminal("##[error]x") == "#\\x23[error]x"
     assert escape.terminal("arn:aws:iam::123456789012:role/r") == "arn:aws:iam::123456789012:role/r"
     assert escape.terminal("arn:aws:s3:::bucket") == "arn:aws:s3:::bucket"
+    assert escape.terminal("!Join [, [arn:aws:logs:*:, :log-group:x]]") == "!Join [, [arn:aws:logs:*:, :log-group:x]]"
+    assert escape.terminal(":") == "\\x3a"  # ours may follow (path:line), making '::'
+    assert escape.terminal("a :") == "a \\x3a" and escape.terminal(":a") == "\\x3aa"
     assert not workflow_commands(escape.terminal("  x\n::add-mask::y", multiline=True))
 
 

@@ -10,9 +10,9 @@ report content is safe by construction.
   overrides become visible (``\\x1b``, ``\\u202e``); a line break only where the
   field is multi-line. GitHub's runner reads workflow commands from every log
   line: ``::cmd::`` at the start of a line (after blanks) and the legacy
-  ``##[cmd]`` anywhere, so ``##[`` and a ``:`` that begins a word (where
-  wrapping or a blank could start a line with it) are written as ``\\x23`` and
-  ``\\x3a``.
+  ``##[cmd]`` anywhere, so ``##[`` and a ``:`` that could begin ``::`` at the
+  start of a word (where wrapping or a blank could start a line) are written
+  as ``\\x23`` and ``\\x3a``.
 * :func:`workflow_data`, :func:`workflow_property` — GitHub's workflow-command
   escaping (``%``, CR, LF; in properties also ``:`` and ``,``), applied after
   :func:`terminal`.
@@ -40,8 +40,10 @@ _CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u20
                        "\ufeff\ufffe\uffff]")
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 _LEGACY_COMMAND = "##["
-#: A ':' that begins a word: wrapping or a blank before it could make it start a log line (``::cmd::``).
-_WORD_START_COLON = re.compile(r"(?<!\S):")
+#: A ':' that could begin ``::cmd::`` on a log line (wrapping or a blank can start a line anywhere a word
+#: starts): one that begins a word and is followed by another, or that begins or ends the text (where
+#: our own ``:`` may be glued to it, as in ``path:line``).
+_WORD_START_COLON = re.compile(r"^:|(?<!\S):(?=:)|(?<!\S):$")
 
 
 def _visible(ch: str) -> str:
