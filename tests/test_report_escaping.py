@@ -40,7 +40,7 @@ BAD = INJECTION
 def hostile_result(bad: str = BAD) -> ScanResult:
     """Every text a reporter prints comes from ``bad``: names, files, messages, reasons, gaps, errors."""
     rule = Rule(id="LA101", title="secret " + bad, severity="critical", category="security", what=bad, why=bad,
-                fix="Fix it:\n\n    " + bad + "\n", path="rules/LA101.yaml")
+                fix="Fix it:\n\n    " + bad + "\n", path="rules/LA101.yaml", builtin=False)  # from a rules folder
     tpl = Location(function_id=f"{bad}.yaml#{bad}", function_name=bad, kind="template", file=f"{bad}.yaml",
                    line=3, logical_id=bad, inherited_from=bad)
     live = Location(function_id=f"arn:{bad}", function_name=bad, kind="account", arn=f"arn:{bad}", account=bad,

@@ -21,6 +21,11 @@ def _cell(text: str) -> str:
     return md_text(text)
 
 
+def _shipped_prose(text: str) -> str:
+    """A fix text of a rule shipped with lambda-advisor (not from the scanned tree): its inline markdown kept."""
+    return " ".join(text.split()).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _where(f: Finding) -> str:
     loc = f.location
     if loc.file:
@@ -68,10 +73,12 @@ def render(result: ScanResult, *, color: bool = False) -> str:
         out.append("")
         fixes: dict[str, str] = {}
         uris = {r.id: r.help_uri for r in result.rules}
+        shipped = {r.id for r in result.rules if getattr(r, "builtin", False)}
         for f in active:
             uri = md_url(uris.get(f.rule_id))
             name = f"[{_cell(f.rule_id)}]({uri})" if uri else _cell(f.rule_id)
-            fixes.setdefault(f.rule_id, f"**{name}** {_cell(f.title)}: {_cell(f.fix) if f.fix else ''}")
+            fix = (_shipped_prose(f.fix) if f.rule_id in shipped else _cell(f.fix)) if f.fix else ""
+            fixes.setdefault(f.rule_id, f"**{name}** {_cell(f.title)}: {fix}")
         out += ["<details><summary>How to fix</summary>", ""]
         out += [f"- {line}" for _, line in sorted(fixes.items())]
         out += ["", "</details>", ""]
