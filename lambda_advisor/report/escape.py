@@ -115,7 +115,11 @@ _MD_LINKISH = re.compile(r"[@#:/]|www\.|[0-9a-f]{7,}", re.IGNORECASE)
 
 def md_code(text: object, *, table: bool = True) -> str:
     """A markdown code span holding ``text`` literally (one line; ``|`` escaped inside a table)."""
-    body = terminal(text)
+    return _code_span(terminal(text), table=table)
+
+
+def _code_span(body: str, *, table: bool) -> str:
+    """A code span around text already made inert by :func:`terminal`."""
     runs = [len(m) for m in re.findall(r"`+", body)]
     fence = "`" * (max(runs, default=0) + 1)
     if body.startswith("`") or body.endswith("`") or (body.startswith(" ") and body.endswith(" ") and body.strip()):
@@ -131,7 +135,7 @@ def md_text(text: object, *, table: bool = True) -> str:
     out = []
     for word in filter(None, words):
         if _MD_LINKISH.search(word):
-            out.append(md_code(word, table=table))
+            out.append(_code_span(word, table=table))
         else:
             out.append(_MD_PUNCTUATION.sub(r"\\\1", word))
     return " ".join(out)
