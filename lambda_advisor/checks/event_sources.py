@@ -28,9 +28,9 @@ def value_name(value: Any) -> str | None:
     if isinstance(value, str) and value:
         if value.startswith("arn:"):
             resource = value.split(":", 5)[-1]
-            # kinesis stream/name, dynamodb table/Name/stream/2024-…, sqs name, sns topic name
+            # kinesis stream/name, dynamodb table/Name/stream/2024-…, kafka cluster/name/uuid, sqs name, sns topic name
             parts = resource.split("/")
-            if len(parts) >= 2 and parts[0] in ("stream", "table"):
+            if len(parts) >= 2 and parts[0] in ("stream", "table", "cluster"):
                 return parts[1]
             return parts[-1]
         return value

@@ -163,6 +163,8 @@ def event_source_from_mapping(m: dict[str, Any]) -> dict[str, Any]:
         source["on_failure"] = dest or False
     elif kind == "sqs":
         source["on_failure"] = dest or None
+    if kind == "kafka" and m.get("Topics"):
+        source["topics"] = [t for t in m["Topics"] if isinstance(t, str)]
     return source
 
 

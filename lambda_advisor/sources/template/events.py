@@ -54,6 +54,8 @@ class EventParts(FeatureParts):
             entry["bisect_on_error"] = bool(self._bool(props.get("BisectBatchOnFunctionError")))
             dest = as_props(as_props(props.get("DestinationConfig")).get("OnFailure")).get("Destination")
             entry["on_failure"] = self._value(dest) if dest is not None else False
+        if entry["type"] == "kafka" and props.get("Topics") is not None:
+            entry["topics"] = [self.resolver.text(t) for t in as_list(props.get("Topics"))]
 
     def _queue_info(self, node: Any) -> dict[str, Any]:
         target = self.resolver.logical_target(node)
