@@ -11,6 +11,7 @@ only in provisioned mode, so for Kafka only the missing destination is judged.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from lambda_advisor.checks import Context, Document, Hit
 from lambda_advisor.checks.event_sources import SERVICE_NAMES, stream_label
@@ -47,12 +48,11 @@ def stream_failures(doc: Document, ctx: Context) -> Iterator[Hit]:
         )
 
 
-def _kafka_failures(doc: Document, i: int, source: dict[str, object]) -> Iterator[Hit]:
+def _kafka_failures(doc: Document, i: int, source: dict[str, Any]) -> Iterator[Hit]:
     if source.get("on_failure") is not False:
         return
     label = stream_label(source)
-    topics = [t for t in source.get("topics") or [] if isinstance(t, str)] \
-        if isinstance(source.get("topics"), list) else []
+    topics = [t for t in source.get("topics") or [] if isinstance(t, str)]
     where = f"Kafka {label}" + (f" (topic {', '.join(topics)})" if topics else "")
     yield Hit(
         message=(f"{doc['name']} reads {where} with no on-failure destination: a batch that keeps "
