@@ -53,6 +53,7 @@ class SamParts(EventParts):
             self._poller_settings(entry, eprops)
             if invocation == "poll":
                 self._sam_poller_destination(doc, str(name), eprops)
+                self._sam_poller_access(doc, str(name), etype, eprops)
             if etype == "Api":
                 entry["api_timeout_ms"] = self._int(eprops.get("TimeoutInMillis")) or 29000
             if etype == "HttpApi":
@@ -81,6 +82,28 @@ class SamParts(EventParts):
         if "Destination" in node and actions and kind != "Lambda":
             doc.extra.setdefault("sam_role_grants", []).append(
                 (actions, self._value(node["Destination"]), f"SAM event {name} OnFailure destination"))
+
+    def _sam_poller_access(self, doc: Function, name: str, etype: str, eprops: dict[str, Any]) -> None:
+        """What SAM lets the role read for a broker or Kafka event: the secrets its
+        SourceAccessConfigurations name, the broker, and the VPC calls of a self-managed cluster."""
+        grants = doc.extra.setdefault("sam_role_grants", [])
+        origin = f"SAM event {name} ({etype})"
+        configs = [as_props(c) for c in as_list(eprops.get("SourceAccessConfigurations"))]
+        kinds = {str(self.resolver.text(c.get("Type"))): c.get("URI") for c in configs}
+        secret_types = {"MSK": ("CLIENT_CERTIFICATE_TLS_AUTH",),
+                        "MQ": ("BASIC_AUTH",),
+                        "SelfManagedKafka": ("SASL_SCRAM_256_AUTH", "SASL_SCRAM_512_AUTH", "BASIC_AUTH",
+                                             "CLIENT_CERTIFICATE_TLS_AUTH", "OAUTHBEARER_AUTH",
+                                             "SERVER_ROOT_CA_CERTIFICATE")}.get(etype, ())
+        for kind in secret_types:
+            if kinds.get(kind) is not None:
+                grants.append((["secretsmanager:GetSecretValue"], self._value(kinds[kind]), origin))
+        if etype == "MQ" and eprops.get("Broker") is not None:
+            grants.append((["mq:DescribeBroker"], self._value(eprops["Broker"]), origin))
+        if etype == "SelfManagedKafka" and "VPC_SUBNET" in kinds and "VPC_SECURITY_GROUP" in kinds:
+            grants.append((["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
+                            "ec2:DeleteNetworkInterface", "ec2:DescribeVpcs", "ec2:DescribeSubnets",
+                            "ec2:DescribeSecurityGroups"], "*", origin))
 
     def _sam_event_invoke(self, doc: Function, props: dict[str, Any]) -> None:
         cfg = as_props(props.get("EventInvokeConfig"))
