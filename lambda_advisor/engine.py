@@ -20,6 +20,7 @@ from lambda_advisor.checks import Check, Context, Hit
 from lambda_advisor.findings import SEVERITY_RANK, Affected, Finding, Location
 from lambda_advisor.model import FILE_LINE_STRIDE, Document
 from lambda_advisor.result import InputError
+from lambda_advisor.rule_message import render_message
 from lambda_advisor.schema_match import compile_schema
 
 
@@ -106,26 +107,13 @@ def load_rule_file(path: Path, *, builtin: bool = True) -> Rule:
 
 def _check_message(path: Path, message: str, params: dict[str, Any]) -> None:
     """A ``message`` may name ``{doc[key]…}`` of the function document and ``{params[name]}`` the rule has."""
-    import string
-
     from lambda_advisor.model import function_schema
+    from lambda_advisor.rule_message import MessageError, check_message
 
     try:
-        fields = [f for _, f, _, _ in string.Formatter().parse(message) if f is not None]
-    except ValueError as exc:
+        check_message(message, set(function_schema().get("properties", {})), set(params))
+    except MessageError as exc:
         raise RuleError(path, f"invalid key message: {exc}") from exc
-    known = set(function_schema().get("properties", {}))
-    for field_name in fields:
-        head, _, rest = field_name.partition("[")
-        key = rest.split("]", 1)[0]
-        if head == "doc" and key in known:
-            continue
-        if head == "params" and key in params:
-            continue
-        what = (f"the function document has no key '{key}' (known: {', '.join(sorted(known))})" if head == "doc"
-                else f"the rule has no parameter '{key}'" if head == "params"
-                else "only {doc[key]} and {params[name]} can be named")
-        raise RuleError(path, f"invalid key message: {{{field_name}}}: {what}")
 
 
 def load_rules(extra_dirs: Sequence[Path | str] = ()) -> list[Rule]:
@@ -187,13 +175,17 @@ def _load_rule_dir(directory: Path, builtin: bool) -> list[Rule]:
     return rules
 
 
+#: Bumped when what loading checks changes, so rules validated by an older check are read again.
+_CACHE_FORMAT = 2
+
+
 def rules_cache_file(directory: Path, paths: Sequence[Path]) -> Path | None:
     """Where validated rules of ``directory`` are cached, keyed by every file's size and mtime."""
     if os.environ.get("LAMBDA_ADVISOR_NO_CACHE"):
         return None
     from lambda_advisor import __version__
 
-    digest = hashlib.sha256(f"{__version__}\0{directory.resolve()}".encode())
+    digest = hashlib.sha256(f"{__version__}\0{_CACHE_FORMAT}\0{directory.resolve()}".encode())
     try:
         for path in [*paths, builtin_rules_dir() / "rule.schema.json"]:
             st = path.stat()
@@ -373,10 +365,7 @@ class Engine:
             return
         pointer = rule.locate
         template = rule.message or "{doc[name]}: " + rule.title
-        try:
-            message = template.format(doc=_Lenient(doc), params=ctx.params)
-        except Exception:  # a user's message naming what the document lacks: the plain title
-            message = f"{doc['name']}: {rule.title}"
+        message = render_message(template, doc, ctx.params) or f"{doc['name']}: {rule.title}"
         yield Hit(message=message, pointer=pointer)
 
     def _finding(self, rule: Rule, doc: Document, hit: Hit) -> Finding:
@@ -495,14 +484,6 @@ def _shared_message(message: str, name: str, affected: Sequence[Affected]) -> st
         return message
     shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
     return f"{name} (and {shown})" + message[len(name):]
-
-
-class _Lenient(dict):  # type: ignore[type-arg,unused-ignore]
-    """Lets message templates index missing keys without crashing."""
-
-    def __getitem__(self, key: Any) -> Any:
-        value = dict.get(self, key)
-        return _Lenient(value) if isinstance(value, dict) else value
 
 
 def _sort_key(f: Finding) -> tuple[Any, ...]:
