@@ -21,6 +21,7 @@ from lambda_advisor.findings import SEVERITY_RANK, Affected, Finding, Location
 from lambda_advisor.model import FILE_LINE_STRIDE, Document
 from lambda_advisor.result import InputError
 from lambda_advisor.rule_message import render_message
+from lambda_advisor.rule_schema import SchemaRefError, match_validator
 from lambda_advisor.schema_match import compile_schema
 
 
@@ -248,7 +249,10 @@ def _compile_match(path: Path | str, match: dict[str, Any], params: dict[str, An
     except jsonschema.SchemaError as exc:
         where = "/".join(str(p) for p in exc.absolute_path)
         raise RuleError(path, f"invalid key match/{where}: {exc.message}") from exc
-    return jsonschema.Draft202012Validator(schema)
+    try:
+        return match_validator(schema)
+    except SchemaRefError as exc:
+        raise RuleError(path, f"invalid key match: {exc}") from exc
 
 
 def _match_runner(rule: Rule, params: dict[str, Any]) -> Any:

@@ -106,3 +106,63 @@ def test_a_message_fills_plain_values_only(tmp_path: Path, message: str, expecte
            "timeout_s": 30, "vpc": {"availability_zones": ["a", "b"]}, "environment": {"A": {"value": "x"}}}
     (finding,) = Engine([rule]).run([doc])  # type: ignore[list-item]
     assert finding.message == expected
+
+
+@pytest.mark.parametrize("ref", [
+    "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+    "https://example.com/schema.json",
+    "file:///etc/passwd",
+    "file:///dev/zero",
+    "other-rule.yaml#/match",
+    "../config.schema.json",
+    "urn:example:thing",
+    "#/$defs/missing",
+    "ftp://example.com/x.json",
+])
+def test_a_ref_outside_the_rule_and_the_bundled_schemas_is_a_load_time_error_naming_it(
+        tmp_path: Path, ref: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import urllib.request
+
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"fetched {args}")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    body = RULE.replace("match: {required: [name]}\n", "") + "match:\n  properties:\n    name: {$ref: " \
+        + json.dumps(ref) + "}\n"
+    with pytest.raises(RuleError) as exc:
+        load_rule_file(_rule(tmp_path, body), builtin=False)
+    assert f"'{ref}' does not resolve inside the rule file or the bundled schemas" in str(exc.value)
+    assert str(exc.value).startswith(str(tmp_path / "rules" / "org001.yaml"))
+
+
+def test_a_ref_under_a_hostile_base_id_is_refused_too(tmp_path: Path) -> None:
+    body = RULE.replace("match: {required: [name]}\n", "") + (
+        "match:\n  $id: http://attacker.example/base/\n  properties:\n    name: {$ref: evil.json}\n")
+    with pytest.raises(RuleError, match=r"'evil\.json' does not resolve"):
+        load_rule_file(_rule(tmp_path, body), builtin=False)
+
+
+def test_local_and_bundled_refs_resolve_and_match(tmp_path: Path) -> None:
+    body = RULE.replace("match: {required: [name]}\n", "") + """\
+match:
+  $defs:
+    short: {type: integer, maximum: 3}
+  properties:
+    timeout_s: {$ref: "#/$defs/short"}
+    source: {$ref: "https://lambda-advisor.dev/schema/function.schema.json#/properties/source"}
+  required: [timeout_s]
+"""
+    rule = load_rule_file(_rule(tmp_path, body), builtin=False)
+    short = {"id": "a", "name": "A", "source": {"kind": "template"}, "timeout_s": 3}
+    long = {"id": "b", "name": "B", "source": {"kind": "template"}, "timeout_s": 30}
+    assert [f.location.function_id for f in Engine([rule]).run([short, long])] == ["a"]  # type: ignore[list-item]
+
+
+def test_a_rule_with_a_remote_ref_ends_the_scan_with_an_error_naming_file_and_reference(tmp_path: Path) -> None:
+    body = RULE.replace("match: {required: [name]}\n", "") + "match: {$ref: 'http://127.0.0.1:9/x.json'}\n"
+    path = _rule(tmp_path, body)
+    (tmp_path / "good.yaml").write_text(GOOD)
+    code, report, _ = _scan([str(tmp_path / "good.yaml"), "--rules-dir", str(path.parent)])
+    assert code == 2
+    (err,) = report["errors"]
+    assert err["where"] == str(path) and "http://127.0.0.1:9/x.json" in err["message"]
