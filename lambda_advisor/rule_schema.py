@@ -22,7 +22,7 @@ class SchemaRefError(ValueError):
 def _refuse(uri: str) -> Any:
     from referencing.exceptions import NoSuchResource
 
-    raise NoSuchResource(ref=uri)
+    raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
 
 
 @lru_cache(maxsize=1)
@@ -39,7 +39,7 @@ def bundled_registry() -> Any:
         with path.open(encoding="utf-8") as fh:
             contents = json.load(fh)
         resources.append((contents["$id"], Resource.from_contents(contents)))
-    registry: Registry[Any] = Registry(retrieve=_refuse)
+    registry: Registry[Any] = Registry(retrieve=_refuse)  # type: ignore[call-arg]
     return registry.with_resources(jsonschema_specifications.REGISTRY.items()).with_resources(resources)
 
 

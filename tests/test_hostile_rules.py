@@ -104,7 +104,7 @@ def test_a_message_fills_plain_values_only(tmp_path: Path, message: str, expecte
     rule = load_rule_file(_rule(tmp_path, RULE + f"message: {json.dumps(message)}\n"), builtin=False)
     doc = {"id": "f", "name": "Fn", "source": {"kind": "template"}, "architectures": ["arm64", "x86_64"],
            "timeout_s": 30, "vpc": {"availability_zones": ["a", "b"]}, "environment": {"A": {"value": "x"}}}
-    (finding,) = Engine([rule]).run([doc])  # type: ignore[list-item]
+    (finding,) = Engine([rule]).run([doc])
     assert finding.message == expected
 
 
@@ -155,7 +155,7 @@ match:
     rule = load_rule_file(_rule(tmp_path, body), builtin=False)
     short = {"id": "a", "name": "A", "source": {"kind": "template"}, "timeout_s": 3}
     long = {"id": "b", "name": "B", "source": {"kind": "template"}, "timeout_s": 30}
-    assert [f.location.function_id for f in Engine([rule]).run([short, long])] == ["a"]  # type: ignore[list-item]
+    assert [f.location.function_id for f in Engine([rule]).run([short, long])] == ["a"]
 
 
 def test_a_rule_with_a_remote_ref_ends_the_scan_with_an_error_naming_file_and_reference(tmp_path: Path) -> None:
