@@ -53,6 +53,7 @@ def collect(paths: list[Path], settings: Settings | None = None) -> Loaded:
     exclusion = Exclusion.from_config(config) if config is not None else Exclusion(base=Path.cwd())
     var_files = settings.extra.get("var_files") if settings is not None else None
     collected = collect_sources(paths, exclusion, var_files=var_files)
+    collected.notices.extend(exclusion.notices)
     if not collected.documents and not collected.errors and not collected.gaps:
         where = ", ".join(str(p) for p in paths) or "."
         if not collected.scanned:

@@ -166,17 +166,27 @@ def _left_out(path: Path, out: Loaded, exclusion: Any, *, gitignore: bool, patte
 
 
 def _walk(root: Path, loaders: list[ModuleType], out: Loaded, exclusion: Any = None) -> None:
+    """Templates, cloud assemblies and snapshots under ``root``, never outside it.
+
+    A symbolic link is followed only when its target lies inside ``root`` (each folder
+    once, so a link cycle ends); one that leads out is skipped with a notice. Each entry
+    is read inside its own barrier: a name too long for the system or a folder that
+    cannot be listed is one error naming it, and the walk goes on.
+    """
     if _load_dir(root, loaders, out):
         return
     if exclusion is not None:
         exclusion = exclusion.for_root(root)
+    top = os.path.realpath(root)
     seen: set[tuple[int, int]] = set()
-    seen_real = {os.path.realpath(root)}  # symlinked folders are followed once; a link cycle stops here
+    seen_real = {top}
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=lambda exc: _walk_error(exc, out)):
         here = Path(dirpath)
         try:
             st = os.stat(here)
-        except OSError:
+        except (OSError, ValueError) as exc:
+            _entry_error(here, exc, out)
+            dirnames[:] = []
             continue
         if (st.st_dev, st.st_ino) in seen:
             dirnames[:] = []
@@ -185,31 +195,84 @@ def _walk(root: Path, loaders: list[ModuleType], out: Loaded, exclusion: Any = N
         keep = []
         for d in sorted(dirnames):
             path = here / d
-            real = os.path.realpath(path)
-            if real in seen_real:
-                continue
-            seen_real.add(real)
-            if _left_out(path, out, exclusion, gitignore=False):
-                continue
-            # cdk.out and .serverless are usually git-ignored, yet they are what we read.
-            if _load_dir(path, loaders, out):
-                continue
-            if not _left_out(path, out, exclusion, gitignore=True, patterns=False):
-                keep.append(d)
+            try:
+                if _walk_into(path, top, seen_real, loaders, out, exclusion):
+                    keep.append(d)
+            except Exception as exc:  # the barrier: one folder, one error entry
+                _entry_error(path, exc, out)
         dirnames[:] = keep
         for name in sorted(filenames):
             p = here / name
-            if name in FRAMEWORK_FILES:
-                _framework_hint(p, out)
-            if _is_terraform(name) and (exclusion is None or exclusion.reason(p, is_dir=False) is None):
-                _note_terraform(out, here)
-            if p.suffix.lower() in TEMPLATE_SUFFIXES:
-                if exclusion is not None:
-                    why = exclusion.reason(p, is_dir=False)
-                    if why is not None:
-                        out.excluded.append(f"{p} ({why})")
-                        continue
-                _load_file(p, loaders, out, explicit=False)
+            try:
+                _walk_file(p, top, loaders, out, exclusion)
+            except Exception as exc:  # the barrier: one file, one error entry
+                _entry_error(p, exc, out)
+
+
+def _walk_into(path: Path, top: str, seen_real: set[str], loaders: list[ModuleType], out: Loaded,
+               exclusion: Any) -> bool:
+    """Whether the walk descends into ``path`` (a folder a loader claims is read here instead)."""
+    real = os.path.realpath(path)
+    if real in seen_real:
+        return False
+    if not _within(real, top):
+        _outside(path, real, out)
+        return False
+    seen_real.add(real)
+    if _left_out(path, out, exclusion, gitignore=False):
+        return False
+    # cdk.out and .serverless are usually git-ignored, yet they are what we read.
+    if _load_dir(path, loaders, out):
+        return False
+    return not _left_out(path, out, exclusion, gitignore=True, patterns=False)
+
+
+def _walk_file(path: Path, top: str, loaders: list[ModuleType], out: Loaded, exclusion: Any) -> None:
+    if path.name in FRAMEWORK_FILES:
+        _framework_hint(path, out)
+    terraform = _is_terraform(path.name)
+    if path.suffix.lower() not in TEMPLATE_SUFFIXES and not terraform:
+        return
+    if os.path.islink(path):
+        real = os.path.realpath(path)
+        if not _within(real, top):
+            _outside(path, real, out)
+            return
+    if terraform:
+        if exclusion is None or exclusion.reason(path, is_dir=False) is None:
+            _note_terraform(out, path.parent)
+        if path.suffix.lower() not in TEMPLATE_SUFFIXES:
+            return
+    if exclusion is not None:
+        why = exclusion.reason(path, is_dir=False)
+        if why is not None:
+            out.excluded.append(f"{path} ({why})")
+            return
+    _load_file(path, loaders, out, explicit=False)
+
+
+def _within(real: str, top: str) -> bool:
+    try:
+        return os.path.commonpath([real, top]) == top
+    except ValueError:
+        return False
+
+
+def _outside(path: Path, real: str, out: Loaded) -> None:
+    shown = display(path)
+    out.skipped.append(shown)
+    out.notices.append(f"{shown}: skipped, a symbolic link that leads outside the scanned folder "
+                       f"(to {display(real)})")
+
+
+def _entry_error(path: Path, exc: Exception, out: Loaded) -> None:
+    """An entry of a walk that cannot be read: an input error when the system refused it, else the barrier's entry."""
+    if isinstance(exc, OSError):
+        out.errors.append(InputError(display(path), f"cannot read: {exc.strerror or exc}"))
+    elif isinstance(exc, ValueError) and "null byte" in str(exc):
+        out.errors.append(InputError(display(path), f"cannot read: {exc}"))
+    else:
+        out.errors.append(internal_error(display(path), exc, "while reading this input"))
 
 
 def _walk_error(exc: OSError, out: Loaded) -> None:
