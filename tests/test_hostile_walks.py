@@ -193,3 +193,61 @@ def test_a_folder_that_cannot_be_listed_is_one_input_error_and_the_walk_goes_on(
     (err,) = report["errors"]
     assert err["where"] == str(tmp_path / "b") and "Permission denied" in err["message"]
     assert {Path(f["location"]["file"]).parent.name for f in report["findings"]} == {"a", "c"}
+
+
+OPENAPI = (Path(__file__).resolve().parent.parent / "fixtures" / "rules" / "LA206-openapi-files.fail"
+           / "rest-api.yaml").read_text()
+API_TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  ExportFunction:
+    Type: AWS::Serverless::Function
+    Properties: {{Runtime: python3.13, Handler: app.handler, CodeUri: s3://b/app.zip, Timeout: 120}}
+  Api:
+    Type: {api_type}
+    Properties:
+{props}
+"""
+API_SHAPES = {
+    "DefinitionUri": ("AWS::Serverless::Api", "      StageName: prod\n      DefinitionUri: {location}\n"),
+    "AWS::Include": ("AWS::Serverless::Api", "      StageName: prod\n      DefinitionBody:\n        Fn::Transform:\n"
+                     "          Name: AWS::Include\n          Parameters: {{Location: {location}}}\n"),
+    "BodyS3Location": ("AWS::ApiGateway::RestApi", "      BodyS3Location: {location}\n"),
+}
+
+
+def _api_project(tmp_path: Path, shape: str, location: str) -> Path:
+    project = tmp_path / "project"
+    project.mkdir(exist_ok=True)
+    api_type, props = API_SHAPES[shape]
+    (project / "template.yaml").write_text(API_TEMPLATE.format(api_type=api_type,
+                                                               props=props.format(location=location)))
+    return project
+
+
+@pytest.mark.parametrize("shape", sorted(API_SHAPES))
+@pytest.mark.parametrize("where", ["parent", "absolute", "symlink"])
+def test_an_api_definition_outside_the_project_is_not_read(tmp_path: Path, shape: str, where: str,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "api.yaml").write_text(OPENAPI)
+    location = {"parent": "../outside/api.yaml", "absolute": str(outside / "api.yaml"), "symlink": "api.yaml"}[where]
+    project = _api_project(tmp_path, shape, location)
+    if where == "symlink":
+        (project / "api.yaml").symlink_to(outside / "api.yaml")
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(cli, ["scan", "template.yaml", "--select", "LA206", "--format", "json"])
+    assert json.loads(result.stdout)["findings"] == [] and result.exit_code == 0
+    assert "is outside the scanned project; not read" in result.stderr
+
+
+@pytest.mark.parametrize("shape", sorted(API_SHAPES))
+def test_an_api_definition_inside_the_project_is_read(tmp_path: Path, shape: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    project = _api_project(tmp_path, shape, "api/rest.yaml")
+    (project / "api").mkdir()
+    (project / "api" / "rest.yaml").write_text(OPENAPI)
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(cli, ["scan", "template.yaml", "--select", "LA206", "--format", "json"])
+    assert [f["rule_id"] for f in json.loads(result.stdout)["findings"]] == ["LA206"], result.stderr

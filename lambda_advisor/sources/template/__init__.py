@@ -80,6 +80,7 @@ def load_template(path: Path, *, explicit: bool, fmt: str | None = None, asset_r
     reader = TemplateReader(shown, data, base_dir=asset_root or path.parent, fmt=fmt, text=text)
     out.documents.extend(doc.to_json() for doc in reader.read())
     out.errors.extend(InputError(shown, msg, line) for msg, line in reader.problems)
+    out.notices.extend(reader.notices)
     return out
 
 

@@ -11,7 +11,8 @@ import os
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from lambda_advisor.sources.files import MAX_TEMPLATE_BYTES, InputProblem, read_text
+from lambda_advisor.sources import project_roots
+from lambda_advisor.sources.files import MAX_TEMPLATE_BYTES, InputProblem, inside, read_text
 from lambda_advisor.sources.sam import as_list
 from lambda_advisor.sources.template.base import as_props, res_props
 from lambda_advisor.sources.yaml_loader import LineDict, TemplateSyntaxError, loads
@@ -91,10 +92,11 @@ _INTEGRATION = "x-amazon-apigateway-integration"
 _AUTHORIZER = "x-amazon-apigateway-authorizer"
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "x-amazon-apigateway-any-method")
 #: Which property holds the definition, and whether the API is REST (api) or HTTP (http_api).
+#: ``BodyS3Location`` may be a local path that ``aws cloudformation package`` uploads.
 _DEFINITIONS = {"AWS::Serverless::Api": ("DefinitionBody", "DefinitionUri", "api"),
-                "AWS::ApiGateway::RestApi": ("Body", None, "api"),
+                "AWS::ApiGateway::RestApi": ("Body", "BodyS3Location", "api"),
                 "AWS::Serverless::HttpApi": ("DefinitionBody", "DefinitionUri", "http_api"),
-                "AWS::ApiGatewayV2::Api": ("Body", None, "http_api")}
+                "AWS::ApiGatewayV2::Api": ("Body", "BodyS3Location", "http_api")}
 
 
 def _link_openapi(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
@@ -135,7 +137,11 @@ def _link_openapi(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[
 
 
 def _definition(r: TemplateReader, body: Any, uri: Any) -> Any:
-    """The OpenAPI document: inline, included with ``AWS::Include``, or a local ``DefinitionUri`` file."""
+    """The OpenAPI document: inline, included with ``AWS::Include``, or a local ``DefinitionUri`` file.
+
+    A local file is read only inside the scanned project (as packages are): a template from a pull
+    request cannot make the scan read ``../../etc`` or follow a link out of the repository.
+    """
     if isinstance(body, dict) and "Fn::Transform" in body:
         transform = as_props(body["Fn::Transform"])
         if r.resolver.text(transform.get("Name")) == "AWS::Include":
@@ -153,6 +159,9 @@ def _local_file(r: TemplateReader, location: Any) -> Any:
     full = os.path.normpath(r.base_dir / path)
     if not os.path.isfile(full):
         return None  # not here (built or uploaded elsewhere): the API's functions stay unknown
+    if not any(inside(root, full) for root in project_roots([r.base_dir])):
+        r.notices.append(f"{r.path}: the OpenAPI definition {path} is outside the scanned project; not read")
+        return None
     try:
         text = read_text(full, MAX_TEMPLATE_BYTES, "OpenAPI definition")
         return loads(text, is_json=full.lower().endswith(".json"), duplicates=[])

@@ -27,6 +27,7 @@ class ReaderBase:
         self.base_dir = base_dir
         self.resolver = Resolver(data, samlib.generated_names(data))
         self.problems: list[tuple[str, int | None]] = []
+        self.notices: list[str] = []
         self.resources: dict[str, Any] = {}
         for k, v in data["Resources"].items():
             if isinstance(v, dict) and not isinstance(v.get("Type", ""), str):
