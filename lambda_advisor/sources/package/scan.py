@@ -6,8 +6,10 @@ folder through ``os.scandir`` and a few bytes of each file. Source files are
 read whole up to :attr:`Limits.max_source_bytes`. Nothing is extracted and
 nothing is run. Defences:
 
-* the end-of-central-directory record is read first: more members than
-  :attr:`Limits.max_members` and the zip is refused before it is parsed;
+* the central directory is read first, header by header: more members than
+  :attr:`Limits.max_members` (counted, not taken from the archive's own claim)
+  or a directory over :data:`MAX_CENTRAL_DIRECTORY_BYTES` and the zip is
+  refused before ``zipfile`` parses it;
 * :attr:`Limits.read_budget` caps the decompressed bytes read from one package;
   every read asks for a bounded number of bytes, so a member that lies about
   its size cannot make us read more;
@@ -184,30 +186,53 @@ def _vendored_roots(names: Iterable[str], read_small: Callable[[str, int], bytes
 
 # --- zip -----------------------------------------------------------------------------------------
 
-_EOCD = b"PK\x05\x06"
-_EOCD64_LOCATOR = b"PK\x06\x07"
+#: Bytes of central directory read: far above a real package's (200,000 members with 200-byte names),
+#: and with :attr:`Limits.max_members` what keeps one archive's parse under a few hundred MB.
+MAX_CENTRAL_DIRECTORY_BYTES = 48 << 20
+_CENTRAL_HEADER = struct.Struct("<4s24xHHH12x")  # signature, name, extra and comment lengths (46 bytes)
 
 
-def _declared_members(fh: IO[bytes], size: int) -> int | None:
-    """Member count from the end-of-central-directory record, before ``zipfile`` parses anything."""
-    tail_len = min(size, 22 + 65535 + 20)
-    fh.seek(size - tail_len)
-    tail = fh.read(tail_len)
-    at = tail.rfind(_EOCD)
-    if at < 0 or at + 22 > len(tail):
-        return None
-    (count,) = struct.unpack_from("<H", tail, at + 10)
-    if count != 0xFFFF or at < 20 or tail[at - 20:at - 16] != _EOCD64_LOCATOR:
-        return int(count)
-    (eocd64_offset,) = struct.unpack_from("<Q", tail, at - 20 + 8)
-    if eocd64_offset + 56 > size:
-        return None
-    fh.seek(eocd64_offset)
-    rec = fh.read(56)
-    if rec[:4] != b"PK\x06\x06":
-        return None
-    (count64,) = struct.unpack_from("<Q", rec, 32)
-    return int(count64)
+def _check_central_directory(fh: IO[bytes], limits: Limits) -> None:
+    """Count the members as the central directory is read, before ``zipfile`` builds one object per member.
+
+    The end record's member count is the archive's own claim: a zip can declare one member and
+    hold a million. Each header is read and skipped in turn (constant memory) and the count stops
+    one past the cap, so the refusal costs no more than the cap allows.
+    """
+    try:
+        endrec = zipfile._EndRecData(fh)  # type: ignore[attr-defined]  # the record ZipFile itself reads
+    except (OSError, struct.error, ValueError) as exc:
+        raise PackageError(f"not a readable zip file: {exc}") from exc
+    if not endrec:
+        return  # zipfile says so with its own message
+    declared, size_cd, offset_cd, location = endrec[4], endrec[5], endrec[6], endrec[9]
+    if declared > limits.max_members:
+        raise PackageError(f"zip declares {declared} members, over the cap of {limits.max_members}; "
+                           "not read (zip bomb?)")
+    if size_cd > MAX_CENTRAL_DIRECTORY_BYTES:
+        raise PackageError(f"zip central directory of {size_cd} bytes, over the cap of "
+                           f"{MAX_CENTRAL_DIRECTORY_BYTES >> 20} MB; not read (zip bomb?)")
+    concat = location - size_cd - offset_cd
+    if endrec[0] == zipfile.stringEndArchive64:  # type: ignore[attr-defined]
+        concat -= zipfile.sizeEndCentDir64 + zipfile.sizeEndCentDir64Locator  # type: ignore[attr-defined]
+    if offset_cd + concat < 0:
+        return
+    fh.seek(offset_cd + concat)
+    count = read = 0
+    while read < size_cd:
+        header = fh.read(_CENTRAL_HEADER.size)
+        if len(header) < _CENTRAL_HEADER.size:
+            return  # truncated: zipfile refuses it with its own message
+        signature, name_len, extra_len, comment_len = _CENTRAL_HEADER.unpack(header)
+        if signature != b"PK\x01\x02":
+            return
+        count += 1
+        if count > limits.max_members:
+            raise PackageError(f"zip holds more than {limits.max_members} members (its end record declares "
+                               f"{declared}); not read (zip bomb?)")
+        skip = name_len + extra_len + comment_len
+        fh.seek(skip, os.SEEK_CUR)
+        read += _CENTRAL_HEADER.size + skip
 
 
 def scan_zip(source: str | os.PathLike[str] | bytes | IO[bytes], limits: Limits | None = None) -> PackageFacts:
@@ -230,10 +255,7 @@ def _scan_zip_fh(fh: IO[bytes], limits: Limits) -> PackageFacts:
     facts = PackageFacts()
     size = fh.seek(0, os.SEEK_END)
     facts.zipped_bytes = size
-    declared = _declared_members(fh, size)
-    if declared is not None and declared > limits.max_members:
-        raise PackageError(f"zip declares {declared} members, over the cap of {limits.max_members}; "
-                           "not read (zip bomb?)")
+    _check_central_directory(fh, limits)
     fh.seek(0)
     try:
         zf = zipfile.ZipFile(fh)
