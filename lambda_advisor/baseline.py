@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from lambda_advisor import __version__
+from lambda_advisor.atomic_write import write_text_atomic
 from lambda_advisor.findings import Affected, Finding
 from lambda_advisor.result import ScanResult
 
@@ -115,8 +116,7 @@ def write(result: ScanResult, path: Path) -> int:
     """Write the baseline; the number of findings it accepts (a shared fact is one finding, though
     it is recorded once per function it affects)."""
     data = build(result, path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    write_text_atomic(path, json.dumps(data, indent=2) + "\n")
     return len(result.active)
 
 

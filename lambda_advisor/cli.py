@@ -36,8 +36,10 @@ class _Barrier(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
+        except KeyboardInterrupt:
+            _interrupted()
         except Exception as exc:
             from lambda_advisor.barrier import internal_error
 
@@ -52,6 +54,27 @@ def _say(text: str, *, err: bool = False) -> None:
     from lambda_advisor.sources.files import printable
 
     click.echo(line(printable(text)), err=err)
+
+
+#: The exit status of a run stopped by Ctrl-C (128 + SIGINT, as shells report it); never 1, which means findings.
+INTERRUPTED = 130
+
+
+def _interrupted() -> None:
+    """Ctrl-C: one line on stderr and exit 130; a report being written was not (writes are atomic)."""
+    import contextlib
+    import os
+    import signal
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # a second Ctrl-C ends the process at once
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+    click.echo("lambda-advisor: interrupted: the run did not finish and wrote no complete report", err=True)
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+        sys.stderr.flush()
+        os._exit(INTERRUPTED)  # worker threads (audit regions) would keep an ordinary exit waiting
+    sys.exit(INTERRUPTED)
 
 
 def _split(values: Sequence[str]) -> list[str]:

@@ -229,6 +229,7 @@ class Rendered:
 
 def render(result: ScanResult, settings: Settings, *, tty: bool = False, width: int | None = None) -> Rendered:
     """Render the report in the chosen format; write it to ``settings.output`` when one is set."""
+    from lambda_advisor.atomic_write import write_text_atomic
     from lambda_advisor.report import render as render_format
     from lambda_advisor.report.escape import line, terminal
     from lambda_advisor.sources.files import display, printable, printable_json
@@ -255,8 +256,7 @@ def render(result: ScanResult, settings: Settings, *, tty: bool = False, width: 
             stdout = text
         else:
             try:
-                settings.output.parent.mkdir(parents=True, exist_ok=True)
-                settings.output.write_text(text, encoding="utf-8")
+                write_text_atomic(settings.output, text)
             except OSError as exc:
                 return Rendered(stdout="", exit_code=2, stderr=[line(
                     f"lambda-advisor: error: cannot write the report to {display(settings.output)}: "

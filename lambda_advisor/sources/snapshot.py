@@ -134,8 +134,9 @@ def restore_facts(doc: dict[str, Any]) -> None:
 
 def save(path: Path, snapshot: dict[str, Any]) -> None:
     validate(snapshot)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(snapshot, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    from lambda_advisor.atomic_write import write_text_atomic
+
+    write_text_atomic(path, json.dumps(snapshot, indent=1, sort_keys=False) + "\n")
 
 
 # --------------------------------------------------------------------------- reading
