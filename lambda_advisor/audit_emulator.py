@@ -254,7 +254,7 @@ _LAMBDA_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"^/2019-09-25/functions/[^/]+/event-invoke-config/list/?$"), "ListFunctionEventInvokeConfigs"),
     ("GET", re.compile(r"^/2024-08-31/functions/[^/]+/recursion-config/?$"), "GetFunctionRecursionConfig"),
 ]
-_CREDENTIAL = re.compile(r"Credential=([^/]+)/\d+/([^/]+)/([^/]+)/")
+_CREDENTIAL = re.compile(r"Credential=([^/=]+)/\d+/([^/]+)/([^/]+)/")
 
 
 @dataclass

@@ -30,6 +30,13 @@ def _debug_option(func: Any) -> Any:
                         help="Print the traceback of internal errors on stderr (also LAMBDA_ADVISOR_DEBUG=1).")(func)
 
 
+_isolated_option = click.option(
+    "--isolated", is_flag=True, default=False,
+    help="Ignore every configuration file (.lambda-advisor.yaml, pyproject.toml) and the rule folders they "
+         "name in the scanned tree: settings come from the command line and --config FILE only "
+         "(for a gate the pull request cannot reconfigure).")
+
+
 class _Barrier(click.Group):
     """The last barrier: whatever escapes a command is one line on stderr and exit 2, never a traceback."""
 
@@ -102,6 +109,7 @@ def common_options(func: Any) -> Any:
         click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
                      help="Configuration file (default: nearest .lambda-advisor.yaml or pyproject.toml "
                           "[tool.lambda-advisor] above the first path)."),
+        _isolated_option,
         click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), default=None,
                      help="Only findings not in this baseline file count (see `baseline create`)."),
         click.option("--show-suppressed", is_flag=True, default=None,
@@ -406,6 +414,7 @@ def baseline() -> None:
 @click.option("--ignore", multiple=True, help="Skip these rules (IDs or prefixes, comma-separated).")
 @click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@_isolated_option
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, hidden=True)
 @click.option("--quiet", "-q", is_flag=True)
 def baseline_create(paths: tuple[Path, ...], **opts: Any) -> None:

@@ -266,10 +266,17 @@ def check_selectors(config: Config, given: dict[str, list[str]], rule_ids: Seque
         raise ConfigError(*str(exc).split(": ", 1)) from exc
 
 
-def resolve(explicit: Path | None, paths: Sequence[Path]) -> Config:
-    """The configuration for a run: the named file, else the nearest one above the first path, else defaults."""
+def resolve(explicit: Path | None, paths: Sequence[Path], *, isolated: bool = False) -> Config:
+    """The configuration for a run: the named file, else the nearest one above the first path, else defaults.
+
+    ``isolated`` (``--isolated``): no file is looked for in the scanned tree, so a pull request's own
+    ``.lambda-advisor.yaml``, ``pyproject.toml`` and the rule folders they name have no say; only the
+    command line and a ``--config`` file count.
+    """
     if explicit is not None:
         return load_config(explicit)
+    if isolated:
+        return Config()
     start = paths[0] if paths else Path.cwd()
     found = find_config(start)
     return load_config(found) if found is not None else Config()
@@ -293,7 +300,7 @@ def apply(settings: Any, config: Config) -> None:
 def apply_to_settings(settings: Any, paths: Sequence[Path]) -> Config:
     """Resolve the configuration for a command and fold it into its settings (raises ConfigError)."""
     explicit = settings.extra.get("config_file")
-    config = resolve(Path(explicit) if explicit else None, paths)
+    config = resolve(Path(explicit) if explicit else None, paths, isolated=bool(settings.extra.get("isolated")))
     given = {"select": list(settings.select), "ignore": list(settings.ignore)}
     apply(settings, config)
     settings.extra["config"] = config

@@ -10,13 +10,14 @@ package's public API.
 
 from __future__ import annotations
 
-import fnmatch
 import importlib.util
 import json
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
+
+from lambda_advisor.wildcards import wildcard_match
 
 
 @dataclass(frozen=True)
@@ -87,5 +88,5 @@ def matching(pattern: str) -> list[Action] | None:
     if not any(c in low for c in "*?"):
         found = actions.get(low)
         return [found] if found else None
-    return [a for key, a in actions.items() if fnmatch.fnmatchcase(key, low)]
+    return [a for key, a in actions.items() if wildcard_match(key, low)]
 

@@ -41,6 +41,26 @@ def is_unresolved(value: Any) -> bool:
     return isinstance(value, dict) and "unresolved" in value
 
 
+#: No quantity a function document holds (bytes, milliseconds, seconds, counts) comes near this. A
+#: number past it (a template's 400-digit timeout) is not known: rules never do arithmetic on it,
+#: which would overflow a float or allocate without bound.
+MAX_MAGNITUDE = 10**15
+
+
+def bound_numbers(doc: Any) -> None:
+    """Replace, in place, every number in ``doc`` past :data:`MAX_MAGNITUDE` (or not finite) by None."""
+    stack = [doc]
+    while stack:
+        node = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, value in list(items):
+            if isinstance(value, (dict, list)):
+                stack.append(value)
+            elif isinstance(value, (int, float)) and not isinstance(value, bool) and \
+                    not -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE:  # NaN fails both comparisons too
+                node[key] = None
+
+
 @dataclass
 class Source:
     kind: str

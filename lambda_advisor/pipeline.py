@@ -91,12 +91,15 @@ def evaluate(docs: list[dict[str, Any]], settings: Settings, *, kind: str = "sca
              errors: list[InputError] | None = None) -> ScanResult:
     """Run the selected rules over the documents (template ``Metadata`` suppressions are marked here)."""
     from lambda_advisor import selectors
+    from lambda_advisor.model import bound_numbers
 
     try:
         engine = build_engine(settings)
     except RuleError as exc:
         return ScanResult(findings=[], documents=docs, errors=[*(errors or []), InputError(exc.path, str(exc).split(": ", 1)[-1])], kind=kind)
     selectors.normalise_suppressions(docs)
+    for doc in docs:
+        bound_numbers(doc)
     findings = engine.run(docs)
     result = ScanResult(findings=findings, documents=docs, errors=[*(errors or []), *engine.errors],
                         rules=engine.rules, kind=kind)

@@ -111,3 +111,20 @@ def test_run_steps_produce_the_sarif(tmp_path: Path) -> None:
     assert not list(sarif_validator().iter_errors(sarif))
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]}
     assert uris == {"infra/template.yaml"}  # relative to the workspace, as code scanning needs
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="the action's steps run in bash")
+@pytest.mark.parametrize(("isolated", "expected"), [("true", True), ("false", False), ("", False)])
+def test_the_isolated_input_passes_isolated(tmp_path: Path, isolated: str, expected: bool) -> None:
+    fake = tmp_path / "bin" / "lambda-advisor"  # prints the command line the step built
+    fake.parent.mkdir()
+    fake.write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n')
+    fake.chmod(0o755)
+    (step,) = [s for s in _action()["runs"]["steps"] if s.get("id") == "scan"]
+    context = {f"inputs.{name}": str(spec.get("default", "")) for name, spec in _action()["inputs"].items()}
+    context["inputs.isolated"] = isolated
+    step_env = {k: _expand(str(v), context) for k, v in step["env"].items()}
+    proc = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=tmp_path, capture_output=True, text=True,
+                          env={"PATH": f"{fake.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+                               "GITHUB_OUTPUT": str(tmp_path / "out"), **step_env}, check=True)
+    assert ("--isolated" in proc.stdout.splitlines()) is expected

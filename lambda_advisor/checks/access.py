@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterator
 from typing import Any
 
 from lambda_advisor.checks import Context, Document, Hit
+from lambda_advisor.wildcards import wildcard_match
 
 #: Condition keys that tie a statement to one source, account or organisation.
 _SCOPING_KEYS = {"aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:principalorgid",
@@ -62,7 +62,7 @@ def _grants_invoke_function(statement: dict[str, Any], qualifier: str | None) ->
         return None
     if statement["principal"] not in ("*", "arn:aws:iam::*:root"):
         return False
-    if not any(fnmatch.fnmatchcase("lambda:invokefunction", a.lower()) for a in actions):
+    if not any(wildcard_match("lambda:invokefunction", a.lower()) for a in actions):
         return False
     on = statement.get("qualifier")
     return on is None or on == (qualifier or "$LATEST")
@@ -104,9 +104,9 @@ def _invoke_actions(statement: dict[str, Any]) -> bool:
     actions = _actions(statement)
     if not actions:
         return bool(statement.get("actions"))  # unresolved: assume it is an invoke permission
-    return any(fnmatch.fnmatchcase("lambda:invokefunction", a.lower()) or
-               fnmatch.fnmatchcase("lambda:invokefunctionurl", a.lower()) or
-               fnmatch.fnmatchcase("lambda:invokeasync", a.lower()) for a in actions)
+    return any(wildcard_match("lambda:invokefunction", a.lower()) or
+               wildcard_match("lambda:invokefunctionurl", a.lower()) or
+               wildcard_match("lambda:invokeasync", a.lower()) for a in actions)
 
 
 def via_function_url(statement: dict[str, Any]) -> bool:

@@ -7,13 +7,13 @@ queue or an on-failure destination is configured. Only *known* absence fires:
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Iterator
 from typing import Any
 
 from lambda_advisor.checks import Context, Document, Hit
 from lambda_advisor.checks.event_sources import SERVICE_NAMES, source_label
+from lambda_advisor.wildcards import wildcard_match
 
 #: Service principals that invoke Lambda asynchronously -> event_source.type.
 ASYNC_PRINCIPALS: list[tuple[re.Pattern[str], str]] = [
@@ -37,7 +37,7 @@ def _allows_invoke(statement: dict[str, Any]) -> bool:
     if statement.get("effect") != "Allow":
         return False
     actions = [a for a in statement.get("actions") or [] if isinstance(a, str)]
-    return any(fnmatch.fnmatchcase("lambda:invokefunction", a.lower()) for a in actions)
+    return any(wildcard_match("lambda:invokefunction", a.lower()) for a in actions)
 
 
 def _async_service(principal: Any) -> str | None:

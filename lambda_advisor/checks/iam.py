@@ -9,7 +9,6 @@ statement could possibly grant the read.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from lambda_advisor import iam_actions
 from lambda_advisor.checks import Context, Document, Hit
 from lambda_advisor.checks.event_sources import value_name
+from lambda_advisor.wildcards import wildcard_match
 
 # -- LA104 ------------------------------------------------------------------------------------
 
@@ -30,7 +30,7 @@ _CUSTOMER_MANAGED_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:policy/")
 #: Actions AWS's own Lambda execution policies grant on ``"*"`` (AWSLambdaBasicExecutionRole,
 #: AWSLambdaVPCAccessExecutionRole, AWSLambdaBasicDurableExecutionRolePolicy,
 #: AmazonS3ObjectLambdaExecutionRolePolicy): writing them so is
-#: following AWS, not a finding (lower case, fnmatch).
+#: following AWS, not a finding (lower case, wildcards).
 _AWS_GRANTS_ON_STAR = ("logs:createloggroup", "logs:createlogstream", "logs:putlogevents",
                        "ec2:createnetworkinterface", "ec2:describenetworkinterfaces", "ec2:deletenetworkinterface",
                        "ec2:assignprivateipaddresses", "ec2:unassignprivateipaddresses",
@@ -71,7 +71,7 @@ def _scopable_at(action: str, levels: frozenset[str]) -> list[iam_actions.Action
     action is unknown to the dataset (a typo, or newer than it): say nothing rather than guess.
     """
     low = action.lower()
-    if any(fnmatch.fnmatchcase(low, p) for p in _AWS_GRANTS_ON_STAR):
+    if any(wildcard_match(low, p) for p in _AWS_GRANTS_ON_STAR):
         return []
     matched = iam_actions.matching(action)
     if matched is None:
@@ -183,8 +183,8 @@ def _grants_read(statement: dict[str, Any]) -> bool:
     if not_actions:
         if any(not isinstance(a, str) for a in not_actions):
             return True
-        return not any(fnmatch.fnmatchcase(_READ_SECRET, a.lower()) for a in not_actions)
-    return any(not isinstance(a, str) or fnmatch.fnmatchcase(_READ_SECRET, a.lower())
+        return not any(wildcard_match(_READ_SECRET, a.lower()) for a in not_actions)
+    return any(not isinstance(a, str) or wildcard_match(_READ_SECRET, a.lower())
                for a in statement.get("actions") or [])
 
 
@@ -195,7 +195,7 @@ def _may_cover(resource: Any, target: tuple[str, str]) -> bool:
         return True
     if isinstance(resource, str):
         if kind == "arn":
-            return fnmatch.fnmatchcase(what, resource) or fnmatch.fnmatchcase(what + _SUFFIX, resource)
+            return wildcard_match(what, resource) or wildcard_match(what + _SUFFIX, resource)
         service = resource.split(":")[2] if resource.count(":") >= 2 else ""
         return service == "secretsmanager" or "*" in service or "?" in service
     if isinstance(resource, dict):

@@ -9,13 +9,13 @@ This is a graph rule: it reads ``Context.functions`` to know the others.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from lambda_advisor.checks import Context, Document, Hit
+from lambda_advisor.wildcards import wildcard_match
 
 FUNCTION_TYPES = {"AWS::Lambda::Function", "AWS::Serverless::Function"}
 _ARN_FUNCTION = re.compile(r":function:([A-Za-z0-9_*?-]+)")
@@ -74,7 +74,7 @@ def _targets(value: Any, doc: Document, index: _Index) -> list[Document]:
         for pattern in patterns:
             if pattern.strip("*?") == "":
                 continue  # any function: a wildcard (LA104), not a call graph edge
-            found.extend(fn for name, fn in index.by_name.items() if fnmatch.fnmatchcase(name, pattern))
+            found.extend(fn for name, fn in index.by_name.items() if wildcard_match(name, pattern))
     unique: dict[str, Document] = {}
     for fn in found:
         if fn["id"] != doc["id"]:
@@ -86,7 +86,7 @@ def _allows_invoke(statement: dict[str, Any]) -> bool:
     if statement.get("effect") != "Allow":
         return False
     actions = [a.lower() for a in statement.get("actions") or [] if isinstance(a, str)]
-    return any(fnmatch.fnmatchcase(wanted, a) for a in actions for wanted in _INVOKE_ACTIONS)
+    return any(wildcard_match(wanted, a) for a in actions for wanted in _INVOKE_ACTIONS)
 
 
 def _identity(fn: Document) -> str:

@@ -9,13 +9,13 @@ fires; ``null`` (not known) never does.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Iterator
 from typing import Any
 
 from lambda_advisor.checks import Context, Document, Hit
 from lambda_advisor.checks.event_sources import SERVICE_NAMES, source_label
+from lambda_advisor.wildcards import wildcard_match
 
 #: event_source.type -> the service principals whose permission lets that source invoke the function.
 INVOKING_PRINCIPALS: dict[str, tuple[str, ...]] = {
@@ -53,7 +53,7 @@ def _grants_invoke(statement: dict[str, Any]) -> bool:
     actions = statement.get("actions") or []
     if any(not isinstance(a, str) for a in actions):
         return True  # an action we cannot read might be lambda:InvokeFunction
-    return any(fnmatch.fnmatchcase("lambda:invokefunction", a.lower()) for a in actions)
+    return any(wildcard_match("lambda:invokefunction", a.lower()) for a in actions)
 
 
 def _policy_may_allow(doc: Document, kind: str) -> bool:

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import fnmatch
 import json
 import math
 import re
@@ -40,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lambda_advisor.checks import Context, Document, Hit
+from lambda_advisor.wildcards import wildcard_match
 
 DEFAULT_NAME_PATTERNS = ["*PASSWORD*", "*PASSWD*", "*SECRET*", "*TOKEN*", "*API_KEY*", "*APIKEY*",
                          "*PRIVATE_KEY*", "*CLIENT_KEY*", "*ACCESS_KEY*"]
@@ -71,7 +71,7 @@ _SHAPES: list[tuple[str, re.Pattern[str]]] = [
     ("a Slack token", re.compile(r"\bxox[aboprs]-(?:\d+-)+[A-Za-z0-9-]+", re.IGNORECASE)),
     ("a Slack webhook URL", re.compile(r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]+")),
     ("a Stripe key", re.compile(r"\b[rs]k_(?:live|test)_[0-9A-Za-z]{24,}")),
-    ("a JWT", re.compile(r"\beyJ[A-Za-z0-9_=-]+\.eyJ[A-Za-z0-9_=-]+\.[A-Za-z0-9_.+/=-]*")),
+    ("a JWT", re.compile(r"(?<![A-Za-z0-9_=-])eyJ[A-Za-z0-9_=-]+\.eyJ[A-Za-z0-9_=-]+\.[A-Za-z0-9_.+/=-]*")),
 ]
 #: The kind of a secret passed in through a template parameter without NoEcho.
 PLAIN_PARAMETER = "a secret from a parameter without NoEcho"
@@ -80,7 +80,7 @@ _URL_PASSWORD = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^\s:/
 _PLAIN_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S*$")
 _AWS_SECRET_KEY = re.compile(r"^[A-Za-z0-9/+]{40}$")
 _BASE64ISH = re.compile(r"^[A-Za-z0-9+/=_-]+$")
-_SUBSTITUTION = re.compile(r"\$\{[^}]*\}")
+_SUBSTITUTION = re.compile(r"\$\{[^{}]*\}")  # stops at a brace: linear over ${${${…
 _PLACEHOLDER = re.compile(r"^(?:\$\{[^}]*\}|\{\{[^}]*\}\}|<[^>]*>|%\([^)]*\)s|\*+|x+|X+)$")
 
 
@@ -113,7 +113,7 @@ def shannon_entropy(text: str) -> float:
 
 def _name_matches(name: str, patterns: Sequence[str]) -> bool:
     upper = name.upper()
-    return any(fnmatch.fnmatchcase(upper, p.upper()) for p in patterns)
+    return any(wildcard_match(upper, p.upper()) for p in patterns)
 
 
 def is_reference(value: str) -> bool:

@@ -99,10 +99,28 @@ def why_of(reason: str) -> str:
     return "failed"
 
 
+_BLOCK = re.compile(r"<(script|style)\b", re.I)
+
+
+def _without_blocks(text: str) -> str:
+    """``text`` without its ``<script>`` and ``<style>`` blocks, in one pass (a block never closed stays)."""
+    lower = text.lower()
+    parts: list[str] = []
+    pos = 0
+    while (m := _BLOCK.search(text, pos)) is not None:
+        close = lower.find(f"</{m.group(1).lower()}>", m.end())
+        if close < 0:
+            break
+        parts += [text[pos:m.start()], " "]
+        pos = close + len(m.group(1)) + 3
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
 def plain(text: str, limit: int = 200) -> str:
     """A raw reason without markup or runs of space, cut to ``limit`` characters."""
-    text = re.sub(r"<(script|style)\b.*?</\1>", " ", text, flags=re.I | re.S)
-    text = re.sub(r"<[^>]+>", " ", text)
+    text = _without_blocks(text)
+    text = re.sub(r"<[^<>]+>", " ", text)
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-_INLINE = re.compile(r"`([^`]+)`|\*\*([^*]+)\*\*|<(https?://[^>]+)>")
+_INLINE = re.compile(r"`([^`]+)`|\*\*([^*]+)\*\*|<(https?://[^<>\s]+)>")
 
 
 def _inline(text: str, color: bool) -> str:

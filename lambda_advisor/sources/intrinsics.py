@@ -18,7 +18,8 @@ from lambda_advisor.model import unresolved
 
 KNOWN_PSEUDO = {"AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com", "AWS::NoValue": None}
 UNKNOWN_PSEUDO = {"AWS::Region", "AWS::AccountId", "AWS::StackName", "AWS::StackId", "AWS::NotificationARNs"}
-_SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
+#: A ``${Name}`` of Fn::Sub; a name never holds a brace, and stopping at one keeps the search linear.
+_SUB_VAR = re.compile(r"\$\{([^}!{][^{}]*)\}")
 _INTRINSIC_KEYS = {"Ref", "Condition"}
 _FUNCTION_TYPES = {"AWS::Lambda::Function", "AWS::Serverless::Function"}
 

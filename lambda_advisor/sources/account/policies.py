@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 from collections.abc import Callable
@@ -11,6 +10,7 @@ from typing import Any
 
 from lambda_advisor.sources.account.calls import NOT_FOUND, Calls, Failed, Once
 from lambda_advisor.sources.principals import INVOKERS
+from lambda_advisor.wildcards import wildcard_match
 
 #: Service principal -> (event source type, invocation) for resource policy statements.
 SERVICE_SOURCES = INVOKERS
@@ -143,4 +143,4 @@ def parse_policy(policy: str | dict[str, Any], *, origin: str) -> list[dict[str,
 
 
 def grants(statement: dict[str, Any], action: str) -> bool:
-    return any(isinstance(a, str) and fnmatch.fnmatchcase(action.lower(), a.lower()) for a in statement["actions"])
+    return any(isinstance(a, str) and wildcard_match(action.lower(), a.lower()) for a in statement["actions"])

@@ -214,11 +214,12 @@ def _barrier_error(doc: Document, exc: Exception, outcome: Outcome) -> None:
 _INLINE_SUFFIX = {"python": ".py", "nodejs": ".js"}
 
 
-def inspect_inline(doc: Document) -> bool:
+def inspect_inline(doc: Document, notices: list[str] | None = None) -> bool:
     """Fill ``code.inspection`` from the function's inline source (``ZipFile``, ``InlineCode``).
 
     The code is scanned as the file Lambda runs (``index.py`` for handler ``index.handler``); each site
-    then points at the template, on the line the code was written on.
+    then points at the template, on the line the code was written on. Inline code has the budgets of a
+    package's source file; ``notices`` hears when it was over one.
     """
     inline = (doc.get("extra") or {}).get("inline_code")
     code = doc.get("code")
@@ -235,6 +236,9 @@ def inspect_inline(doc: Document) -> bool:
     scan_source(module.replace(".", "/") + suffix, data, facts.code)
     result = inspection(facts, handler_clients(facts, handler, runtime))
     file = os.path.basename((doc.get("source") or {}).get("file") or "template")  # stable in fingerprints
+    if notices is not None:
+        where = display((doc.get("source") or {}).get("file") or "template")
+        notices.extend(f"{where}: inline code of {doc.get('name')}: {n}" for n in facts.code.notices)
     first = int(inline.get("line") or 0)
     for key in ("invoke_calls", "handler_clients", "frameworks"):
         for site in result[key]:
@@ -267,7 +271,7 @@ def inspect_documents(docs: list[Document], *, limits: Limits | None = None,
                 package = package if package is None or _in_project(package, roots, doc, outcome) else None
                 layers = [(i, p) for i, p in layers if _in_project(p, roots, doc, outcome)]
             if package is None and not layers:
-                inspect_inline(doc)
+                inspect_inline(doc, outcome.notices)
                 continue
             if package is not None:
                 handlers.setdefault(_source_key(doc, package), set()).update(handler_stems(doc.get("handler")))

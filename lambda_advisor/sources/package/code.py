@@ -16,7 +16,9 @@ Every fact is a *code site*: ``{"path", "line", "language", "call", "target", "n
 from __future__ import annotations
 
 import ast
+import bisect
 import re
+import time
 from typing import Any
 
 Site = dict[str, Any]
@@ -87,10 +89,50 @@ class Findings:
         self.function_clients: list[Site] = []
         #: code that builds a partial batch response (``batchItemFailures``), one site per file
         self.partial_batch_responses: list[Site] = []
+        #: files not scanned, or not to the end, and why (for the package's notices)
+        self.notices: list[str] = []
 
 
-def scan_source(path: str, data: bytes, out: Findings) -> None:
-    """Scan one source file's bytes (already size-capped by the caller)."""
+#: The largest source file scanned; a bigger one is named in a notice (a package's budget decides first).
+MAX_SOURCE_BYTES = 512 << 10
+#: Seconds one file may take. Every pattern is linear, so a real file takes milliseconds; this is the
+#: guard that turns a slow case no one foresaw into a notice naming the file instead of a stuck gate.
+SOURCE_SECONDS = 5.0
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+class _Clock:
+    """The deadline of one file's scan, checked between phases and inside every loop over matches."""
+
+    def __init__(self, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise _OutOfTime
+
+
+def scan_source(path: str, data: bytes, out: Findings, *, max_bytes: int = MAX_SOURCE_BYTES,
+                seconds: float = SOURCE_SECONDS) -> None:
+    """Scan one source file's bytes: at most ``max_bytes``, for at most ``seconds``.
+
+    What a file over either budget would have shown is missing, and a notice names the file.
+    """
+    if len(data) > max_bytes:
+        out.notices.append(f"{path}: source file over {max_bytes} bytes, not scanned")
+        return
+    clock = _Clock(seconds)
+    try:
+        _scan_source(path, data, out, clock)
+    except _OutOfTime:
+        out.notices.append(f"{path}: code inspection stopped after {seconds:g} s (the time budget of one file); "
+                           "what the rest of the file would have shown is missing")
+
+
+def _scan_source(path: str, data: bytes, out: Findings, clock: _Clock) -> None:
     base = path.rsplit("/", 1)[-1]
     if base in MANIFESTS:
         _scan_manifest(path, base, data.decode("utf-8", "replace"), out)
@@ -103,13 +145,13 @@ def scan_source(path: str, data: bytes, out: Findings) -> None:
         out.partial_batch_responses.append(_site(path, data.count(b"\n", 0, marker.start()) + 1, language,
                                                  marker.group(0).decode(), None, None))
     if language == "python":
-        _scan_python(path, data, out)
+        _scan_python(path, data, out, clock)
         return
     text = data.decode("utf-8", "replace")
     if language in ("javascript", "typescript"):
-        _scan_js(path, language, text, out)
+        _scan_js(path, language, text, out, clock)
     else:
-        _scan_regex(path, language, text, out)
+        _scan_regex(path, language, text, out, clock)
 
 
 # --- Python --------------------------------------------------------------------------------------
@@ -167,7 +209,7 @@ _PY_CONNECT_BYTES = re.compile(rb"client|resource|connect|Session|MongoClient|cr
                                rb"Elasticsearch|OpenSearch|create_pool|AsyncIOMotorClient")
 
 
-def _scan_python(path: str, data: bytes, out: Findings) -> None:
+def _scan_python(path: str, data: bytes, out: Findings, clock: _Clock) -> None:
     """One parse; each analysis walks only when the bytes say it could find something."""
     want_invoke = b"invoke" in data
     want_imports = _PY_FRAMEWORK_BYTES.search(data) is not None
@@ -179,12 +221,14 @@ def _scan_python(path: str, data: bytes, out: Findings) -> None:
         tree = ast.parse(data, filename=path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return
+    clock.check()
     if want_invoke or want_imports:
         _python_module_facts(path, tree, out, want_invoke=want_invoke, want_imports=want_imports)
     if want_clients:
         lines = data.split(b"\n")
         for top in tree.body:
             if isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                clock.check()
                 body = b"\n".join(lines[top.lineno - 1:top.end_lineno or len(lines)])
                 if _PY_CONNECT_BYTES.search(body):
                     _python_function_clients(path, top, out)
@@ -266,65 +310,118 @@ def _per_call_credentials(call: ast.Call) -> bool:
 
 
 # --- JavaScript / TypeScript ---------------------------------------------------------------------
+#
+# Every pattern here runs over code from the package under review, so each is linear in the text's
+# size: no unbounded quantifier nested in another or beside one over the same characters, and the
+# patterns that look ahead of a match (a call's target, a handler's body) read a bounded window.
+# tests/test_hostile_code.py feeds each of them a megabyte of text built to make it backtrack.
 
-_BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _LINE_COMMENT = re.compile(r"(?m)(?<![:\\])//.*$")
 _JS_INVOKE = re.compile(
     r"new\s+(?:InvokeCommand|InvokeAsyncCommand|InvokeWithResponseStreamCommand)\s*\("
-    r"|\b\w*lambda\w*\s*\.\s*invoke(?:Async)?\s*\(", re.I)
+    r"|\b(?P<recv>\w+)\s*\.\s*invoke(?:Async)?\s*\(", re.I)
 _JS_IMPORT = re.compile(
     r"""(?:require\s*\(\s*|\bfrom\s+|\bimport\s+|import\s*\(\s*)['"]([@\w./-]+)['"]""")
 _JS_HANDLER = re.compile(
-    r"(?m)^\s*(?:export\s+(?:const|let|var|async\s+function\*?|function\*?)\s+(\w+)"
+    r"(?m)^[ \t]*(?:export\s+(?:const|let|var|async\s+function\*?|function\*?)\s+(\w+)"
     r"|(?:module\.)?exports\.(\w+)\s*=)")
 _JS_CLIENT = re.compile(
     r"new\s+(?:AWS\.[\w.]+|[\w.]*Client|Pool|Sequelize|Redis|Knex)\s*\("
     r"|\b(?:\w+\.)?(?:createConnection|createPool|createClient)\s*\("
     r"|\bMongoClient\.connect\s*\(|\bmongoose\.connect\s*\(")
 _TARGET = re.compile(
-    r"""FunctionName\s*[:=]\s*(?:aws\.String\()?\s*(?:(['"`])([^'"`\n]{1,200})\1|([\w.$\[\]'"]{1,120}))"""
+    r"""FunctionName\s*[:=]\s*(?:aws\.String\(\s*)?(?:(['"`])([^'"`\n]{1,200})\1|([\w.$\[\]'"]{1,120}))"""
     r"""|[Ff]unctionName\(\s*"([^"\n]{1,200})"\s*\)""")
+#: How far past a match the patterns that look ahead read (a call's target, a handler's parameters).
+_WINDOW = 600
+#: Client sites one file may report: enough for any real handler, a bound for a file of nested ones.
+_MAX_SITES = 200
 
 
 def _strip_comments(text: str) -> str:
-    text = _BLOCK_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
-    return _LINE_COMMENT.sub("", text)
+    """Block comments become their line breaks and line comments go, in one pass over the text."""
+    parts: list[str] = []
+    pos = 0
+    while True:
+        start = text.find("/*", pos)
+        if start < 0:
+            break
+        end = text.find("*/", start + 2)
+        stop = len(text) if end < 0 else end + 2
+        parts += [text[pos:start], "\n" * text.count("\n", start, stop)]
+        pos = stop
+    parts.append(text[pos:])
+    return _LINE_COMMENT.sub("", "".join(parts))
 
 
-def _line_at(text: str, pos: int) -> int:
-    return text.count("\n", 0, pos) + 1
+class _Lines:
+    """Line numbers of positions in one text: its line breaks are found once, then each look-up bisects."""
+
+    def __init__(self, text: str) -> None:
+        self._breaks = [m.start() for m in _NEWLINE.finditer(text)]
+
+    def at(self, pos: int) -> int:
+        return bisect.bisect_left(self._breaks, pos) + 1
+
+
+_NEWLINE = re.compile("\n")
 
 
 def _target(text: str, pos: int) -> str | None:
-    m = _TARGET.search(text, pos, pos + 600)
+    m = _TARGET.search(text, pos, pos + _WINDOW)
     if m is None:
         return None
     return m.group(2) or m.group(3) or m.group(4)
 
 
-def _scan_js(path: str, language: str, raw: str, out: Findings) -> None:
+def _calls_lambda(m: re.Match[str], ignore_case: bool) -> bool:
+    """A ``<receiver>.invoke(`` match counts when the receiver's name says it is a Lambda client."""
+    receiver = m.groupdict().get("recv")
+    if receiver is None:
+        return True
+    return "lambda" in receiver.lower() if ignore_case else ("lambda" in receiver or "Lambda" in receiver)
+
+
+def _scan_js(path: str, language: str, raw: str, out: Findings, clock: _Clock) -> None:
     text = _strip_comments(raw)
-    _regex_invokes(path, language, text, _JS_INVOKE, out)
+    lines = _Lines(text)
+    clock.check()
+    _regex_invokes(path, language, text, lines, _JS_INVOKE, out, clock)
+    found = 0
     for m in _JS_IMPORT.finditer(text):
+        clock.check()
         canonical = _JS_MODULES.get(m.group(1))
-        if canonical:
+        if canonical and found < _MAX_SITES:
+            found += 1
             call = m.group(0) + (")" if m.group(0).startswith(("require", "import(")) else "")
-            out.frameworks.append(_site(path, _line_at(text, m.start()), language, call, None, canonical))
-    for m in _JS_HANDLER.finditer(text):
-        name = m.group(1) or m.group(2)
-        body = _brace_body(text, m.end())
+            out.frameworks.append(_site(path, lines.at(m.start()), language, call, None, canonical))
+    clock.check()
+    handlers = list(_JS_HANDLER.finditer(text))
+    if not handlers:
+        return
+    clock.check()
+    clients = list(_JS_CLIENT.finditer(text))
+    if not clients:
+        return
+    starts = [c.start() for c in clients]
+    clock.check()
+    closes = _brackets(text)
+    sites = 0
+    for m in handlers:
+        clock.check()
+        body = _brace_body(text, m.end(), closes)
         if body is None:
             continue
-        start, end = body
-        for c in _JS_CLIENT.finditer(text, start, end):
-            out.function_clients.append(_site(path, _line_at(text, c.start()), language,
+        name = m.group(1) or m.group(2)
+        for c in clients[bisect.bisect_left(starts, body[0]):bisect.bisect_left(starts, body[1])]:
+            if sites >= _MAX_SITES:
+                return
+            sites += 1
+            out.function_clients.append(_site(path, lines.at(c.start()), language,
                                               c.group(0).rstrip("( "), None, name))
 
 
-_BODY_START = re.compile(r"\s*(?::[^={;]{0,120}?)?\s*(?:=>)?\s*\{")
-
-
-def _brace_body(text: str, pos: int) -> tuple[int, int] | None:
+def _brace_body(text: str, pos: int, closes: dict[int, int]) -> tuple[int, int] | None:
     """The body of the function defined at ``pos``: after its parameter list, ``=>`` and ``{``.
 
     Heuristic: strings are skipped when matching braces; a handler that is not a
@@ -333,76 +430,100 @@ def _brace_body(text: str, pos: int) -> tuple[int, int] | None:
     paren = text.find("(", pos, pos + 300)
     if paren < 0 or ";" in text[pos:paren] or "\n\n" in text[pos:paren]:
         return None
-    close = _match(text, paren, "(", ")")
+    close = closes.get(paren)
     if close is None:
         return None
-    m = _BODY_START.match(text, close + 1)
-    if m is None:
+    window = text[close + 1:close + 1 + _WINDOW]
+    brace = window.find("{")
+    if brace < 0 or not _leads_to_body(window[:brace]):
         return None
-    open_at = m.end() - 1
-    end = _match(text, open_at, "{", "}")
-    return open_at, len(text) if end is None else end
+    open_at = close + 1 + brace
+    return open_at, closes.get(open_at, len(text))
 
 
-def _match(text: str, start: int, opening: str, closing: str) -> int | None:
-    depth = 0
+def _leads_to_body(between: str) -> bool:
+    """What may stand between a parameter list and its body: ``: ReturnType`` (120 characters), ``=>``."""
+    between = between.strip()
+    if between.endswith("=>"):
+        between = between[:-2].rstrip()
+    return not between or (between.startswith(":") and len(between) <= 121
+                           and not any(c in between for c in "={;"))
+
+
+_BRACKET = re.compile(r"""\\.|['"`(){}\n]""", re.S)
+
+
+def _brackets(text: str) -> dict[int, int]:
+    """Where each ``(`` and ``{`` outside a string closes, found in one pass (each kind counted apart).
+
+    Quotes ``'`` and ``"`` end at a line break, as JavaScript strings do; template literals may span lines.
+    """
+    closes: dict[int, int] = {}
+    stacks: dict[str, list[int]] = {"(": [], "{": []}
+    pairs = {")": "(", "}": "{"}
     quote = ""
-    i = start
-    n = len(text)
-    while i < n:
-        ch = text[i]
+    for m in _BRACKET.finditer(text):
+        ch = m.group(0)
+        if len(ch) == 2:  # an escaped character: never a quote or a bracket
+            continue
         if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
+            if ch == quote or (ch == "\n" and quote != "`"):
                 quote = ""
         elif ch in "'\"`":
             quote = ch
-        elif ch == opening:
-            depth += 1
-        elif ch == closing:
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return None
+        elif ch in stacks:
+            stacks[ch].append(m.start())
+        elif ch in pairs and stacks[pairs[ch]]:
+            closes[stacks[pairs[ch]].pop()] = m.start()
+    return closes
 
 
 # --- Java, Kotlin, Go, C# ------------------------------------------------------------------------
 
 _INVOKES = {
     "java": re.compile(r"\bInvokeRequest\s*\.\s*builder\s*\(|new\s+InvokeRequest\s*\("
-                       r"|\b\w*[Ll]ambda\w*\s*\.\s*invoke(?:Async)?\s*\("),
-    "go": re.compile(r"\b\w+\.InvokeInput\s*\{|\b\w*[Ll]ambda\w*\s*\.\s*Invoke(?:WithContext|Async)?\s*\("),
-    "csharp": re.compile(r"new\s+InvokeRequest\b|\b\w*[Ll]ambda\w*\s*\.\s*Invoke(?:Async)?\s*\("),
+                       r"|\b(?P<recv>\w+)\s*\.\s*invoke(?:Async)?\s*\("),
+    "go": re.compile(r"\b\w+\.InvokeInput\s*\{|\b(?P<recv>\w+)\s*\.\s*Invoke(?:WithContext|Async)?\s*\("),
+    "csharp": re.compile(r"new\s+InvokeRequest\b|\b(?P<recv>\w+)\s*\.\s*Invoke(?:Async)?\s*\("),
 }
 _INVOKES["kotlin"] = _INVOKES["java"]
 _SPRING = re.compile(r"\bimport\s+org\.springframework\.boot\b|@SpringBootApplication\b"
                      r"|\bSpringBootLambdaContainerHandler\b|\bSpringBootRequestHandler\b")
 
 
-def _scan_regex(path: str, language: str, raw: str, out: Findings) -> None:
+def _scan_regex(path: str, language: str, raw: str, out: Findings, clock: _Clock) -> None:
     text = _strip_comments(raw)
+    lines = _Lines(text)
     pattern = _INVOKES.get(language)
     if pattern is not None:
-        _regex_invokes(path, language, text, pattern, out)
+        _regex_invokes(path, language, text, lines, pattern, out, clock)
+    clock.check()
     if language in ("java", "kotlin"):
         m = _SPRING.search(text)
         if m:
-            out.frameworks.append(_site(path, _line_at(text, m.start()), language, m.group(0), None, "spring-boot"))
+            out.frameworks.append(_site(path, lines.at(m.start()), language, m.group(0), None, "spring-boot"))
             if "ContainerHandler" in text:
-                out.frameworks.append(_site(path, _line_at(text, m.start()), language,
+                out.frameworks.append(_site(path, lines.at(m.start()), language,
                                             "SpringBootLambdaContainerHandler", None,
                                             "aws-serverless-java-container"))
 
 
-def _regex_invokes(path: str, language: str, text: str, pattern: re.Pattern[str], out: Findings) -> None:
+def _regex_invokes(path: str, language: str, text: str, lines: _Lines, pattern: re.Pattern[str],
+                   out: Findings, clock: _Clock) -> None:
     last_line = -100
+    found = 0
+    ignore_case = bool(pattern.flags & re.I)
     for m in pattern.finditer(text):
-        line = _line_at(text, m.start())
+        clock.check()
+        if not _calls_lambda(m, ignore_case):
+            continue
+        line = lines.at(m.start())
         if line - last_line <= 8:  # building the request and sending it is one call
             continue
         last_line = line
+        found += 1
+        if found > _MAX_SITES:
+            return
         out.invoke_calls.append(_site(path, line, language, m.group(0).rstrip("({ ").strip(),
                                       _target(text, m.start()), None))
 

@@ -35,7 +35,14 @@ from typing import IO, Any
 
 from lambda_advisor.sources.files import file_kind
 from lambda_advisor.sources.package import binaries
-from lambda_advisor.sources.package.code import MANIFESTS, Findings, Site, language_of, scan_source
+from lambda_advisor.sources.package.code import (
+    MANIFESTS,
+    MAX_SOURCE_BYTES,
+    Findings,
+    Site,
+    language_of,
+    scan_source,
+)
 
 
 class PackageError(Exception):
@@ -46,7 +53,7 @@ class PackageError(Exception):
 class Limits:
     max_members: int = 200_000
     read_budget: int = 64 << 20
-    max_source_bytes: int = 512 << 10
+    max_source_bytes: int = MAX_SOURCE_BYTES
     bomb_ratio: int = 1000
     bomb_min_bytes: int = 128 << 20
     largest: int = 10
@@ -122,7 +129,7 @@ class _Scanner:
                         facts.notices.append(f"{name}: source file over {self.limits.max_source_bytes} bytes, "
                                              "not scanned")
                     else:
-                        scan_source(name, data, facts.code)
+                        scan_source(name, data, facts.code, max_bytes=self.limits.max_source_bytes)
                     head = data[: binaries.HEAD_BYTES]
                     if head[:2] != b"MZ" and head[:4] != b"\x7fELF":
                         return
@@ -158,6 +165,7 @@ class _Scanner:
 
     def finish(self) -> None:
         facts = self.facts
+        facts.notices.extend(facts.code.notices)
         facts.sizes = heapq.nlargest(self.limits.largest, facts.sizes)
         if self.member_errors > self.limits.max_member_errors:
             facts.errors.append(f"… and {self.member_errors - self.limits.max_member_errors} more unreadable members")
