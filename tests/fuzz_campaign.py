@@ -5,8 +5,11 @@ of mutated inputs plus one good template (the sentinel, whose LA205 finding must
 survive). A batch is *lost* when the process prints a traceback, runs over 30 s,
 exits above 3 (or by a signal), or leaves no JSON report on stdout (a broken
 configuration is the one exception: exit 2 and a single error line). An
-*anomaly* is an error entry that says "internal error" (a barrier caught a bug).
-Both are printed, and the batch's inputs are kept under ``--out`` to replay.
+*internal error* is an entry that says "internal error" (a barrier caught a bug):
+counted one by one from the JSON report's errors, or from stderr when a run
+stopped without a report (a configuration that broke the run must say why, not
+hit a bug). Both are printed, the campaign fails on either, and the batch's
+inputs are kept under ``--out`` to replay.
 
     .venv/bin/python tests/fuzz_campaign.py --templates 10000 --others 300
 
@@ -42,7 +45,7 @@ class Tally:
     inputs: int = 0
     batches: int = 0
     lost: list[str] = field(default_factory=list)
-    anomalies: list[str] = field(default_factory=list)
+    internal_errors: list[str] = field(default_factory=list)  # one per internal-error entry
     wall: float = 0.0
     peak_mb: float = 0.0
     slowest: float = 0.0
@@ -91,20 +94,23 @@ def judge(kind: str, tally: Tally, folder: Path, code: int, out: str, err: str, 
         stopped = config_may_stop and code == 2 and len(lines) == 1 and lines[0].startswith("lambda-advisor: error:")
         if not stopped and code != -999:
             problems.append(f"no JSON report on stdout (exit {code}): {err.strip()[-300:]}")
+    internal: list[str] = []
     if report is not None:
         if sentinel and not any(f["location"].get("logical_id") == "SentinelFn" and f["rule_id"] == "LA205"
                                 for f in report.get("findings", [])):
             problems.append("the sentinel template's LA205 finding is missing")
-        for e in report.get("errors", []):
-            if "internal error" in e.get("message", ""):
-                tally.anomalies.append(f"{kind}: {e['where']}: {e['message'][:300]}")
-    if problems or (report and any("internal error" in e.get("message", "") for e in report.get("errors", []))):
+        internal = [f"{kind}: {e['where']}: {e['message'][:300]}" for e in report.get("errors", [])
+                    if "internal error" in e.get("message", "")]
+    else:  # no report: the run stopped, and its stderr says why
+        internal = [f"{kind}: {line[:300]}" for line in err.splitlines() if "internal error" in line]
+    tally.internal_errors.extend(internal)
+    if problems or internal:
         dest = keep / f"{kind}-{tally.batches:04d}"
         shutil.copytree(folder, dest, dirs_exist_ok=True, symlinks=True)
     for p in problems:
         tally.lost.append(f"{kind} batch {tally.batches}: {p}")
     print(f"{kind:>10} batch {tally.batches:>3}: {tally.inputs:>6} inputs so far, exit {code}, {wall:5.1f} s, "
-          f"{peak:4.0f} MB, {len(problems)} lost, {len(tally.anomalies)} anomalies", flush=True)
+          f"{peak:4.0f} MB, {len(problems)} lost, {len(tally.internal_errors)} internal errors", flush=True)
 
 
 def templates(rng: random.Random, total: int, batch: int, keep: Path) -> Tally:
@@ -219,11 +225,11 @@ def main() -> None:
     print(f"\nsummary (seed {seed}, {time.perf_counter() - started:.0f} s in all):")
     for kind, t in results.items():
         print(f"  {kind:>10}: {t.inputs:>6} inputs in {t.batches} runs, {t.wall:6.0f} s, slowest run {t.slowest:4.1f} s, "
-              f"peak {t.peak_mb:4.0f} MB, {len(t.lost)} lost, {len(t.anomalies)} anomalies")
+              f"peak {t.peak_mb:4.0f} MB, {len(t.lost)} lost runs, {len(t.internal_errors)} internal-error entries")
     for t in results.values():
-        for line in t.lost + sorted(set(t.anomalies)):
+        for line in t.lost + sorted(set(t.internal_errors)):
             print("  !", line)
-    sys.exit(1 if any(t.lost or t.anomalies for t in results.values()) else 0)
+    sys.exit(1 if any(t.lost or t.internal_errors for t in results.values()) else 0)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -140,12 +141,14 @@ def test_framework_file_beside_its_output_gets_no_advice(tmp_path: Path) -> None
 
 
 def test_symlinked_folders_are_followed_once(tmp_path: Path) -> None:
-    real = tmp_path / "real"
-    _template(real / "app")
     root = tmp_path / "root"
-    root.mkdir()
+    real = root / "real"
+    _template(real / "app")
     (root / "app").symlink_to(real / "app", target_is_directory=True)
     (root / "loop").symlink_to(root, target_is_directory=True)  # a cycle must not hang the walk
+    outside = tmp_path / "outside"
+    _template(outside)
+    (root / "elsewhere").symlink_to(outside, target_is_directory=True)  # out of the scanned folder: not followed
     code, out, _ = _run("scan", str(root), "-f", "json", "-q", "--select", "LA205")
     assert code == 1
     assert len(json.loads(out)["findings"]) == 1
@@ -181,7 +184,10 @@ def test_exclude_extend_exclude_and_per_file_ignores(tmp_path: Path) -> None:
 
 
 def test_gitignore_is_respected_but_not_for_cdk_out(tmp_path: Path) -> None:
-    (tmp_path / ".git").mkdir()
+    if shutil.which("git"):  # nothing is tracked yet: .gitignore applies to everything
+        subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    else:
+        (tmp_path / ".git").mkdir()
     (tmp_path / ".gitignore").write_text("build/\ncdk.out/\n", encoding="utf-8")
     _template(tmp_path / "build")
     _template(tmp_path / "src")
