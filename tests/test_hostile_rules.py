@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_bad_inputs import RULE as BASE_RULE
 
 from lambda_advisor.cli import cli
 from lambda_advisor.engine import Engine, RuleError, load_rule_file
@@ -14,17 +15,7 @@ from lambda_advisor.engine import Engine, RuleError, load_rule_file
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = (ROOT / "fixtures" / "sources" / "mixed" / "nested" / "cfn.yml").read_text()
 
-RULE = """\
-id: ORG001
-title: Functions must carry a cost-centre tag
-severity: low
-category: operations
-what: Flags functions without a cost-centre tag.
-why: Untagged functions cannot be charged back.
-fix: Add a cost-centre tag.
-params: {tag: cost-centre}
-match: {required: [name]}
-"""
+RULE = BASE_RULE + "params: {tag: cost-centre}\nmatch: {required: [name]}\n"
 
 
 def _rule(tmp_path: Path, text: str) -> Path:
