@@ -440,8 +440,9 @@ def _shared_key(finding: Finding, hit: Hit, doc: Document) -> tuple[str, ...] | 
     return (loc.file or "", loc.account or "", group, finding.suppressed or "")
 
 
-#: A Terraform instance key (``["resize"]``, ``[0]``): instances of one block share its lines.
-_INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]"]*)\]')
+#: A Terraform instance key (``["resize"]``, ``[0]``): instances of one block share its lines. An
+#: unquoted key stops at the next ``[``, so a name of many brackets is read once, not once per bracket.
+_INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]"[]*)\]')
 
 
 def merge_shared(keyed: Sequence[tuple[tuple[str, ...] | None, Finding]]) -> list[Finding]:

@@ -221,7 +221,7 @@ def test_wildcards_match_as_fnmatch_does_for_stars_and_question_marks(pattern: s
 
 def test_thousands_of_long_wildcard_patterns_cost_no_regex_compilation() -> None:
     started = time.perf_counter()
-    for i in range(5000):
+    for i in range(1000):  # fnmatch compiles each: about 30 s
         wildcard_match("lambda:invokefunction", f"{i}*a" * 500 + "*b")
     assert time.perf_counter() - started < BOUND_S
     assert not wildcard_match("x" * 10, "*" * 5000)  # over the longest pattern: never a match

@@ -20,8 +20,9 @@ from lambda_advisor.result import InputError
 from lambda_advisor.sources import Loaded
 from lambda_advisor.sources.files import display
 
-#: ``source = "./modules/x"`` (linear: one bounded run of characters between quotes).
-_LOCAL_SOURCE = re.compile(r'(?m)^\s*"?source"?\s*[=:]\s*"(\.\.?/[^"\n]{0,1000})"')
+#: ``source = "./modules/x"`` (linear: a line's indent is spaces and tabs, never the line breaks
+#: after it, and one bounded run of characters between quotes).
+_LOCAL_SOURCE = re.compile(r'(?m)^[ \t]*"?source"?[ \t]*[=:][ \t]*"(\.\.?/[^"\n]{0,1000})"')
 _LOCAL_SOURCE_BYTES = 4 * 1024 * 1024
 
 
