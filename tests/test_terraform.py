@@ -339,3 +339,42 @@ def test_scan_imports_no_tree_sitter_without_terraform() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parent.parent)
     assert out.stdout.strip().endswith("False"), out.stdout + out.stderr
+
+
+# -- plans ------------------------------------------------------------------------------------------
+
+PLAN_FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "rules" / "LA202-terraform-plan.fail"
+
+
+def test_a_plan_beside_its_files_gives_each_finding_once_at_their_lines() -> None:
+    result = scan(PLAN_FIXTURE)
+    assert not result.errors
+    queues = sorted(f.location.logical_id or "" for f in result.findings if f.rule_id == "LA202")
+    assert queues == ['aws_lambda_function.worker["resize"]', 'aws_lambda_function.worker["thumb"]']
+    assert {Path(f.location.file).name for f in result.findings} == {"main.tf"}
+    roles = {d["source"]["logical_id"]: d["role"] for d in result.documents}
+    assert all(r and r.get("logical_id") == "aws_iam_role.worker" for r in roles.values()), roles
+
+
+def test_a_plan_alone_points_at_the_plan(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copy(PLAN_FIXTURE / "plan.json", tmp_path / "plan.json")
+    result = scan(tmp_path / "plan.json")
+    assert not result.errors
+    assert {(Path(f.location.file).name, f.location.line) for f in result.findings} == {("plan.json", 1)}
+    assert {f.rule_id for f in result.findings} == {"LA101", "LA202", "LA204"}
+
+
+@pytest.mark.parametrize("text", ['{"format_version": "1.2", "terraform_version": "1.9"}',
+                                  '{"format_version": "1.2", "terraform_version": "1.9", "planned_values": 7}',
+                                  '{"format_version": "1.2", "terraform_version": "1.9", "planned_values": '
+                                  '{"root_module": {"resources": [{"type": "aws_lambda_function", "values": 3}]}}}',
+                                  '{"format_version": "1.2", "terraform_version": "1.9", "x": NaN}'])
+def test_a_broken_plan_is_one_error(tmp_path: Path, text: str) -> None:
+    (tmp_path / "plan.json").write_text(text, encoding="utf-8")
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python2.7\n",
+        encoding="utf-8")
+    result = scan(tmp_path)
+    assert "LA501" in {f.rule_id for f in result.findings}  # the other input's findings survive

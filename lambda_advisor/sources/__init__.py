@@ -63,6 +63,8 @@ class Loaded:
     snapshots: list[dict[str, Any]] = field(default_factory=list)
     #: Folders holding Terraform files, met on the walk; read as root modules once the walk is done.
     terraform_dirs: list[Path] = field(default_factory=list)
+    #: Terraform plans (``terraform show -json``) met; a folder with a plan is read from the plan.
+    terraform_plans: list[Path] = field(default_factory=list)
 
 
 def _loaders() -> list[ModuleType]:
@@ -129,7 +131,7 @@ def collect(paths: list[Path], exclusion: Any = None, var_files: list[Path] | No
                 _load_file(path, loaders, out, explicit=True)
         except Exception as exc:  # the barrier: one input, one error entry
             out.errors.append(internal_error(display(path), exc, "while reading this input"))
-    if out.terraform_dirs:
+    if out.terraform_dirs or out.terraform_plans:
         _load_terraform(out, var_files or [])
     return out
 
@@ -147,7 +149,17 @@ def _load_terraform(out: Loaded, var_files: list[Path]) -> None:
     """Each Terraform root module met (a folder no other one calls as a local module), with its modules."""
     from lambda_advisor.sources import terraform
 
+    if out.terraform_plans:
+        try:
+            plans = terraform.load_plans(out.terraform_plans, out.roots)
+            _merge(out, plans)
+            out.scanned.extend(plans.scanned)
+        except Exception as exc:  # the barrier: the plans, one error entry
+            out.errors.append(internal_error(display(out.terraform_plans[0]), exc, "while reading this Terraform plan"))
+    planned = {p.parent.resolve() for p in out.terraform_plans}
     for folder in terraform.roots_of(out.terraform_dirs):
+        if folder.resolve() in planned:
+            continue  # the plan beside these files gives each finding once, at their lines
         try:
             loaded = terraform.load_root(folder, out.roots, var_files)
             _merge(out, loaded)
@@ -320,6 +332,10 @@ def _load_file(path: Path, loaders: list[ModuleType], out: Loaded, *, explicit: 
             head = fh.read(4096)
     except OSError as exc:
         out.errors.append(InputError(shown, f"cannot read: {exc.strerror or exc}"))
+        return
+    if path.suffix.lower() == ".json" and b'"format_version"' in head and (
+            b'"terraform_version"' in head or b'"planned_values"' in head):
+        out.terraform_plans.append(path)  # `terraform show -json`: read once the walk is done
         return
     for mod in loaders:
         claims = getattr(mod, "claims_file", None)

@@ -81,10 +81,7 @@ def load_root(folder: Path, roots: list[Path], var_files: list[Path] | None = No
     if not template["Resources"]:
         return out
     reader = TemplateReader(display(folder), template, base_dir=folder, fmt="terraform")
-    for doc in reader.read():
-        data = doc.to_json()
-        _place(data, project.files)
-        out.documents.append(data)
+    out.documents.extend(place_documents([doc.to_json() for doc in reader.read()], project.files))
     for msg, line in reader.problems:
         file, real = _decode(line, project.files, display(folder))
         out.errors.append(InputError(file, msg, real))
@@ -98,8 +95,22 @@ def _decode(line: int | None, files: list[str], default: str) -> tuple[str, int 
     return (files[index] if index < len(files) else default), real
 
 
-def _place(doc: dict[str, Any], files: list[str]) -> None:
-    """The function's own file and line; ``files`` lets every other line name its file."""
-    src = doc["source"]
-    file, line = _decode(src.get("line"), files, src.get("file") or "")
-    src["file"], src["line"], src["files"] = file, line, list(files)
+def place_documents(docs: list[dict[str, Any]], files: list[str]) -> list[dict[str, Any]]:
+    """Each function's own file and line; ``source.files`` lets every other line name its file."""
+    for doc in docs:
+        src = doc["source"]
+        file, line = _decode(src.get("line"), files, src.get("file") or "")
+        src["file"], src["line"], src["files"] = file, line, list(files)
+    return docs
+
+
+def load_plans(plans: list[Path], roots: list[Path]) -> Loaded:
+    from lambda_advisor.sources.terraform.plan import load_plan
+
+    out = Loaded()
+    for path in plans:
+        loaded = load_plan(path, roots)
+        for field in ("documents", "errors", "notices"):
+            getattr(out, field).extend(getattr(loaded, field))
+        out.scanned.append(display(path))
+    return out
