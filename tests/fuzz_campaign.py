@@ -161,8 +161,12 @@ def one_per_run(kind: str, rng: random.Random, total: int, keep: Path) -> Tally:
     return tally
 
 
+TERRAFORM = fuzzing.terraform_fixtures()
+
+
 def batched(kind: str, rng: random.Random, total: int, per_run: int, keep: Path) -> Tally:
-    """Snapshots, cdk.out folders, .serverless folders and packages: many per run, beside the sentinel."""
+    """Snapshots, cdk.out folders, .serverless folders, packages and Terraform modules: many per run, beside
+    the sentinel."""
     tally = Tally()
     snapshot = fuzzing.seed_snapshot() if kind == "snapshots" else None
     while tally.inputs < total:
@@ -182,6 +186,10 @@ def batched(kind: str, rng: random.Random, total: int, per_run: int, keep: Path)
                     dest = folder / f"svc{i:03d}" / ".serverless"
                     shutil.copytree(fuzzing.FIXTURES / "serverless" / ".serverless", dest)
                     fuzzing.mutate_serverless(rng, dest)
+                elif kind == "terraform":
+                    dest = folder / f"tf{i:03d}"
+                    shutil.copytree(rng.choice(TERRAFORM), dest)
+                    fuzzing.mutate_terraform(rng, dest)
                 else:
                     (folder / f"pkg{i:03d}.zip").write_bytes(fuzzing.mutate_package(rng))
             if kind == "packages":
@@ -216,6 +224,7 @@ def main() -> None:
         "cdk": lambda: batched("cdk", rng, args.others, 25, args.out),
         "serverless": lambda: batched("serverless", rng, args.others, 25, args.out),
         "packages": lambda: batched("packages", rng, args.others, 50, args.out),
+        "terraform": lambda: batched("terraform", rng, args.others, 25, args.out),
     }
     started = time.perf_counter()
     results: dict[str, Tally] = {}

@@ -421,3 +421,62 @@ def seed_snapshot() -> dict[str, Any]:
                          "arn": f"arn:aws:lambda:us-east-1:123456789012:function:{doc['name']}"}
         (doc.get("code") or {}).pop("inspection", None)
     return build_snapshot(docs, [], account="123456789012", regions=["us-east-1"])
+
+
+# -- Terraform ---------------------------------------------------------------------------------------
+
+#: Expressions that stress the evaluator: unknowns, cycles, huge numbers, deep nesting, bad types,
+#: functions it does not know, files outside the project, and references to nothing.
+TF_EXPRESSIONS = [
+    "null", "true", "-1", "1e308 * 1e308", "9" * 400, '"${var.nope}"', "local.loop_a", "var.missing",
+    "aws_lambda_function.ghost.arn", 'file("../../../../etc/passwd")', 'file("/etc/hostname")',
+    'templatefile("nope.tpl", {})', "jsondecode(\"{\")", 'jsonencode({a = var.x})', "merge(1, 2)",
+    'lookup({}, "k")', "element([], 0)", "range(1e9)", 'format("%d", "x")', 'regex("(a+)+$", "aaaa")',
+    "[for x in var.x : x]", '{for k, v in {a = 1} : v => k}', "try(var.a.b.c, 0)", "coalesce()",
+    "unknownfunction(1)", "provider::aws::arn_parse(\"x\")", "count.index", "each.value", "self.arn",
+    "(((((((((((1)))))))))))", "[" * 150 + "]" * 150, '"%{ for x in [1,2] }${x}%{ endfor }"',
+    '<<EOT\n${"\\u0000"}\nEOT', "module.nothing.out", "data.aws_iam_policy_document.none.json",
+    '"${' * 60 + "1" + '}"' * 60,
+]
+TF_LOOPS = 'locals {\n  loop_a = local.loop_b\n  loop_b = local.loop_a\n}\n'
+
+
+def terraform_fixtures() -> list[Path]:
+    return sorted({p.parent for p in FIXTURES.rglob("*.tf*") if p.suffix in (".tf", ".json")
+                   and (p.name.endswith(".tf") or p.name.endswith(".tf.json"))})
+
+
+def mutate_terraform(rng: random.Random, folder: Path) -> None:
+    """Damage one Terraform folder in place: expressions replaced, blocks cut or repeated, text damage,
+    count and for_each of every kind, modules that call themselves."""
+    files = sorted(folder.rglob("*.tf"))
+    if not files:
+        return
+    for _ in range(rng.randrange(1, 4)):
+        path = rng.choice(files)
+        text = path.read_text(encoding="utf-8", errors="surrogateescape")
+        lines = text.split("\n")
+        kind = rng.randrange(9)
+        assigns = [i for i, ln in enumerate(lines) if " = " in ln and not ln.strip().startswith("#")]
+        if kind <= 2 and assigns:
+            i = rng.choice(assigns)
+            lines[i] = lines[i].split(" = ", 1)[0] + " = " + rng.choice(TF_EXPRESSIONS)
+        elif kind == 3 and assigns:
+            i = rng.choice(assigns)
+            lines.insert(i, rng.choice(["  count = ", "  for_each = "]) + rng.choice(
+                ["0", "-3", "var.n", '"x"', "{a = 1, b = 2}", 'toset(["a", "a"])', "1000000", "null", "[1, [2]]"]))
+        elif kind == 4:
+            lines.append(TF_LOOPS)
+        elif kind == 5:
+            lines.append('module "self" {\n  source = "./"\n}\nmodule "up" {\n  source = "../"\n}\n')
+        elif kind == 6:
+            lines.append(f'resource "aws_lambda_function" "odd" {{\n  function_name = {rng.choice(TF_EXPRESSIONS)}\n'
+                         f'  timeout = {rng.choice(TF_EXPRESSIONS)}\n  environment {{\n    variables = '
+                         f'{rng.choice(TF_EXPRESSIONS)}\n  }}\n}}\n')
+        elif kind == 7:
+            path.write_bytes(damage_text(rng, text.encode("utf-8", "surrogateescape")))
+            continue
+        else:
+            k = rng.randrange(len(lines))
+            lines[k] = lines[k] + rng.choice(['"', "{", "}", "${", "<<EOF", "\x00", "\udcff", "[*]", "...", "%{"])
+        path.write_text("\n".join(lines), encoding="utf-8", errors="surrogateescape")

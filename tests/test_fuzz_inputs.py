@@ -100,6 +100,17 @@ def test_a_mutated_fixture_is_a_report_never_a_crash(rng: random.Random, index: 
         scan(Path(tmp))
 
 
+TERRAFORM = fuzzing.terraform_fixtures()
+
+
+@given(rng=st.randoms(use_true_random=False), index=st.integers(0, max(len(TERRAFORM) - 1, 0)))
+def test_a_mutated_terraform_module_is_a_report_never_a_crash(rng: random.Random, index: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copytree(TERRAFORM[index], Path(tmp) / "tf")
+        fuzzing.mutate_terraform(rng, Path(tmp) / "tf")
+        scan(Path(tmp))
+
+
 @given(rng=st.randoms(use_true_random=False))
 def test_intrinsics_of_every_kind_nested_anywhere(rng: random.Random) -> None:
     _, tree = rng.choice(TREES)
