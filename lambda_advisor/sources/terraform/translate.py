@@ -273,6 +273,19 @@ def _function(t: Translation, address: str, body: Body, block: Any, ev: ModuleEv
                                                 "SystemLogLevel": "system_log_level"})
     p.block("VpcConfig", "vpc_config", {"SubnetIds": "subnet_ids", "SecurityGroupIds": "security_group_ids"})
     p.block("ImageConfig", "image_config", {"Command": "command", "EntryPoint": "entry_point"})
+    p.block("DurableConfig", "durable_config", {"ExecutionTimeout": "execution_timeout",
+                                                "RetentionPeriodInDays": "retention_period"})
+    p.block("TenancyConfig", "tenancy_config", {"TenantIsolationMode": "tenant_isolation_mode"})
+    p.attr("RecursiveLoop", "recursive_loop")
+    capacity = body.first("capacity_provider_config")
+    inner = capacity.first("lambda_managed_instances_capacity_provider_config") if capacity is not None else None
+    if capacity is not None and inner is not None:
+        sub = Props(t, capacity)
+        sub.block("LambdaManagedInstancesCapacityProviderConfig", "lambda_managed_instances_capacity_provider_config",
+                  {"CapacityProviderArn": "capacity_provider_arn",
+                   "ExecutionEnvironmentMemoryGiBPerVCpu": "execution_environment_memory_gib_per_vcpu",
+                   "PerExecutionEnvironmentMaxConcurrency": "per_execution_environment_max_concurrency"})
+        p.set("CapacityProviderConfig", sub.out, capacity.line)
     fs = body.blocks.get("file_system_config", [])
     if fs:
         lst = LineList()
@@ -795,6 +808,7 @@ TRANSLATORS: dict[str, Callable[..., None]] = {
     "aws_api_gateway_rest_api": _plain("AWS::ApiGateway::RestApi", {"Name": "name"}),
     "aws_apigatewayv2_api": _plain("AWS::ApiGatewayV2::Api", {"Name": "name", "ProtocolType": "protocol_type"}),
     "aws_msk_cluster": _plain("AWS::MSK::Cluster", {"ClusterName": "cluster_name"}),
+    "aws_lambda_capacity_provider": _plain("AWS::Lambda::CapacityProvider", {"CapacityProviderName": "name"}),
 }
 
 #: Types known before translation, so a reference resolves whatever order resources are read in.
@@ -814,4 +828,5 @@ TYPES: dict[str, str] = {
     "aws_db_instance": "AWS::RDS::DBInstance", "aws_rds_cluster": "AWS::RDS::DBCluster",
     "aws_db_proxy": "AWS::RDS::DBProxy", "aws_api_gateway_rest_api": "AWS::ApiGateway::RestApi",
     "aws_apigatewayv2_api": "AWS::ApiGatewayV2::Api", "aws_msk_cluster": "AWS::MSK::Cluster",
+    "aws_lambda_capacity_provider": "AWS::Lambda::CapacityProvider",
 }
