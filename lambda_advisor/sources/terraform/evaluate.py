@@ -169,10 +169,13 @@ class ModuleEval:
         value = self.safe(attr.expr, file, scope)
         line = self.project.vline(file, attr.line)
         origin = None
-        var = _plain_var(attr.expr)
-        if var is not None and var in self.inputs and self.inputs[var].line:
+        given = [v for v in _vars_in(attr.expr) if v in self.inputs and self.inputs[v].line]
+        var = given[0] if len(set(given)) == 1 else None  # the one caller argument this value depends on
+        if var is not None:
             # A module argument: reported at the caller's argument, the definition kept.
-            origin = f"{self.project.files[file]}:{attr.line} in {self.prefix.rstrip('.')}"
+            standin = self.project.standin_files.get(file)
+            where = standin[0] if standin is not None else f"{self.project.files[file]}:{attr.line}"
+            origin = f"{where} in {self.prefix.rstrip('.')}"
             line = self.inputs[var].line
         return Value(value, line, origin)
 
@@ -743,12 +746,20 @@ def decode_partial(p: Partial) -> Any:
     return back(data)
 
 
-def _plain_var(expr: hcl.Expr) -> str | None:
+def _vars_in(expr: Any, depth: int = 0) -> list[str]:
+    """The input variables an expression reads (``var.x`` anywhere in it)."""
+    if depth > MAX_DEPTH:
+        return []
     if isinstance(expr, hcl.GetAttr) and isinstance(expr.target, hcl.Var) and expr.target.name == "var":
-        return expr.name
-    if isinstance(expr, hcl.Template) and len(expr.parts) == 1 and isinstance(expr.parts[0], hcl.Expr):
-        return _plain_var(expr.parts[0])
-    return None
+        return [expr.name]
+    out: list[str] = []
+    if isinstance(expr, hcl.Expr):
+        for value in vars(expr).values():
+            out += _vars_in(value, depth + 1)
+    elif isinstance(expr, list | tuple):
+        for item in expr:
+            out += _vars_in(item, depth + 1)
+    return out
 
 
 def _convert(value: Any, type_attr: hcl.Attribute | None) -> Any:

@@ -45,8 +45,10 @@ def is_tf_file(name: str) -> bool:
 class ModuleDef:
     """The blocks of one module folder (every ``*.tf`` and ``*.tf.json`` in it)."""
 
-    def __init__(self, project: Project, folder: Path) -> None:
+    def __init__(self, project: Project, folder: Path, standin: tuple[str, int] | None = None) -> None:
         self.folder = folder
+        #: A built-in stand-in for a module not on disk: (its label, the line of the call it serves).
+        self.standin = standin
         self.variables: dict[str, hcl.Block] = {}
         self.locals: dict[str, tuple[hcl.Attribute, int]] = {}
         self.resources: dict[str, hcl.Block] = {}
@@ -63,7 +65,7 @@ class ModuleDef:
             if name.endswith(("_override.tf", "_override.tf.json")) or name in ("override.tf", "override.tf.json"):
                 project.notice(f"{project.shown(folder / name)}: override files are not merged; the base blocks are checked")
                 continue
-            blocks = project.parse(folder / name)
+            blocks = project.parse(folder / name, standin)
             if blocks is None:
                 continue
             for block in blocks:
@@ -93,6 +95,7 @@ class Project:
         self.root = root
         self.roots = [r.resolve() for r in roots]
         self.files: list[str] = [""]  # index 0 is no file: every encoded line is at least STRIDE
+        self.standin_files: dict[int, tuple[str, int]] = {}
         self.errors: list[InputError] = []
         self.notices: list[str] = []
         self.comments: dict[int, list[tuple[int, str]]] = {}
@@ -122,6 +125,9 @@ class Project:
             return display(path)
 
     def vline(self, file: int, line: int) -> int:
+        standin = self.standin_files.get(file)
+        if standin is not None:  # a built-in stand-in's lines are the module call's
+            return standin[1]
         return file * STRIDE + line
 
     def place(self, vline: int) -> tuple[str, int]:
@@ -143,11 +149,14 @@ class Project:
         data = self.read_bytes(path)
         return data.decode("utf-8", "replace") if data is not None else None
 
-    def parse(self, path: Path) -> list[hcl.Block] | None:
+    def parse(self, path: Path, standin: tuple[str, int] | None = None) -> list[hcl.Block] | None:
         data = self.read_bytes(path)
         if data is None:
             return None
         index = self.add_file(path)
+        if standin is not None:
+            self.files[index] = standin[0]
+            self.standin_files[index] = standin
         try:
             if path.name.endswith(".json"):
                 blocks, _, comments = hcl.parse_json(data, index)
@@ -243,13 +252,14 @@ class Project:
         if block is None:
             return None
         self._children[key] = Unknown(f"module.{name}")  # a module referring to itself stays unknown
-        folder = self._module_folder(caller, name, block)
+        folder, standin = self._module_folder(caller, name, block)
         if folder is None or caller.depth >= MAX_MODULE_DEPTH or len(self.evals) >= MAX_MODULE_INSTANCES:
             if folder is not None:
                 self.notice(f"module.{name}: modules nested deeper than {MAX_MODULE_DEPTH} levels, or more than "
                             f"{MAX_MODULE_INSTANCES} instances, are not checked")
             return self._children[key]
-        defn = self.module_def(folder)
+        defn = self.module_def(folder) if standin is None else \
+            ModuleDef(self, folder, (standin, self.vline(block.file, block.line)))
         result: Any
         keyed = "count" in block.attributes or "for_each" in block.attributes
         instances = caller.expand(block, f"{caller.prefix}module.{name}")
@@ -272,28 +282,34 @@ class Project:
         self._children[key] = result
         return result
 
-    def _module_folder(self, caller: ModuleEval, name: str, block: hcl.Block) -> Path | None:
+    def _module_folder(self, caller: ModuleEval, name: str, block: hcl.Block) -> tuple[Path | None, str | None]:
+        """The module's folder, and the label of a built-in stand-in when that is what is read."""
         source = caller.eval_attr(block, "source", {})
         where = f"{self.files[block.file]}:{block.line}"
         if not isinstance(source, str):
             self.notice(f"{where}: module.{name} has no source this tool can read")
-            return None
+            return None, None
         if source.startswith(("./", "../")):
             folder = self.inside(caller.defn.folder, source)
             if folder is None or not folder.is_dir():
                 self.notice(f"{where}: module.{name} source {source!r} is not a folder inside the scanned project; "
                             "not checked")
-                return None
-            return folder
+                return None, None
+            return folder, None
         key = ".".join([*getattr(caller, "module_key", "").split("."), name]).strip(".")
         installed = self._modules_json.get(key)
         if installed is not None:
             folder = self.inside(self.root, installed)
             if folder is not None and folder.is_dir():
-                return folder
+                return folder, None
+        known = _standin_for(source)
+        if known is not None:
+            self.notice(f"{where}: module.{name} ({source}) is not on disk; read through the built-in map of "
+                        f"its main inputs (run `terraform init` to check the module itself)")
+            return STANDINS / known, f"{source} (built-in map of its inputs)"
         self.notice(f"{where}: module.{name} ({source}) is not on disk; run `terraform init` to check module "
                     f"{name} too")
-        return None
+        return None, None
 
     def all_module_instances(self) -> list[ModuleEval]:
         """The root and every module instance it calls, depth first, each once."""
@@ -330,6 +346,19 @@ class Project:
 
     def derived_attribute(self, ref: InstanceRef, name: str) -> Any:
         return None
+
+
+#: Built-in stand-ins for community modules a project uses without `terraform init` having run.
+STANDINS = Path(__file__).resolve().parent.parent.parent / "data" / "terraform"
+
+
+def _standin_for(source: str) -> str | None:
+    """``terraform-aws-modules/lambda/aws`` (registry) or its GitHub repository, at any version."""
+    plain = source.split("?", 1)[0].removeprefix("git::").removeprefix("https://").removeprefix("registry.terraform.io/")
+    plain = plain.removesuffix(".git").rstrip("/")
+    if plain in ("terraform-aws-modules/lambda/aws", "github.com/terraform-aws-modules/terraform-aws-lambda"):
+        return "lambda"
+    return None
 
 
 def policy_document(body: Body) -> Any:
