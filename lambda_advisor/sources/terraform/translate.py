@@ -30,6 +30,15 @@ from lambda_advisor.sources.yaml_loader import LineDict, LineList
 
 #: The attribute name that a ``Ref`` gives in CloudFormation, per resource type (else the ARN-ish attribute).
 _REF_ATTRIBUTES = {"id", "name", "function_name", "bucket", "url", "queue_url"}
+#: Terraform attributes whose CloudFormation attribute has another name (database endpoints).
+_ATTRIBUTES = {
+    ("AWS::RDS::DBInstance", "address"): "Endpoint.Address", ("AWS::RDS::DBInstance", "endpoint"): "Endpoint.Address",
+    ("AWS::RDS::DBInstance", "port"): "Endpoint.Port",
+    ("AWS::RDS::DBCluster", "endpoint"): "Endpoint.Address", ("AWS::RDS::DBCluster", "port"): "Endpoint.Port",
+    ("AWS::RDS::DBCluster", "reader_endpoint"): "ReadEndpoint.Address",
+    ("AWS::RDS::DBProxy", "endpoint"): "Endpoint",
+    ("AWS::DynamoDB::Table", "stream_arn"): "StreamArn",
+}
 #: Attributes that are an ARN for types whose ``Ref`` is the ARN (SNS topics).
 _ARN_IS_REF = {"AWS::SNS::Topic", "AWS::IAM::ManagedPolicy"}
 
@@ -159,6 +168,9 @@ class Translation:
             return {"Fn::Join": ["", ["arn:aws:apigateway:", {"Ref": "AWS::Region"},
                                       ":lambda:path/2015-03-31/functions/", {"Fn::GetAtt": [address, "Arn"]},
                                       "/invocations"]]}
+        named = _ATTRIBUTES.get((cfn_type, attribute))
+        if named is not None:
+            return {"Fn::GetAtt": [address, named]}
         if attribute in _REF_ATTRIBUTES or (cfn_type in _ARN_IS_REF and attribute == "arn"):
             return {"Ref": address}
         return {"Fn::GetAtt": [address, _camel(attribute)]}
@@ -757,7 +769,7 @@ def _plain(cfn_type: str, fields: dict[str, str]) -> Callable[..., None]:
 
 def _target_of(t: Translation, value: Any) -> str | None:
     """The translated resource a Terraform value names (``aws_sqs_queue.jobs.id``)."""
-    if isinstance(value, Attr) and value.address in t.resources:
+    if isinstance(value, Attr | RefText) and value.address in t.resources:
         return value.address
     if isinstance(value, Unknown):
         for ref in value.refs:
@@ -767,7 +779,8 @@ def _target_of(t: Translation, value: Any) -> str | None:
         for address, res in t.resources.items():
             props = res.get("Properties")
             if isinstance(props, dict) and value in (props.get("QueueName"), props.get("BucketName"),
-                                                     props.get("Name"), props.get("RoleName")):
+                                                     props.get("Name"), props.get("RoleName"),
+                                                     props.get("FunctionName")):
                 return str(address)
     return None
 
