@@ -66,7 +66,7 @@ def load_root(folder: Path, roots: list[Path], var_files: list[Path] | None = No
     """Every function of one root module and the modules it calls."""
     from lambda_advisor.sources.template.reader import TemplateReader
     from lambda_advisor.sources.terraform.project import Project
-    from lambda_advisor.sources.terraform.translate import Translation
+    from lambda_advisor.sources.terraform.translate import translate
 
     out = Loaded()
     try:
@@ -74,7 +74,7 @@ def load_root(folder: Path, roots: list[Path], var_files: list[Path] | None = No
     except ImportError as exc:  # pragma: no cover - the grammar is a dependency; a broken install says so
         out.errors.append(InputError(display(folder), f"Terraform support needs tree-sitter-hcl: {exc}"))
         return out
-    template = Translation(project).run()
+    template = translate(project)
     out.errors.extend(project.errors)
     out.notices.extend(project.notices)
     out.scanned.extend(f for f in project.files[1:])

@@ -18,25 +18,28 @@ from typing import TYPE_CHECKING, Any
 
 from lambda_advisor.sources.terraform import hcl
 from lambda_advisor.sources.terraform.functions import FUNCTIONS, FunctionError
+from lambda_advisor.sources.terraform.references import Instances, ReferenceParts
+from lambda_advisor.sources.terraform.render import render
 from lambda_advisor.sources.terraform.values import (
-    Attr,
+    EvalError,
     InstanceRef,
     JsonText,
     Partial,
-    RefText,
     Unknown,
-    VarRef,
+    decode_partial,
+    equal,
     is_known,
+    key_text,
+    num_key,
+    number,
+    pairs,
     refs_of,
+    text_of,
 )
 from lambda_advisor.sources.yaml_loader import LineDict, LineList
 
 if TYPE_CHECKING:
     from lambda_advisor.sources.terraform.project import ModuleDef, Project
-
-
-class EvalError(Exception):
-    """Terraform would stop here (a wrong type, a missing key); the value is unknown to us."""
 
 
 #: How deep expressions, locals and module calls may nest before a value is given up as unknown.
@@ -71,7 +74,7 @@ class Body:
         return found[0] if found else None
 
 
-class ModuleEval:
+class ModuleEval(ReferenceParts):
     """The values of one module instance."""
 
     def __init__(self, defn: ModuleDef, project: Project, prefix: str,
@@ -90,13 +93,13 @@ class ModuleEval:
 
     def address(self, kind: str, name: str, key: Any = None) -> str:
         base = f"{self.prefix}{kind}.{name}"
-        return base + _key_text(key) if key is not None else base
+        return base + key_text(key) if key is not None else base
 
     def instances(self, block: hcl.Block, *, data: bool = False) -> list[tuple[str, dict[str, Any]]]:
         """``(address, scope)`` for each instance of a resource or data block (none for ``count = 0``)."""
         kind, name = block.labels[0], block.labels[1]
         base = self.address(("data." if data else "") + kind, name)
-        return [(base + _key_text(key) if key is not None else base, scope)
+        return [(base + key_text(key) if key is not None else base, scope)
                 for key, scope in self.expand(block, f"{base}")]
 
     def expand(self, block: hcl.Block, where: str) -> list[tuple[Any, dict[str, Any]]]:
@@ -163,7 +166,7 @@ class ModuleEval:
             unknown = {iterator: {"key": Unknown(f"{iterator}.key"), "value": Unknown(f"{iterator}.value")}}
             return [self.body(content[0], {**scope, **unknown}, depth + 1)]
         return [self.body(content[0], {**scope, iterator: {"key": k, "value": v}}, depth + 1)
-                for k, v in _pairs(coll)[:MAX_INSTANCES]]
+                for k, v in pairs(coll)[:MAX_INSTANCES]]
 
     def value_of(self, attr: hcl.Attribute, file: int, scope: dict[str, Any]) -> Value:
         value = self.safe(attr.expr, file, scope)
@@ -209,7 +212,7 @@ class ModuleEval:
                 if isinstance(k, bool):
                     k = "true" if k else "false"
                 elif isinstance(k, int | float):
-                    k = _num_key(k)
+                    k = num_key(k)
                 if not isinstance(k, str):
                     return Unknown(render(e), refs_of(k))
                 obj[k] = self.eval(value, file, scope, d)
@@ -239,7 +242,7 @@ class ModuleEval:
                 if not isinstance(v, bool):
                     raise EvalError("! needs a bool")
                 return not v
-            return -_number(v)
+            return -number(v)
         if isinstance(e, hcl.ForExpr):
             return self._for(e, file, scope, d)
         if isinstance(e, hcl.TemplateIf | hcl.TemplateFor):
@@ -281,7 +284,7 @@ class ModuleEval:
             elif v is None:
                 raise EvalError("a template cannot hold null")
             else:
-                pieces.append(_text(v))
+                pieces.append(text_of(v))
         merged: list[Any] = []
         for piece in pieces:
             if isinstance(piece, str) and merged and isinstance(merged[-1], str):
@@ -297,7 +300,7 @@ class ModuleEval:
         if not is_known(coll):
             return Unknown(render(p), refs_of(coll))
         out: list[Any] = []
-        for k, v in _pairs(coll):
+        for k, v in pairs(coll):
             inner = {**scope, p.value_var: v}
             if p.key_var:
                 inner[p.key_var] = k
@@ -313,7 +316,7 @@ class ModuleEval:
             return Unknown(render(e), refs_of(coll))
         items: list[Any] = []
         obj: dict[str, Any] = {}
-        for k, v in _pairs(coll):
+        for k, v in pairs(coll):
             inner = {**scope, e.value_var: v}
             if e.key_var:
                 inner[e.key_var] = k
@@ -330,7 +333,7 @@ class ModuleEval:
             key = self.eval(e.key, file, inner, d)
             if not isinstance(key, str):
                 if isinstance(key, int | float) and not isinstance(key, bool):
-                    key = _num_key(key)
+                    key = num_key(key)
                 else:
                     return Unknown(render(e), refs_of(key))
             if e.group:
@@ -357,10 +360,10 @@ class ModuleEval:
         if not (is_known(left) and is_known(right)):
             return Unknown(render(e), refs_of(left) + refs_of(right))
         if e.op == "==":
-            return _equal(left, right)
+            return equal(left, right)
         if e.op == "!=":
-            return not _equal(left, right)
-        a, b = _number(left), _number(right)
+            return not equal(left, right)
+        a, b = number(left), number(right)
         ops: dict[str, Callable[[Any, Any], Any]] = {
             "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "%": operator.mod,
             "<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge}
@@ -471,279 +474,7 @@ class ModuleEval:
             out.append(v)
         return out
 
-    # -- references -----------------------------------------------------------------------------
-
-    def _traversal(self, e: hcl.Expr, file: int, scope: dict[str, Any], d: int) -> Any:
-        steps: list[tuple[str, Any]] = []
-        node = e
-        while isinstance(node, hcl.GetAttr | hcl.Index):
-            steps.append(("attr", node.name) if isinstance(node, hcl.GetAttr) else ("index", node.key))
-            node = node.target
-        steps.reverse()
-        if not isinstance(node, hcl.Var):
-            value = self.eval(node, file, scope, d)
-        else:
-            value, steps = self._root(node.name, steps, scope, render(e), d)
-        for kind, step in steps:
-            if kind == "attr":
-                value = self._get(value, step, render(e))
-            else:
-                value = self._index(value, self.eval(step, file, scope, d), render(e))
-        return value
-
-    def _root(self, name: str, steps: list[tuple[str, Any]], scope: dict[str, Any], text: str,
-              d: int) -> tuple[Any, list[tuple[str, Any]]]:
-        if name in scope:
-            return scope[name], steps
-        first = steps[0][1] if steps and steps[0][0] == "attr" else None
-        if name == "var" and first is not None:
-            return self.variable(first, d), steps[1:]
-        if name == "local" and first is not None:
-            return self.local(first, d), steps[1:]
-        if name == "path" and first is not None:
-            return self.project.path_value(self.defn.folder, first), steps[1:]
-        if name == "terraform" and first == "workspace":
-            return "default", steps[1:]
-        if name == "module" and first is not None:
-            return self.module_ref(first, d), steps[1:]
-        if name == "data" and first is not None and len(steps) > 1 and steps[1][0] == "attr":
-            key = f"{first}.{steps[1][1]}"
-            block = self.defn.data.get(key)
-            if block is None:
-                raise EvalError(f"no data source {key}")
-            return Instances(self, block, "data"), steps[2:]
-        if first is not None and f"{name}.{first}" in self.defn.resources:
-            return Instances(self, self.defn.resources[f"{name}.{first}"], "resource"), steps[1:]
-        if name in ("count", "each", "self"):
-            return Unknown(text), []
-        raise EvalError(f"unknown reference {text}")
-
-    def variable(self, name: str, d: int) -> Any:
-        if name in self._vars:
-            return self._vars[name]
-        block = self.defn.variables.get(name)
-        if name in self.inputs:
-            value = self.inputs[name].value
-        elif block is not None and self.depth == 0 and name in self.project.tfvars:
-            value = self.project.tfvars[name]
-        elif block is not None and "default" in block.attributes:
-            value = self.safe(block.attributes["default"].expr, block.file, {})
-        else:
-            sensitive = block is not None and self.eval_attr(block, "sensitive", {}) is True
-            value = VarRef(f"var.{name}", name=name, sensitive=sensitive)
-        if block is not None:
-            value = _convert(value, block.attributes.get("type"))
-        self._vars[name] = value
-        return value
-
-    def sensitive(self, name: str) -> bool:
-        block = self.defn.variables.get(name)
-        return block is not None and self.eval_attr(block, "sensitive", {}) is True
-
-    def local(self, name: str, d: int) -> Any:
-        if name in self._locals:
-            return self._locals[name]
-        found = self.defn.locals.get(name)
-        if found is None:
-            raise EvalError(f"no local value {name}")
-        attr, file = found
-        if ("local", name) in self._busy:
-            raise EvalError(f"local.{name} refers to itself")
-        self._busy.add(("local", name))
-        try:
-            value = self.safe(attr.expr, file, {})
-        finally:
-            self._busy.discard(("local", name))
-        self._locals[name] = value
-        return value
-
-    def module_ref(self, name: str, d: int) -> Any:
-        children = self.project.children_of(self, name)
-        if children is None:
-            raise EvalError(f"no module {name}")
-        if isinstance(children, dict):
-            return {k: ModuleOutputs(c) for k, c in children.items()}
-        if isinstance(children, list):
-            return [ModuleOutputs(c) for c in children]
-        return ModuleOutputs(children) if isinstance(children, ModuleEval) else children
-
-    def _get(self, value: Any, name: str, text: str) -> Any:
-        if isinstance(value, Instances):
-            value = value.single(text)
-        if isinstance(value, InstanceRef):
-            return self.instance_attr(value, name)
-        if isinstance(value, ModuleOutputs):
-            return value.output(name)
-        if isinstance(value, dict):
-            if name not in value:
-                raise EvalError(f"no attribute {name}")
-            return value[name]
-        if isinstance(value, Unknown):
-            return Unknown(text, refs_of(value))
-        if isinstance(value, list) and value and all(isinstance(v, InstanceRef) for v in value):
-            raise EvalError("a list of instances has no attributes (use [*] or an index)")
-        raise EvalError(f"no attribute {name} on a {type(value).__name__}")
-
-    def _index(self, value: Any, key: Any, text: str) -> Any:
-        if isinstance(value, Instances):
-            return value.at(key, text)
-        if not is_known(key):
-            return Unknown(text, refs_of(key) + refs_of(value))
-        if isinstance(value, list):
-            try:
-                i = int(_number(key))
-            except (EvalError, ValueError, OverflowError):
-                raise EvalError("a list index must be a number") from None
-            if not 0 <= i < len(value):
-                raise EvalError("index out of range")
-            return value[i]
-        if isinstance(value, dict):
-            k = key if isinstance(key, str) else _num_key(key) if isinstance(key, int | float) else None
-            if k is None or k not in value:
-                raise EvalError(f"no key {key!r}")
-            return value[k]
-        if isinstance(value, Unknown):
-            return Unknown(text, refs_of(value))
-        raise EvalError("cannot index this value")
-
-    def instance_attr(self, ref: InstanceRef, name: str) -> Any:
-        """An attribute of a resource or data instance: its argument when written, else computed."""
-        block = ref.block
-        if ref.kind == "data" and block is not None:
-            special = self.project.data_attribute(ref, name)
-            if special is not None:
-                return special
-        if block is not None and name in block.attributes:
-            key = (ref.address, name)
-            if key in self._busy:
-                raise EvalError(f"{ref.address}.{name} refers to itself")
-            self._busy.add(key)
-            try:
-                value = ref.owner.safe(block.attributes[name].expr, block.file, ref.bindings)
-            finally:
-                self._busy.discard(key)
-            if ref.kind != "resource":
-                return value
-            if isinstance(value, str):
-                return RefText(value, ref.address, name)
-            if not is_known(value):
-                # known only at apply: the reference itself, so the resource it names stays linked
-                return Attr(f"{ref.address}.{name}", refs_of(value), address=ref.address, attribute=name)
-            return value
-        derived = self.project.derived_attribute(ref, name)
-        if derived is not None:
-            return derived
-        return Attr(f"{ref.address}.{name}", address=ref.address, attribute=name)
-
-
-class Instances:
-    """The instances of one resource or data block, as an expression names them."""
-
-    def __init__(self, owner: ModuleEval, block: hcl.Block, kind: str) -> None:
-        self.owner = owner
-        self.block = block
-        self.kind = kind
-        self.keyed = "count" in block.attributes or "for_each" in block.attributes
-
-    def _ref(self, key: Any, scope: dict[str, Any]) -> InstanceRef:
-        prefix = "data." if self.kind == "data" else ""
-        address = self.owner.address(prefix + self.block.labels[0], self.block.labels[1],
-                                     key if self.keyed else None)
-        return InstanceRef(self.kind, address, self.owner, self.block, scope)
-
-    def single(self, text: str) -> InstanceRef:
-        if self.keyed:
-            raise EvalError(f"{text}: this resource has count or for_each; name an instance")
-        return self._ref(None, {})
-
-    def at(self, key: Any, text: str) -> Any:
-        if not self.keyed:
-            raise EvalError(f"{text}: this resource has no count or for_each")
-        for k, scope in self.owner.expand(self.block, self.block.labels[1]):
-            if k == key or (isinstance(key, float) and k == int(key)):
-                return self._ref(k, scope)
-        if not is_known(key) or any(k == "*" for k, _ in self.owner.expand(self.block, "")):
-            scope = {"count": {"index": key}} if "count" in self.block.attributes else \
-                {"each": {"key": key, "value": Unknown("each.value")}}
-            return self._ref(key if is_known(key) else "*", scope)
-        raise EvalError(f"no instance {key!r}")
-
-    def all(self) -> Any:
-        if not self.keyed:
-            return [self._ref(None, {})]
-        found = self.owner.expand(self.block, self.block.labels[1])
-        if "for_each" in self.block.attributes:
-            return {str(k): self._ref(k, scope) for k, scope in found}
-        return [self._ref(k, scope) for k, scope in found]
-
-
-class ModuleOutputs:
-    """``module.NAME``: its outputs, read on demand."""
-
-    def __init__(self, child: ModuleEval) -> None:
-        self.child = child
-
-    def output(self, name: str) -> Any:
-        block = self.child.defn.outputs.get(name)
-        if block is None or "value" not in block.attributes:
-            raise EvalError(f"module has no output {name}")
-        key = ("output", name)
-        if key in self.child._busy:
-            raise EvalError(f"output {name} refers to itself")
-        self.child._busy.add(key)
-        try:
-            return self.child.safe(block.attributes["value"].expr, block.file, {})
-        finally:
-            self.child._busy.discard(key)
-
-
 # -- helpers --------------------------------------------------------------------------------------
-
-
-def decode_partial(p: Partial) -> Any:
-    """``jsondecode`` (or a heredoc policy) of a string with unknown pieces: each piece becomes a
-    token, the JSON is read, and strings holding tokens become :class:`Partial` again."""
-    import json
-
-    tokens: dict[str, Any] = {}
-    text = []
-    for i, part in enumerate(p.parts):
-        if isinstance(part, str):
-            text.append(part)
-        else:
-            token = f"\u0001LA{i}\u0002"
-            tokens[token] = part
-            text.append(token)
-    try:
-        data = json.loads("".join(text), strict=False)
-    except ValueError as exc:
-        raise EvalError(f"not valid JSON: {exc}") from None
-
-    def back(v: Any, depth: int = 0) -> Any:
-        if depth > 60:
-            raise EvalError("nested too deep")
-        if isinstance(v, str) and "\u0001LA" in v:
-            pieces: list[Any] = []
-            rest = v
-            while rest:
-                start = rest.find("\u0001LA")
-                if start < 0:
-                    pieces.append(rest)
-                    break
-                end = rest.find("\u0002", start)
-                if start:
-                    pieces.append(rest[:start])
-                pieces.append(tokens.get(rest[start:end + 1], Unknown("?")))
-                rest = rest[end + 1:]
-            return pieces[0] if len(pieces) == 1 and not isinstance(pieces[0], str) else Partial(pieces)
-        if isinstance(v, list):
-            return [back(x, depth + 1) for x in v]
-        if isinstance(v, dict):
-            return {back(k, depth + 1) if isinstance(k, str) and "\u0001" not in k else k: back(x, depth + 1)
-                    for k, x in v.items()}
-        return v
-
-    return back(data)
 
 
 def _vars_in(expr: Any, depth: int = 0) -> list[str]:
@@ -762,115 +493,4 @@ def _vars_in(expr: Any, depth: int = 0) -> list[str]:
     return out
 
 
-def _convert(value: Any, type_attr: hcl.Attribute | None) -> Any:
-    """tfvars give strings; a variable's declared type says what Terraform makes of them."""
-    if type_attr is None or not isinstance(type_attr.expr, hcl.Var):
-        return value
-    kind = type_attr.expr.name
-    if kind == "number" and isinstance(value, str):
-        try:
-            return _number(value)
-        except EvalError:
-            return value
-    if kind == "bool" and value in ("true", "false"):
-        return value == "true"
-    if kind == "string" and isinstance(value, bool):
-        return "true" if value else "false"
-    if kind == "string" and isinstance(value, int | float):
-        return _num_key(value)
-    return value
-
-
-def _pairs(coll: Any) -> list[tuple[Any, Any]]:
-    if isinstance(coll, dict):
-        return list(coll.items())
-    return list(enumerate(coll))
-
-
-def _number(v: Any) -> int | float:
-    if isinstance(v, bool):
-        raise EvalError("a number is required, not a bool")
-    if isinstance(v, int | float):
-        return v
-    if isinstance(v, str):
-        try:
-            f = float(v)
-        except ValueError:
-            raise EvalError(f"{v!r} is not a number") from None
-        if f != f or f in (float("inf"), float("-inf")):
-            raise EvalError("not a finite number")
-        return int(f) if f.is_integer() and abs(f) < 1e15 else f
-    raise EvalError("a number is required")
-
-
-def _num_key(v: int | float) -> str:
-    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
-        return str(int(v))
-    return str(v)
-
-
-def _text(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int | float):
-        return _num_key(v)
-    return str(v)
-
-
-def _equal(a: Any, b: Any) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b if isinstance(a, bool) and isinstance(b, bool) else False
-    return bool(a == b)
-
-
-def _key_text(key: Any) -> str:
-    if isinstance(key, int) and not isinstance(key, bool):
-        return f"[{key}]"
-    if key == "*":
-        return "[*]"
-    return "[" + _quote(str(key)) + "]"
-
-
-def _quote(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def render(e: Any, depth: int = 0) -> str:
-    """An expression written back as Terraform would show it (for messages; never evaluated)."""
-    if depth > 12:
-        return "…"
-    d = depth + 1
-    if isinstance(e, hcl.Lit):
-        v = e.value
-        if isinstance(v, str):
-            return _quote(v)
-        return "null" if v is None else _text(v)
-    if isinstance(e, hcl.Var):
-        return e.name
-    if isinstance(e, hcl.GetAttr):
-        return f"{render(e.target, d)}.{e.name}"
-    if isinstance(e, hcl.Index):
-        return f"{render(e.target, d)}[{render(e.key, d)}]"
-    if isinstance(e, hcl.Splat):
-        rest = "".join(f".{s}" if k == "attr" else f"[{render(s, d)}]" for k, s in e.rest)
-        return f"{render(e.target, d)}[*]{rest}"
-    if isinstance(e, hcl.Call):
-        return f"{e.name}({', '.join(render(a, d) for a in e.args)}{'...' if e.expand_last else ''})"
-    if isinstance(e, hcl.Template):
-        return '"' + "".join(p.replace('"', '\\"') if isinstance(p, str) else "${" + render(p, d) + "}"
-                             for p in e.parts) + '"'
-    if isinstance(e, hcl.Cond):
-        return f"{render(e.cond, d)} ? {render(e.then, d)} : {render(e.other, d)}"
-    if isinstance(e, hcl.BinOp):
-        return f"{render(e.left, d)} {e.op} {render(e.right, d)}"
-    if isinstance(e, hcl.UnOp):
-        return f"{e.op}{render(e.operand, d)}"
-    if isinstance(e, hcl.TupleExpr):
-        return "[" + ", ".join(render(i, d) for i in e.items) + "]"
-    if isinstance(e, hcl.ObjectExpr):
-        return "{" + ", ".join(f"{k if isinstance(k, str) else render(k, d)} = {render(v, d)}"
-                               for k, v, _ in e.items) + "}"
-    if isinstance(e, hcl.ForExpr):
-        return f"[for {e.value_var} in {render(e.collection, d)} : …]"
-    return "…"
-
+__all__ = ["MAX_DEPTH", "Body", "EvalError", "ModuleEval", "Value", "decode_partial"]

@@ -40,7 +40,8 @@ def is_plan(head: bytes) -> bool:
 def load_plan(path: Path, roots: list[Path]) -> Loaded:
     from lambda_advisor.sources.template.reader import TemplateReader
     from lambda_advisor.sources.terraform import place_documents
-    from lambda_advisor.sources.terraform.translate import TRANSLATORS, TYPES, Translation
+    from lambda_advisor.sources.terraform.shapes import Translation
+    from lambda_advisor.sources.terraform.translate import TRANSLATORS, TYPES
 
     out = Loaded()
     shown = display(path)
@@ -72,11 +73,7 @@ def load_plan(path: Path, roots: list[Path]) -> Loaded:
     for kind, address, res, module_address in todo:
         body, block = builder.body(address, res, module_address)
         TRANSLATORS[kind](t, address, body, block, builder.eval_for(module_address) or project.root_eval)
-    for step in t._later:
-        step()
-    template = LineDict({"Resources": t.resources})
-    if t.parameters:
-        template["Parameters"] = t.parameters
+    template = t.finish()
     out.errors.extend(project.errors)
     out.notices.extend(project.notices)
     if not t.resources:

@@ -18,12 +18,14 @@ from lambda_advisor.result import InputError
 from lambda_advisor.sources.files import display
 from lambda_advisor.sources.terraform import hcl
 from lambda_advisor.sources.terraform.evaluate import Body, EvalError, ModuleEval, Value
+from lambda_advisor.sources.terraform.hcl_json import parse_json
 from lambda_advisor.sources.terraform.values import (
     Attr,
     InstanceRef,
     JsonText,
     Partial,
     Unknown,
+    decode_partial,
     is_known,
 )
 from lambda_advisor.sources.yaml_loader import LineDict, LineList
@@ -159,7 +161,7 @@ class Project:
             self.standin_files[index] = standin
         try:
             if path.name.endswith(".json"):
-                blocks, _, comments = hcl.parse_json(data, index)
+                blocks, _, comments = parse_json(data, index)
             else:
                 blocks, _, comments = hcl.parse_native(data, index)
         except hcl.HclError as exc:
@@ -212,7 +214,7 @@ class Project:
                 continue
             index = self.add_file(path)
             try:
-                _, attrs, _ = (hcl.parse_json if path.name.endswith(".json") else hcl.parse_native)(data, index)
+                _, attrs, _ = (parse_json if path.name.endswith(".json") else hcl.parse_native)(data, index)
             except hcl.HclError as exc:
                 self.errors.append(InputError(self.shown(path), f"cannot parse: {exc}", exc.line))
                 continue
@@ -436,8 +438,6 @@ def _statements_of(doc: Any) -> list[Any]:
         except ValueError:
             return []
     if isinstance(doc, Partial):
-        from lambda_advisor.sources.terraform.evaluate import decode_partial
-
         try:
             doc = decode_partial(doc)
         except EvalError:

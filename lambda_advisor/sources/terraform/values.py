@@ -10,6 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from lambda_advisor.sources.terraform import hcl
+
+
+class EvalError(Exception):
+    """Terraform would stop here (a wrong type, a missing key); the value is unknown to us."""
+
 
 @dataclass(frozen=True)
 class Unknown:
@@ -144,3 +150,125 @@ def type_name(value: Any) -> str:
     if isinstance(value, dict):
         return "object"
     return "unknown"
+
+
+# -- conversions Terraform makes ---------------------------------------------------------------
+
+
+def decode_partial(p: Partial) -> Any:
+    """``jsondecode`` (or a heredoc policy) of a string with unknown pieces: each piece becomes a
+    token, the JSON is read, and strings holding tokens become :class:`Partial` again."""
+    import json
+
+    tokens: dict[str, Any] = {}
+    text = []
+    for i, part in enumerate(p.parts):
+        if isinstance(part, str):
+            text.append(part)
+        else:
+            token = f"\u0001LA{i}\u0002"
+            tokens[token] = part
+            text.append(token)
+    try:
+        data = json.loads("".join(text), strict=False)
+    except ValueError as exc:
+        raise EvalError(f"not valid JSON: {exc}") from None
+
+    def back(v: Any, depth: int = 0) -> Any:
+        if depth > 60:
+            raise EvalError("nested too deep")
+        if isinstance(v, str) and "\u0001LA" in v:
+            pieces: list[Any] = []
+            rest = v
+            while rest:
+                start = rest.find("\u0001LA")
+                if start < 0:
+                    pieces.append(rest)
+                    break
+                end = rest.find("\u0002", start)
+                if start:
+                    pieces.append(rest[:start])
+                pieces.append(tokens.get(rest[start:end + 1], Unknown("?")))
+                rest = rest[end + 1:]
+            return pieces[0] if len(pieces) == 1 and not isinstance(pieces[0], str) else Partial(pieces)
+        if isinstance(v, list):
+            return [back(x, depth + 1) for x in v]
+        if isinstance(v, dict):
+            return {back(k, depth + 1) if isinstance(k, str) and "\u0001" not in k else k: back(x, depth + 1)
+                    for k, x in v.items()}
+        return v
+
+    return back(data)
+
+
+def convert_declared(value: Any, type_attr: hcl.Attribute | None) -> Any:
+    """tfvars give strings; a variable's declared type says what Terraform makes of them."""
+    if type_attr is None or not isinstance(type_attr.expr, hcl.Var):
+        return value
+    kind = type_attr.expr.name
+    if kind == "number" and isinstance(value, str):
+        try:
+            return number(value)
+        except EvalError:
+            return value
+    if kind == "bool" and value in ("true", "false"):
+        return value == "true"
+    if kind == "string" and isinstance(value, bool):
+        return "true" if value else "false"
+    if kind == "string" and isinstance(value, int | float):
+        return num_key(value)
+    return value
+
+
+def pairs(coll: Any) -> list[tuple[Any, Any]]:
+    if isinstance(coll, dict):
+        return list(coll.items())
+    return list(enumerate(coll))
+
+
+def number(v: Any) -> int | float:
+    if isinstance(v, bool):
+        raise EvalError("a number is required, not a bool")
+    if isinstance(v, int | float):
+        return v
+    if isinstance(v, str):
+        try:
+            f = float(v)
+        except ValueError:
+            raise EvalError(f"{v!r} is not a number") from None
+        if f != f or f in (float("inf"), float("-inf")):
+            raise EvalError("not a finite number")
+        return int(f) if f.is_integer() and abs(f) < 1e15 else f
+    raise EvalError("a number is required")
+
+
+def num_key(v: int | float) -> str:
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return str(v)
+
+
+def text_of(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return num_key(v)
+    return str(v)
+
+
+def equal(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b if isinstance(a, bool) and isinstance(b, bool) else False
+    return bool(a == b)
+
+
+def key_text(key: Any) -> str:
+    if isinstance(key, int) and not isinstance(key, bool):
+        return f"[{key}]"
+    if key == "*":
+        return "[*]"
+    return "[" + quote(str(key)) + "]"
+
+
+def quote(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
