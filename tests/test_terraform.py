@@ -261,6 +261,13 @@ module "absent" {
 module "escapes" {
   source = "../../elsewhere"
 }
+resource "aws_sqs_queue" "jobs" {
+  name = "jobs"
+}
+resource "aws_lambda_event_source_mapping" "jobs" {
+  event_source_arn = aws_sqs_queue.jobs.arn
+  function_name    = module.local.arn
+}
 ''',
         "modules/fn/main.tf": 'variable "name" {}\nvariable "runtime" {}\n' + fn("this").replace(
             '"this"\n  runtime       = "python3.13"', 'var.name\n  runtime       = var.runtime'),
@@ -280,6 +287,8 @@ module "escapes" {
     finding = next(f for f in result.findings if f.location.logical_id == "module.local.aws_lambda_function.this")
     assert finding.location.inherited_from is not None and "modules/fn/main.tf" in finding.location.inherited_from
     assert any("module.absent" in n and "terraform init" in n for n in result.notices)
+    # a module's output names its function: the root's event source mapping reaches it
+    assert ("main.tf", 22, "LA202") in found(result)
     assert any("module.escapes" in n and "not checked" in n for n in result.notices)
 
 

@@ -148,10 +148,12 @@ def _note_terraform(out: Loaded, folder: Path) -> None:
 def _load_terraform(out: Loaded, var_files: list[Path]) -> None:
     """Each Terraform root module met (a folder no other one calls as a local module), with its modules."""
     from lambda_advisor.sources import terraform
+    from lambda_advisor.sources.terraform.project import outermost
 
+    roots = [Path(r) for r in outermost(out.roots)]  # once for every module: resolving is not free
     if out.terraform_plans:
         try:
-            plans = terraform.load_plans(out.terraform_plans, out.roots)
+            plans = terraform.load_plans(out.terraform_plans, roots)
             _merge(out, plans)
             out.scanned.extend(plans.scanned)
         except Exception as exc:  # the barrier: the plans, one error entry
@@ -161,7 +163,7 @@ def _load_terraform(out: Loaded, var_files: list[Path]) -> None:
         if folder.resolve() in planned:
             continue  # the plan beside these files gives each finding once, at their lines
         try:
-            loaded = terraform.load_root(folder, out.roots, var_files)
+            loaded = terraform.load_root(folder, roots, var_files)
             _merge(out, loaded)
             out.scanned.extend(loaded.scanned)
         except Exception as exc:  # the barrier: one root module, one error entry

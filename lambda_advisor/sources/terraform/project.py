@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +96,7 @@ class Project:
 
     def __init__(self, root: Path, roots: list[Path], var_files: list[Path] | None = None) -> None:
         self.root = root
-        self.roots = [r.resolve() for r in roots]
+        self.roots = outermost(roots)
         self.files: list[str] = [""]  # index 0 is no file: every encoded line is at least STRIDE
         self.standin_files: dict[int, tuple[str, int]] = {}
         self.errors: list[InputError] = []
@@ -122,7 +123,7 @@ class Project:
         if self.root.is_absolute():
             return display(path)
         try:
-            return display(os.path.relpath(path.resolve(), Path.cwd().resolve()))
+            return display(os.path.relpath(os.path.realpath(path), _cwd()))
         except (OSError, ValueError):
             return display(path)
 
@@ -181,7 +182,8 @@ class Project:
             path = (folder / relative).resolve()
         except (OSError, RuntimeError, ValueError):
             return None
-        if any(path == r or r in path.parents for r in self.roots):
+        text = str(path)
+        if any(text == r or text.startswith(r.rstrip(os.sep) + os.sep) for r in self.roots):
             return path
         return None
 
@@ -348,6 +350,26 @@ class Project:
 
     def derived_attribute(self, ref: InstanceRef, name: str) -> Any:
         return None
+
+
+def outermost(roots: list[Path]) -> list[str]:
+    """The scanned roots, resolved, without those inside another one (containment checks stay short)."""
+    resolved: list[str] = []
+    for r in roots:
+        try:
+            resolved.append(os.path.realpath(r))
+        except (OSError, ValueError):
+            continue
+    out: list[str] = []
+    for real in sorted(set(resolved), key=len):
+        if not any(real == o or real.startswith(o.rstrip(os.sep) + os.sep) for o in out):
+            out.append(real)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _cwd() -> str:
+    return os.path.realpath(os.getcwd())
 
 
 #: Built-in stand-ins for community modules a project uses without `terraform init` having run.

@@ -139,7 +139,7 @@ class ReferenceParts:
             return {k: ModuleOutputs(c) for k, c in children.items()}
         if isinstance(children, list):
             return [ModuleOutputs(c) for c in children]
-        return ModuleOutputs(children) if isinstance(children, ModuleEval) else children
+        return ModuleOutputs(cast("ModuleEval", children)) if isinstance(children, ReferenceParts) else children
 
     def _get(self, value: Any, name: str, text: str) -> Any:
         if isinstance(value, Instances):
