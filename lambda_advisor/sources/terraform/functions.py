@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lambda_advisor.sources.terraform.hcl import json_dumps
-from lambda_advisor.sources.terraform.values import JsonString, JsonText, is_known
+from lambda_advisor.sources.terraform.values import JsonString, JsonText, is_known, num_key, number
 
 
 class FunctionError(Exception):
@@ -27,30 +27,10 @@ def _str(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int | float):
-        return _num_text(v)
+        return num_key(v)
     if isinstance(v, str):
         return v
     raise FunctionError(f"a string is required, not {type(v).__name__}")
-
-
-def _num_text(v: int | float) -> str:
-    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
-        return str(int(v))
-    return str(v)
-
-
-def _num(v: Any) -> int | float:
-    if isinstance(v, bool):
-        raise FunctionError("a number is required")
-    if isinstance(v, int | float):
-        return v
-    if isinstance(v, str):
-        try:
-            f = float(v)
-        except ValueError:
-            raise FunctionError(f"{v!r} is not a number") from None
-        return int(f) if f.is_integer() and abs(f) < 1e15 else f
-    raise FunctionError("a number is required")
 
 
 def _list(v: Any) -> list[Any]:
@@ -91,14 +71,14 @@ def _format(fmt: str, *args: Any) -> str:
         if verb == "q":
             out.append(json.dumps(_str(arg)))
         elif verb in "dxXob":
-            n = int(_num(arg))
+            n = int(number(arg))
             flags, width = m.group(1), min(int(m.group(2) or 0), 64)
             spec = ("-" if "-" in flags else "") + ("0" if "0" in flags and "-" not in flags else "") + \
                 (str(width) if width else "")
             out.append(format(n, (spec.replace("-", "<") if "-" in spec else spec) + verb.replace("d", "d")))
         elif verb in "fe":
             prec = int(m.group(3)) if m.group(3) else 6
-            out.append(f"{float(_num(arg)):.{prec}{verb}}")
+            out.append(f"{float(number(arg)):.{prec}{verb}}")
         elif verb == "t":
             out.append("true" if arg is True else "false")
         elif verb == "v" and not isinstance(arg, str | int | float | bool):
@@ -142,7 +122,7 @@ def _element(lst: Any, idx: Any) -> Any:
     lst = _list(lst)
     if not lst:
         raise FunctionError("element of an empty list")
-    return lst[int(_num(idx)) % len(lst)]
+    return lst[int(number(idx)) % len(lst)]
 
 
 def _distinct(lst: Any) -> list[Any]:
@@ -154,7 +134,7 @@ def _distinct(lst: Any) -> list[Any]:
 
 
 def _slice(lst: Any, a: Any, b: Any) -> list[Any]:
-    return _list(lst)[int(_num(a)):int(_num(b))]
+    return _list(lst)[int(number(a)):int(number(b))]
 
 
 def _jsondecode(text: Any) -> Any:
@@ -178,7 +158,7 @@ def _one(lst: Any) -> Any:
 
 
 def _range(*args: Any) -> list[Any]:
-    nums = [_num(a) for a in args]
+    nums = [number(a) for a in args]
     start, stop, step = (0, nums[0], 1) if len(nums) == 1 else (nums[0], nums[1], nums[2] if len(nums) > 2 else 1)
     if step == 0 or abs((stop - start) / step) > 1024:
         raise FunctionError("range too large")
@@ -241,12 +221,12 @@ def _setop(kind: str) -> Callable[..., list[Any]]:
 
 #: name -> (function, minimum arguments, maximum arguments or None)
 FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int | None]] = {
-    "abs": (lambda x: abs(_num(x)), 1, 1),
-    "ceil": (lambda x: math.ceil(_num(x)), 1, 1),
-    "floor": (lambda x: math.floor(_num(x)), 1, 1),
-    "max": (lambda *a: max(_num(x) for x in a), 1, None),
-    "min": (lambda *a: min(_num(x) for x in a), 1, None),
-    "parseint": (lambda s, b: int(_str(s), int(_num(b))), 2, 2),
+    "abs": (lambda x: abs(number(x)), 1, 1),
+    "ceil": (lambda x: math.ceil(number(x)), 1, 1),
+    "floor": (lambda x: math.floor(number(x)), 1, 1),
+    "max": (lambda *a: max(number(x) for x in a), 1, None),
+    "min": (lambda *a: min(number(x) for x in a), 1, None),
+    "parseint": (lambda s, b: int(_str(s), int(number(b))), 2, 2),
     "chomp": (lambda s: _str(s).rstrip("\r\n"), 1, 1),
     "format": (lambda f, *a: _format(_str(f), *a), 1, None),
     "formatlist": (lambda f, *a: [_format(_str(f), *row) for row in zip(*(_list(x) for x in a), strict=False)],
@@ -258,8 +238,8 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int | None]] = {
     "title": (lambda s: _str(s).title(), 1, 1),
     "replace": (_replace, 3, 3),
     "split": (lambda sep, s: _str(s).split(_str(sep)) if _str(sep) else list(_str(s)), 2, 2),
-    "substr": (lambda s, o, n: _str(s)[int(_num(o)):] if int(_num(n)) < 0
-               else _str(s)[int(_num(o)):int(_num(o)) + int(_num(n))], 3, 3),
+    "substr": (lambda s, o, n: _str(s)[int(number(o)):] if int(number(n)) < 0
+               else _str(s)[int(number(o)):int(number(o)) + int(number(n))], 3, 3),
     "trim": (lambda s, c: _str(s).strip(_str(c)), 2, 2),
     "trimspace": (lambda s: _str(s).strip(), 1, 1),
     "trimprefix": (lambda s, p: _str(s).removeprefix(_str(p)), 2, 2),
@@ -296,7 +276,7 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int | None]] = {
     "toset": (lambda v: _distinct(v), 1, 1),
     "tomap": (lambda v: dict(_map(v)), 1, 1),
     "tostring": (_tostring, 1, 1),
-    "tonumber": (lambda v: None if v is None else _num(v), 1, 1),
+    "tonumber": (lambda v: None if v is None else number(v), 1, 1),
     "tobool": (_tobool, 1, 1),
     "jsonencode": (_jsonencode, 1, 1),
     "jsondecode": (_jsondecode, 1, 1),

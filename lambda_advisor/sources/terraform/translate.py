@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from lambda_advisor.sources.terraform.evaluate import Body, ModuleEval
+from lambda_advisor.sources.terraform.evaluate import Body, ModuleEval, Value
 from lambda_advisor.sources.terraform.project import Project
 from lambda_advisor.sources.terraform.shapes import Props, Translation, tags_of, target_of
 from lambda_advisor.sources.terraform.values import (
@@ -277,18 +277,24 @@ def _provisioned(t: Translation, address: str, body: Body, block: Any, ev: Modul
     t.add(address, "AWS::Lambda::Alias", body, p.out, block)
 
 
-def _recursion(t: Translation, address: str, body: Body, block: Any, ev: ModuleEval) -> None:
-    found, loop = body.attrs.get("function_name"), body.attrs.get("recursive_loop")
-    if found is None or loop is None:
+def _set_on_target(t: Translation, target: Value | None, key: str, value: Value | None,
+                   node: Callable[[Any, int], Any]) -> None:
+    """A resource Terraform keeps apart (a queue's redrive policy, a function's recursion setting) sets
+    one property of the resource it names, once every resource is translated."""
+    if target is None or value is None:
         return
 
     def apply() -> None:
-        target = target_of(t, found.value)
-        res = t.resources.get(target) if target else None
+        found = target_of(t, target.value)
+        res = t.resources.get(found) if found else None
         if res is not None and isinstance(res.get("Properties"), LineDict):
-            res["Properties"]["RecursiveLoop"] = t.node(loop.value, loop.line)
-            res["Properties"].key_lines["RecursiveLoop"] = loop.line
+            res["Properties"][key] = node(value.value, value.line)
+            res["Properties"].key_lines[key] = value.line
     t.later(apply)
+
+
+def _recursion(t: Translation, address: str, body: Body, block: Any, ev: ModuleEval) -> None:
+    _set_on_target(t, body.attrs.get("function_name"), "RecursiveLoop", body.attrs.get("recursive_loop"), t.node)
 
 
 def _log_group(t: Translation, address: str, body: Body, block: Any, ev: ModuleEval) -> None:
@@ -310,17 +316,7 @@ def _queue(t: Translation, address: str, body: Body, block: Any, ev: ModuleEval)
 
 
 def _redrive(t: Translation, address: str, body: Body, block: Any, ev: ModuleEval) -> None:
-    found, policy = body.attrs.get("queue_url"), body.attrs.get("redrive_policy")
-    if found is None or policy is None:
-        return
-
-    def apply() -> None:
-        target = target_of(t, found.value)
-        res = t.resources.get(target) if target else None
-        if res is not None and isinstance(res.get("Properties"), LineDict):
-            res["Properties"]["RedrivePolicy"] = t.policy(policy.value, policy.line)
-            res["Properties"].key_lines["RedrivePolicy"] = policy.line
-    t.later(apply)
+    _set_on_target(t, body.attrs.get("queue_url"), "RedrivePolicy", body.attrs.get("redrive_policy"), t.policy)
 
 
 def _topic(t: Translation, address: str, body: Body, block: Any, ev: ModuleEval) -> None:
