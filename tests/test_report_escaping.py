@@ -28,7 +28,7 @@ from report_oracles import (
 )
 
 from lambda_advisor.cli import cli
-from lambda_advisor.engine import Rule
+from lambda_advisor.engine import Rule, load_rules
 from lambda_advisor.findings import Finding, Location
 from lambda_advisor.report import FORMATS, escape, render
 from lambda_advisor.report.markdown_terminal import render as render_rule_page
@@ -234,3 +234,15 @@ def test_class7_audit_progress_line_is_inert() -> None:
     line = progress.line()
     assert_inert_for_terminal(line)
     assert_no_forged_commands(line)
+
+
+def test_class9_a_user_rule_adds_no_markdown_or_link_to_code_scanning() -> None:
+    result = hostile_result()
+    result.rules[0].references = ["javascript:alert(1)"]
+    rule = json.loads(render("sarif", result))["runs"][0]["tool"]["driver"]["rules"][0]
+    assert "markdown" not in rule["help"] and "helpUri" not in rule
+    shipped = [r for r in load_rules() if r.help_uri][:1]
+    result.rules = shipped
+    rule = json.loads(render("sarif", result))["runs"][0]["tool"]["driver"]["rules"][0]
+    assert rule["help"]["markdown"] and rule["helpUri"].startswith("https://")
+

@@ -25,7 +25,7 @@ from typing import Any
 
 from lambda_advisor import __version__
 from lambda_advisor.findings import Finding
-from lambda_advisor.report.escape import json_text
+from lambda_advisor.report.escape import json_text, md_url
 from lambda_advisor.report.paths import absolute, live_path, repo_relative, repo_root
 from lambda_advisor.result import ScanResult
 
@@ -62,8 +62,11 @@ def _descriptor(rule: Any) -> dict[str, Any]:
         "name": _camel(rule.title),
         "shortDescription": {"text": rule.title},
         "fullDescription": {"text": " ".join(rule.what.split())},
-        "help": {"text": f"{rule.why.strip()}\n\nFix: {rule.fix.strip()}", "markdown": rule_markdown(rule)},
-        **({"helpUri": rule.help_uri} if rule.help_uri else {}),
+        # A rule from a rules folder of the scanned tree is input: its page goes as plain text only, and
+        # its link only when it is a plain http(s) address (code scanning renders markdown and follows links).
+        "help": {"text": f"{rule.why.strip()}\n\nFix: {rule.fix.strip()}",
+                 **({"markdown": rule_markdown(rule)} if getattr(rule, "builtin", True) else {})},
+        **({"helpUri": md_url(rule.help_uri)} if md_url(rule.help_uri) else {}),
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {
             "tags": tags,
