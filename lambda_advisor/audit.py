@@ -11,9 +11,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from lambda_advisor import pipeline
+from lambda_advisor import scanning
 from lambda_advisor.audit_scope import audit_scope
-from lambda_advisor.pipeline import Settings
+from lambda_advisor.scanning import Settings
 from lambda_advisor.result import ScanResult
 from lambda_advisor.sources.account import (
     AuditError,
@@ -68,7 +68,7 @@ def run_audit(options: AuditOptions, settings: Settings, *, save: Path | None = 
         if save is not None:
             target = save / f"{outcome.account}.json" if folder else save
             saved.append(_save(target, outcome, options, secret_params, None))
-    result = pipeline.evaluate(outcome.documents, settings, kind="audit")
+    result = scanning.evaluate(outcome.documents, settings, kind="audit")
     result.gaps = list(outcome.gaps)
     result.meta.update({
         "account": outcome.account,

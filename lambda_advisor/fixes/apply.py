@@ -275,12 +275,12 @@ class _Checker:
     """Reads a template's text the way the scan did (source, code inspection, rules) and judges an edit."""
 
     def __init__(self, path: Path, shown: str, settings: Any) -> None:
-        from lambda_advisor import pipeline
+        from lambda_advisor import scanning
 
         self.path = path
         self.shown = shown
         self.settings = settings
-        self.pipeline = pipeline
+        self.scanning = scanning
 
     def read(self, text: str) -> tuple[list[dict[str, Any]], list[Finding]] | str:
         """(documents, findings) of ``text``, or why it does not read cleanly."""
@@ -289,8 +289,8 @@ class _Checker:
         loaded = load_template(self.path, explicit=True, display_path=self.shown, text=text)
         if loaded.errors or not loaded.documents:
             return f"the fixed template does not read cleanly ({loaded.errors[0] if loaded.errors else 'no functions'})"
-        self.pipeline.inspect(loaded, self.settings)
-        result = self.pipeline.evaluate(loaded.documents, self.settings, errors=loaded.errors)
+        self.scanning.inspect(loaded, self.settings)
+        result = self.scanning.evaluate(loaded.documents, self.settings, errors=loaded.errors)
         if result.errors:
             return f"the fixed template does not read cleanly ({result.errors[0]})"
         return loaded.documents, result.findings
