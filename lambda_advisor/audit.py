@@ -13,8 +13,8 @@ from typing import Any
 
 from lambda_advisor import scanning
 from lambda_advisor.audit_scope import audit_scope
-from lambda_advisor.scanning import Settings
 from lambda_advisor.result import ScanResult
+from lambda_advisor.scanning import Settings
 from lambda_advisor.sources.account import (
     AuditError,
     AuditOptions,
