@@ -56,6 +56,11 @@ class FixContext:
         self.template.set_property(self.logical_id, keys, value)
 
     @property
+    def condition(self) -> str | None:
+        """The function's ``Condition``: every resource a fix adds for it carries the same one."""
+        return self.template.condition(self.logical_id)
+
+    @property
     def affected_docs(self) -> list[Document]:
         """The documents of every function the finding concerns (several for a merged Globals finding)."""
         ids = [a.function_id for a in self.finding.affected]
@@ -63,17 +68,22 @@ class FixContext:
         return [by_id[i] for i in ids if i in by_id] or [self.doc]
 
     def set_function_value(self, key: str, value: Any, pointer: str,
-                           same_fix: Callable[[Document], Any] | None = None) -> str:
+                           same_fix: Callable[[Document], Any] | None = None, *, globals_ok: bool = True) -> str:
         """Set a function property where it belongs; returns where it went.
 
         A value the function inherits from SAM ``Globals`` is changed in Globals
         only when every function inheriting it is being fixed by the same rule to
         the same value (``same_fix(doc)`` is that value for another function);
         otherwise each function the finding concerns gets its own override and the
-        others keep the Globals value.
+        others keep the Globals value. Globals is never edited when the template holds
+        functions the run could not read (``Fn::ForEach``, an unreadable resource), nor when
+        ``globals_ok`` is false (the caller cannot vouch for every function it would reach).
         """
         rule_id = self.finding.rule_id
-        if (self.doc.get("inherited") or {}).get(pointer) == "Globals":
+        unseen = self.template.unseen_functions({str(d["source"]["logical_id"]) for d in self.documents})
+        if unseen or not globals_ok:
+            pass  # Globals would reach functions this run cannot see (or check): per-function overrides only
+        elif (self.doc.get("inherited") or {}).get(pointer) == "Globals":
             sharers = [d for d in self.documents if (d.get("inherited") or {}).get(pointer) == "Globals"]
             glob = self.template.path("Globals", "Function")
             if glob is not None and all(

@@ -190,6 +190,10 @@ def _fix_file(path: Path, shown: str, findings: list[Finding], result: ScanResul
             outcome.no_fix.append(RolledBack(finding, "no mechanical fix for this case"))
             continue
         candidate = template.result()
+        refusal = permission_refusal(text, candidate)
+        if refusal:
+            outcome.no_fix.append(RolledBack(finding, refusal))
+            continue
         verdict = checker.verify(candidate, key, now)
         if isinstance(verdict, str):
             outcome.rolled_back.append(RolledBack(finding, verdict))
@@ -257,12 +261,28 @@ def propose_fixes(result: ScanResult, settings: Any, policy: FixPolicy) -> dict[
                 continue
             if what is None or not template.changed:
                 continue
-            if isinstance(checker.verify(template.result(), finding.fingerprint, now), str):
+            if permission_refusal(text, template.result()) or \
+                    isinstance(checker.verify(template.result(), finding.fingerprint, now), str):
                 continue
             proposals[finding.fingerprint] = Proposal(
                 file, what, [(*_line_col(text, start), *_line_col(text, end), new)
                              for start, end, new in template.replacements()])
     return proposals
+
+
+def permission_refusal(before: str, after: str) -> str | None:
+    """Why ``after`` cannot deploy or work for lack of a right its roles do not grant (None when they do)."""
+    from lambda_advisor.fixes.permissions import new_unmet
+    from lambda_advisor.sources.yaml_loader import loads
+
+    try:
+        missing = new_unmet(loads(before), loads(after))
+    except Exception as exc:
+        return f"the fixed template cannot be checked for the rights it needs ({type(exc).__name__})"
+    if not missing:
+        return None
+    more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+    return missing[0][1] + more
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:

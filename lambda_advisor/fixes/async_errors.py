@@ -12,7 +12,8 @@ from lambda_advisor.fixes.resources import add_queue, grant, queue_arn, sam_mana
 def add_failure_destination(ctx: FixContext) -> str | None:
     """SAM: ``EventInvokeConfig.DestinationConfig.OnFailure`` on the function; CloudFormation: an
     ``AWS::Lambda::EventInvokeConfig`` (or the existing one) pointing at a new queue, and the send right."""
-    queue = add_queue(ctx, f"{ctx.logical_id}FailureQueue")
+    condition = ctx.condition
+    queue = add_queue(ctx, f"{ctx.logical_id}FailureQueue", condition=condition)
     arn = queue_arn(queue)
     if ctx.is_sam:
         granted = None
@@ -36,7 +37,7 @@ def add_failure_destination(ctx: FixContext) -> str | None:
             where = ctx.template.add_resource(f"{ctx.logical_id}EventInvokeConfig", {
                 "Type": "AWS::Lambda::EventInvokeConfig",
                 "Properties": {"FunctionName": ref(ctx.logical_id), "Qualifier": "$LATEST",
-                               "DestinationConfig": {"OnFailure": {"Destination": arn}}}})
+                               "DestinationConfig": {"OnFailure": {"Destination": arn}}}}, condition=condition)
     return f"new queue {queue} as the on-failure destination ({where})" + (f"; {granted}" if granted else "")
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -200,18 +201,58 @@ class TemplateText:
         lines = _yaml_item(item, column, self.unit)
         self._record(at, at, lead + self.newline.join(lines) + self.newline, depth=column)
 
-    def add_resource(self, wanted: str, body: dict[str, Any]) -> str:
-        """Add a resource under a logical ID not yet used (``wanted``, then ``wanted2`` …); returns it."""
+    def add_resource(self, wanted: str, body: dict[str, Any], *, condition: str | None = None) -> str:
+        """Add a resource under a logical ID no section uses yet (``wanted``, then ``wanted2`` …); returns it.
+
+        CloudFormation refuses a resource named like a parameter, and ``!Ref`` in an output
+        would silently change meaning, so every top-level section's names are taken.
+        ``condition`` is written as the resource's ``Condition`` (that of what it serves).
+        """
         resources = self.get(self.root, "Resources")
         if not isinstance(resources, yaml.MappingNode):
             raise CannotFix("no Resources mapping")
-        taken = set(self.resource_ids())
+        taken = self.names()
         name, n = wanted, 1
         while name in taken:
             n += 1
             name = f"{wanted}{n}"
+        if condition is not None:
+            body = {"Type": body["Type"], "Condition": condition, **{k: v for k, v in body.items() if k != "Type"}}
         self._add(resources, name, body)
         return name
+
+    def names(self) -> frozenset[str]:
+        """Every name a template declares: parameters, resources, conditions, mappings, outputs."""
+        out: list[str] = []
+        for section in ("Parameters", "Resources", "Conditions", "Mappings", "Outputs"):
+            node = self.get(self.root, section)
+            if isinstance(node, yaml.MappingNode):
+                out += [str(k.value) for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+        return frozenset(out)
+
+    def condition(self, logical_id: str) -> str | None:
+        """The ``Condition`` of a resource, when it has one written as a plain name."""
+        node = self.get(self.resource(logical_id), "Condition")
+        if node is None:
+            return None
+        value = scalar_value(node)
+        if not isinstance(value, str):
+            raise CannotFix(f"{logical_id}.Condition is not a plain condition name")
+        return value
+
+    def unseen_functions(self, seen: Collection[str]) -> list[str]:
+        """Function resources (or ``Fn::ForEach`` loops that may make some) that are not in ``seen``."""
+        out = []
+        for lid in self.resource_ids():
+            if lid.startswith("Fn::ForEach") or (lid not in seen and self._function_like(lid)):
+                out.append(lid)
+        return out
+
+    def _function_like(self, logical_id: str) -> bool:
+        node = self.get(self.resource(logical_id), "Type")
+        kind = scalar_value(node)
+        return kind in ("AWS::Serverless::Function", "AWS::Lambda::Function") or \
+            (node is not None and not isinstance(kind, str))  # a type written with an intrinsic: unknown
 
     def result(self) -> str:
         """The text with every pending edit applied (the tree is not updated: make a new TemplateText)."""

@@ -7,7 +7,7 @@ from typing import Any
 from lambda_advisor.checks.event_sources import stream_label
 from lambda_advisor.checks.streams import STREAM_TYPES
 from lambda_advisor.fixes import FixContext
-from lambda_advisor.fixes.resources import add_queue, grant, queue_arn, sam_manages_role
+from lambda_advisor.fixes.resources import add_queue, grant, queue_arn
 
 #: Retries of a failing batch before it goes to the on-failure destination (AWS's default is unbounded).
 MAX_RETRY_ATTEMPTS = 5
@@ -34,13 +34,17 @@ def bound_stream_failures(ctx: FixContext) -> str | None:
         changes["MaximumRecordAgeInSeconds"] = MAX_RECORD_AGE_S
     granted = None
     if source.get("on_failure") is False:
-        queue = add_queue(ctx, f"{source.get('name') or ctx.logical_id}FailureQueue")
+        name = str(source.get("name") or ctx.logical_id)
+        # A SAM event is the function's own (its name may equal another resource's); otherwise a mapping.
+        sam_event = ctx.is_sam and ctx.template.path(
+            "Properties", "Events", name, start=ctx.template.resource(ctx.logical_id)) is not None
+        condition = ctx.condition if sam_event else ctx.template.condition(name)
+        queue = add_queue(ctx, f"{name}FailureQueue", condition=condition)
         on_failure: dict[str, Any] = {"Destination": queue_arn(queue)}
-        sam_event = ctx.is_sam and ctx.template.resource_type(str(source.get("name"))) is None
         if sam_event:
             on_failure["Type"] = "SQS"  # SAM then grants the send right to the role it makes
-        if not (sam_event and sam_manages_role(ctx)):
-            granted = grant(ctx, "FailureQueueSend", ["sqs:SendMessage"], queue_arn(queue))
+        # SAM adds the right only for its own events; a standalone mapping's queue needs it written.
+        granted = grant(ctx, "FailureQueueSend", ["sqs:SendMessage"], queue_arn(queue), sam_adds=sam_event)
         changes["DestinationConfig"] = {"OnFailure": on_failure}
     for key, value in changes.items():
         ctx.template.set(props, key, value)

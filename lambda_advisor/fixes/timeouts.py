@@ -48,9 +48,20 @@ def lower_timeout_to_api_limit(ctx: FixContext) -> str | None:
     limit = api_limit_s(ctx.doc)
     if limit is None or limit < 1:
         return None
+    for doc in ctx.affected_docs:
+        others = _other_triggers(doc)
+        if others:
+            raise CannotFix(f"{doc['source']['logical_id']} is also run by {', '.join(others)}, which may need "
+                            f"its {doc.get('timeout_s')} s; split the API handler into its own function")
     where = ctx.set_function_value("Timeout", limit, "/timeout_s", same_fix=_same_limit)
     return f"{where}: {limit}"
 
 
 def _same_limit(doc: Document) -> Any:
-    return api_limit_s(doc)
+    return None if _other_triggers(doc) else api_limit_s(doc)
+
+
+def _other_triggers(doc: Document) -> list[str]:
+    """The function's triggers other than API Gateway (a schedule, a queue …): they keep the long timeout's reason."""
+    return sorted({f"{s.get('type')} ({s.get('name')})" if s.get("name") else str(s.get("type"))
+                   for s in doc.get("event_sources") or [] if s.get("type") not in API_KINDS})
