@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import yaml
@@ -42,6 +43,8 @@ class FixContext:
     params: dict[str, Any] = field(default_factory=dict)
     #: (rule ID, logical ID) of every finding this run will try to fix in this template.
     fixing: set[tuple[str, str]] = field(default_factory=set)
+    #: The run's date (``--today``): which runtimes are still live.
+    today: date = field(default_factory=date.today)
 
     @property
     def logical_id(self) -> str:

@@ -181,7 +181,8 @@ def _fix_file(path: Path, shown: str, findings: list[Finding], result: ScanResul
         try:
             template = TemplateText(text, is_json=is_json)
             ctx = FixContext(finding=live, doc=doc, template=template, documents=docs,
-                             params={**rule.params, **settings.params.get(rule.id, {})}, fixing=fixing)
+                             params={**rule.params, **settings.params.get(rule.id, {})}, fixing=fixing,
+                             today=settings.today)
             what = fix(ctx)
         except CannotFix as exc:
             outcome.no_fix.append(RolledBack(finding, str(exc)))
@@ -256,7 +257,8 @@ def propose_fixes(result: ScanResult, settings: Any, policy: FixPolicy) -> dict[
             try:
                 template = TemplateText(text, is_json=is_json)
                 what = fix(FixContext(finding=live, doc=doc, template=template, documents=docs,
-                                      params={**rule.params, **settings.params.get(rule.id, {})}, fixing=fixing))
+                                      params={**rule.params, **settings.params.get(rule.id, {})}, fixing=fixing,
+                             today=settings.today))
             except CannotFix:
                 continue
             if what is None or not template.changed:
