@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lambda_advisor.result import ScanResult
+from lambda_advisor.result import InputError, ScanResult
 from lambda_advisor.scanning import (
     Settings,
     build_engine,
@@ -46,7 +46,17 @@ def run_scan(paths: list[Path], settings: Settings) -> ScanResult:
         result = fix(paths, result, settings)
     if (settings.fmt or "text") == "sarif":
         propose_fixes(result, settings)
+    count_fixable(result)
     return result
+
+
+def count_fixable(result: ScanResult) -> None:
+    """How many remaining findings a fix is offered for, safe and unsafe (the report's closing line)."""
+    from lambda_advisor.fixes.apply import FixPolicy, candidates
+
+    safe = len(candidates(result, FixPolicy(unsafe=False)))
+    every = len(candidates(result, FixPolicy(unsafe=True)))
+    result.meta["fixable"] = {"safe": safe, "unsafe": every - safe}
 
 
 # -- fix ----------------------------------------------------------------------------------------
@@ -65,7 +75,7 @@ def fix(paths: list[Path], result: ScanResult, settings: Settings) -> ScanResult
 
     diff_only = bool(settings.extra.get("diff"))
     policy = _fix_policy(settings)
-    outcome = run_fixes(result, settings, policy, write=not diff_only)
+    outcome = run_fixes(result, settings, policy, write=not diff_only, roots=paths)
     if outcome.new_texts and not diff_only:
         result = scan_paths(paths, settings)
         suppress_and_baseline(result, settings)
@@ -73,8 +83,9 @@ def fix(paths: list[Path], result: ScanResult, settings: Settings) -> ScanResult
     if diff_only:  # a report: secrets in its context and changed lines are shown by their length
         from lambda_advisor.report.redact import redact_diff
 
-        result.meta["diff"] = redact_diff(outcome.diff(), result.documents, settings.params.get("LA101"))
-    result.notices.extend(outcome.notices())
+        result.meta["diff"] = redact_diff(outcome.diff(paths), result.documents, settings.params.get("LA101"))
+    result.errors.extend(InputError(where, why) for where, why in outcome.not_written)
+    result.notices.extend(outcome.notices(written=not diff_only))
     return result
 
 

@@ -11,11 +11,8 @@ not parse fully is never touched.
 
 from __future__ import annotations
 
-import codecs
-import contextlib
 import difflib
 import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +22,7 @@ from lambda_advisor.engine import Rule
 from lambda_advisor.findings import Finding
 from lambda_advisor.fixes import CannotFix, FixContext, resolve_fix
 from lambda_advisor.fixes.edit import TemplateText
+from lambda_advisor.fixes.files import write_fixed
 from lambda_advisor.result import ScanResult
 
 #: Template producers whose files are written by hand; generated ones (cdk.out, .serverless) are not fixed.
@@ -72,6 +70,9 @@ class FixOutcome:
     rolled_back: list[RolledBack] = field(default_factory=list)
     no_fix: list[RolledBack] = field(default_factory=list)  # the fix did not apply to this template
     skipped_files: list[str] = field(default_factory=list)  # did not parse fully
+    not_written: list[tuple[str, str]] = field(default_factory=list)  # (file, why): fixed text not written
+    #: where the diff's paths start: the current folder, or the scan root outside it (``git apply`` there)
+    diff_base: str | None = None
     in_unread_files: int = 0  # fixable findings in those files
     new_texts: dict[str, tuple[str, str]] = field(default_factory=dict)  # file -> (before, after)
 
@@ -79,12 +80,28 @@ class FixOutcome:
     def fixed(self) -> int:
         return len(self.applied) + self.also_fixed
 
-    def diff(self) -> str:
+    def diff(self, roots: list[Path] | None = None) -> str:
+        """A unified diff ``git apply`` takes: paths relative to the current folder (or, for files outside
+        it, to the scan root that holds them; :attr:`diff_base` then names that root)."""
         chunks: list[str] = []
         for file, (before, after) in sorted(self.new_texts.items()):
+            rel = self._diff_path(file, roots or [])
             chunks.extend(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                               fromfile=f"a/{file}", tofile=f"b/{file}"))
+                                               fromfile=f"a/{rel}", tofile=f"b/{rel}"))
         return "".join(c if c.endswith("\n") else c + "\n\\ No newline at end of file\n" for c in chunks)
+
+    def _diff_path(self, file: str, roots: list[Path]) -> str:
+        path = Path(os.path.abspath(file))
+        for base in [Path.cwd(), *(Path(os.path.abspath(r)) if Path(r).is_dir() else Path(os.path.abspath(r)).parent
+                                   for r in roots)]:
+            try:
+                rel = path.relative_to(base).as_posix()
+            except ValueError:
+                continue
+            if base != Path.cwd():
+                self.diff_base = str(base)
+            return rel
+        return path.name
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -99,12 +116,15 @@ class FixOutcome:
                                       "file": r.finding.location.file, "reason": r.why} for r in self.no_fix],
         }
 
-    def notices(self) -> list[str]:
-        out = [f"fixed {a.finding.rule_id} in {a.finding.location.file} ({a.finding.location.logical_id}): "
+    def notices(self, *, written: bool = True) -> list[str]:
+        verb = "fixed" if written else "would fix"
+        out = [f"{verb} {a.finding.rule_id} in {a.finding.location.file} ({a.finding.location.logical_id}): "
                f"{a.what}" for a in self.applied]
         out += [f"{r.finding.rule_id} fix in {r.finding.location.file} ({r.finding.location.logical_id}) "
                 f"rolled back: {r.why}" for r in self.rolled_back]
         out += [f"{f}: not fixed: it did not parse fully" for f in self.skipped_files]
+        if not written and self.diff_base:
+            out.append(f"the diff's paths are relative to {self.diff_base}: apply it there (git apply)")
         return out
 
 
@@ -124,8 +144,13 @@ def candidates(result: ScanResult, policy: FixPolicy) -> list[Finding]:
     return out
 
 
-def run_fixes(result: ScanResult, settings: Any, policy: FixPolicy, *, write: bool) -> FixOutcome:
-    """Fix every file with candidates; ``write`` False only computes the new texts (``--diff``)."""
+def run_fixes(result: ScanResult, settings: Any, policy: FixPolicy, *, write: bool,
+              roots: list[Path] | None = None) -> FixOutcome:
+    """Fix every file with candidates; ``write`` False only computes the new texts (``--diff``).
+
+    ``roots`` are the paths the scan was given: a file is written only inside them, never
+    through a symlink that leads out of them (see :mod:`lambda_advisor.fixes.files`).
+    """
     outcome = FixOutcome()
     found = candidates(result, policy)
     outcome.fixable = len(found)
@@ -140,6 +165,14 @@ def run_fixes(result: ScanResult, settings: Any, policy: FixPolicy, *, write: bo
             outcome.in_unread_files += len(findings)
             continue
         _fix_file(Path(file), file, findings, result, rules, settings, policy, outcome, write=write)
+    if write:
+        for file in list(outcome.new_texts):
+            why = write_fixed(Path(file), outcome.new_texts[file][1], roots if roots is not None else [Path.cwd()])
+            if why is not None:  # the file stays as it was: its fixes are refusals with this reason
+                outcome.not_written.append((file, f"not fixed: {why}"))
+                del outcome.new_texts[file]
+                outcome.no_fix += [RolledBack(a.finding, why) for a in outcome.applied if a.finding.location.file == file]
+                outcome.applied = [a for a in outcome.applied if a.finding.location.file != file]
     return outcome
 
 
@@ -151,7 +184,6 @@ def _fix_file(path: Path, shown: str, findings: list[Finding], result: ScanResul
     except (OSError, UnicodeDecodeError):
         outcome.skipped_files.append(shown)
         return
-    bom = raw.startswith(codecs.BOM_UTF8)
     is_json = path.suffix.lower() == ".json" or original.lstrip().startswith("{")
     text = original
     checker = _Checker(path, shown, settings)
@@ -205,8 +237,6 @@ def _fix_file(path: Path, shown: str, findings: list[Finding], result: ScanResul
     if text == original:
         return
     outcome.new_texts[shown] = (original, text)
-    if write:
-        _atomic_write(path, text, bom=bom)
 
 
 @dataclass
@@ -340,20 +370,3 @@ class _Checker:
 def _facts(findings: list[Finding]) -> Counter[tuple[str, str, str]]:
     """(rule, function, subject) of every function each finding concerns."""
     return Counter((f.rule_id, a.function_id, a.subject or f.subject) for f in findings for a in f.affected)
-
-
-def _atomic_write(path: Path, text: str, *, bom: bool) -> None:
-    """Write beside the file and rename over it: a reader sees the old file or the new one, never half."""
-    data = (codecs.BOM_UTF8 if bom else b"") + text.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".fix", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        with contextlib.suppress(OSError):
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -154,7 +154,21 @@ def render(result: ScanResult, *, color: bool = False, width: int | None = None)
         for gap in result.gaps:
             out.append(f"  {t(gap.where)} ({t(gap.region or 'all regions')}): {t('; '.join(gap.missing))}")
     out.append(_style(summary(result), color, bold=True))
+    offer = fixable_line(result)
+    if offer:
+        out.append(offer)
     return "\n".join(out) + "\n"
+
+
+def fixable_line(result: ScanResult) -> str:
+    """``3 fixable with `--fix` (2 more with `--unsafe-fixes`)``, as ruff ends its report; empty when none."""
+    counts = result.meta.get("fixable") or {}
+    safe, unsafe = int(counts.get("safe", 0)), int(counts.get("unsafe", 0))
+    if not safe and not unsafe:
+        return ""
+    if not safe:
+        return f"{unsafe} fixable with `--fix --unsafe-fixes`"
+    return f"{safe} fixable with `--fix`" + (f" ({unsafe} more with `--unsafe-fixes`)" if unsafe else "")
 
 
 def summary(result: ScanResult) -> str:
