@@ -29,6 +29,9 @@ from lambda_advisor.result import ScanResult
 FIXABLE_FORMATS = ("cloudformation", "sam")
 
 
+NO_MECHANICAL_FIX = "no mechanical fix for this case"
+
+
 @dataclass
 class FixPolicy:
     """Which fixes a run may apply: ``--unsafe-fixes`` and the ``fixable``/``unfixable`` lists."""
@@ -122,6 +125,8 @@ class FixOutcome:
                f"{a.what}" for a in self.applied]
         out += [f"{r.finding.rule_id} fix in {r.finding.location.file} ({r.finding.location.logical_id}) "
                 f"rolled back: {r.why}" for r in self.rolled_back]
+        out += [f"{r.finding.rule_id} not fixed in {r.finding.location.file} ({r.finding.location.logical_id}): "
+                f"{r.why}" for r in self.no_fix if r.why != NO_MECHANICAL_FIX]
         out += [f"{f}: not fixed: it did not parse fully" for f in self.skipped_files]
         if not written and self.diff_base:
             out.append(f"the diff's paths are relative to {self.diff_base}: apply it there (git apply)")
@@ -220,7 +225,7 @@ def _fix_file(path: Path, shown: str, findings: list[Finding], result: ScanResul
             outcome.no_fix.append(RolledBack(finding, str(exc)))
             continue
         if what is None or not template.changed:
-            outcome.no_fix.append(RolledBack(finding, "no mechanical fix for this case"))
+            outcome.no_fix.append(RolledBack(finding, NO_MECHANICAL_FIX))
             continue
         candidate = template.result()
         refusal = permission_refusal(text, candidate)

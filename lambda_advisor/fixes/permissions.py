@@ -86,29 +86,29 @@ def needs(template: Template) -> set[Need]:
             dlq = merged.get("DeadLetterQueue") if sam else merged.get("DeadLetterConfig")
             if isinstance(dlq, dict):
                 target = dlq.get("TargetArn")
-                out.update(_send(lid, target, "the dead-letter queue", dlq.get("Type")))
+                out.update(_send(lid, target, "the dead-letter queue", dlq.get("Type"), resources))
             if sam:
                 eic = merged.get("EventInvokeConfig")
                 dest = eic.get("DestinationConfig") if isinstance(eic, dict) else None
                 for side in ("OnFailure", "OnSuccess"):
                     d = dest.get(side) if isinstance(dest, dict) else None
                     if isinstance(d, dict):
-                        out.update(_send(lid, d.get("Destination"), f"the {side} destination", d.get("Type")))
+                        out.update(_send(lid, d.get("Destination"), f"the {side} destination", d.get("Type"), resources))
                 events = _mapping(props.get("Events"))
                 for name, event in events.items():
                     if isinstance(event, dict) and isinstance(event.get("Properties"), dict):
-                        out.update(_mapping_needs(lid, event["Properties"], f"event {name}"))
+                        out.update(_mapping_needs(lid, event["Properties"], f"event {name}", resources))
         elif kind == "AWS::Lambda::EventInvokeConfig":
             fn = _function_of(props.get("FunctionName"), resources)
             dest = props.get("DestinationConfig")
             for side in ("OnFailure", "OnSuccess"):
                 d = dest.get(side) if isinstance(dest, dict) else None
                 if fn and isinstance(d, dict):
-                    out.update(_send(fn, d.get("Destination"), f"the {side} destination of {lid}", None))
+                    out.update(_send(fn, d.get("Destination"), f"the {side} destination of {lid}", None, resources))
         elif kind == "AWS::Lambda::EventSourceMapping":
             fn = _function_of(props.get("FunctionName"), resources)
             if fn:
-                out.update(_mapping_needs(fn, props, lid))
+                out.update(_mapping_needs(fn, props, lid, resources))
     return out
 
 
@@ -139,10 +139,15 @@ def new_unmet(before: Template | None, after: Template) -> list[tuple[Need, str]
 
 # -- requirements -------------------------------------------------------------------------------
 
-def _send(function: str, target: Any, why: str, kind: Any) -> list[Need]:
-    """``sqs:SendMessage`` or ``sns:Publish`` on a destination, by its declared type or its ARN."""
+_KINDS = {"AWS::SQS::Queue": "SQS", "AWS::SNS::Topic": "SNS"}
+
+
+def _send(function: str, target: Any, why: str, kind: Any, resources: dict[str, dict[str, Any]] | None = None
+          ) -> list[Need]:
+    """``sqs:SendMessage`` or ``sns:Publish`` on a destination, by its declared type, the resource it
+    names or its ARN."""
     name, service = _target(target)
-    kind = str(kind or "").upper()
+    kind = str(kind or _KINDS.get(str((resources or {}).get(name, {}).get("Type")), "")).upper()
     if kind == "SQS" or service == "sqs":
         return [Need(function, "sqs:SendMessage", name, why)]
     if kind == "SNS" or service == "sns":
@@ -150,12 +155,14 @@ def _send(function: str, target: Any, why: str, kind: Any) -> list[Need]:
     return []
 
 
-def _mapping_needs(function: str, props: dict[str, Any], where: str) -> list[Need]:
+def _mapping_needs(function: str, props: dict[str, Any], where: str,
+                   resources: dict[str, dict[str, Any]]) -> list[Need]:
     dest = props.get("DestinationConfig")
     failure = dest.get("OnFailure") if isinstance(dest, dict) else None
     if not isinstance(failure, dict):
         return []
-    return _send(function, failure.get("Destination"), f"the on-failure destination of {where}", failure.get("Type"))
+    return _send(function, failure.get("Destination"), f"the on-failure destination of {where}",
+                 failure.get("Type"), resources)
 
 
 def _target(value: Any) -> tuple[str, str | None]:

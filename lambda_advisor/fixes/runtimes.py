@@ -17,7 +17,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from lambda_advisor.checks.runtimes import lifecycle
+from lambda_advisor.checks.runtimes import lifecycle, runtime_phase
 from lambda_advisor.fixes import Document, FixContext
 from lambda_advisor.fixes.edit import CannotFix
 from lambda_advisor.sources.package import handler_stems
@@ -50,14 +50,15 @@ def successor(runtime: object) -> str | None:
 def move_to_successor(ctx: FixContext) -> str | None:
     """Write the successor where the runtime is set: the function, or Globals when every sharer moves too."""
     old = ctx.doc.get("runtime")
-    choice = choose(ctx.doc, ctx.today)
+    warn_days = int(ctx.params.get("warn_days", 180))
+    choice = choose(ctx.doc, ctx.today, warn_days)
     if choice is None:
         return None
     new, why = choice
 
     def same(doc: Document) -> str | None:
         try:
-            other = choose(doc, ctx.today)
+            other = choose(doc, ctx.today, warn_days)
         except CannotFix:
             return None
         return other[0] if other else None
@@ -66,7 +67,7 @@ def move_to_successor(ctx: FixContext) -> str | None:
     return f"{where}: {old} → {new} ({why})"
 
 
-def choose(doc: Document, today: date) -> tuple[str, str] | None:
+def choose(doc: Document, today: date, warn_days: int = 180) -> tuple[str, str] | None:
     """(runtime, why) for the function's code, or None when the announced successor is another language.
 
     Raises :class:`CannotFix` when the visible code cannot run on any live successor.
@@ -81,9 +82,10 @@ def choose(doc: Document, today: date) -> tuple[str, str] | None:
     path, text = source
     if language(new) == "nodejs" and _node_major(new) >= NODE_WITHOUT_CALLBACKS and _callback_handler(doc, text):
         older = _newest_node_with_callbacks(today)
-        if older is None:
+        if older is None or runtime_phase(older, today, warn_days) is not None:
             raise CannotFix(f"the handler in {path} takes a callback, which {new} no longer supports, and every "
-                            "Node.js runtime that does is deprecated: make the handler async first")
+                            "Node.js runtime that does is deprecated or soon will be: make the handler async, "
+                            f"then move to {new}")
         return older, f"the handler in {path} takes a callback, which {new} no longer supports"
     if str(old).startswith("python2"):
         try:
