@@ -6,7 +6,6 @@ these are the refusals and the cases that need a file system or a date.
 
 from __future__ import annotations
 
-import os
 import stat
 import sys
 from datetime import date
@@ -452,3 +451,30 @@ def test_text_report_says_how_many_are_fixable(tmp_path: Path) -> None:
     result = run_scan([path], Settings(today=TODAY, select=["LA502", "LA501"], quiet=True))
     out = render(result, Settings(quiet=True)).stdout
     assert out.rstrip().endswith("1 fixable with `--fix` (1 more with `--unsafe-fixes`)")
+
+
+def test_sarif_proposals_of_one_file_apply_together(tmp_path: Path) -> None:
+    """Two functions share a role with no Policies: each tracing fix would add the key; only one may."""
+    import json
+
+    from test_fixes import _apply_sarif_fixes
+
+    from lambda_advisor.report import render as render_format
+    from lambda_advisor.sources.template import load_template
+
+    fn = """  FUNC:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.13
+      Handler: index.handler
+      Role: !GetAtt Role.Arn
+      Code: {S3Bucket: b, S3Key: k.zip}
+"""
+    text = CFN + "Resources:\n" + ROLE + fn.replace("FUNC", "One") + fn.replace("FUNC", "Two")
+    path = write(tmp_path, text)
+    result = run_scan([path], Settings(today=TODAY, select=["LA502"], fmt="sarif", quiet=True,
+                                       extra={"unsafe_fixes": True}))
+    results = json.loads(render_format("sarif", result))["runs"][0]["results"]
+    assert sum(1 for r in results if "fixes" in r) == 1
+    path.write_text(_apply_sarif_fixes(text, results))
+    assert not load_template(path, explicit=True).errors

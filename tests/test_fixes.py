@@ -1,5 +1,10 @@
 """`--fix`: each fix turns its before fixture into its expected file, and the result still deploys.
 
+"Deploys" is checked three ways on every fixed pair and on a sweep over every rule
+fixture (:func:`deploy_problems`): no new cfn-lint error (nor W1001, a reference to a
+resource whose condition may be false), the SAM translator still translates it, and
+the permission verifier the fix stage uses finds every new requirement granted.
+
 A fix fixture in ``fixtures/fixes/`` is ``<RULE>-<variant>.<ext>`` with its
 expected result beside it, ``<RULE>-<variant>.fixed.<ext>``; adding a case is
 adding the pair. Each pair is fixed (with ``--unsafe-fixes``, that rule only) in
@@ -63,12 +68,49 @@ def _cfn_lint_rules() -> Any:
     return Runner(ConfigMixIn([])).rules  # loading them is most of a cfn-lint run: once per worker
 
 
+#: cfn-lint warnings that mean a stack fails to deploy: W1001 is a Ref or GetAtt to a resource whose
+#: condition may be false from one that exists regardless (the new queue of a conditional function).
+DEPLOY_WARNINGS = ("W1001",)
+
+
 def cfn_lint_errors(path: Path) -> Counter[str]:
-    """cfn-lint's error-level findings (E…) of a template, by rule and message (through its Python API)."""
+    """cfn-lint's error-level findings (E…) and deploy-breaking warnings of a template, by rule and message."""
     from cfnlint.api import lint
 
     matches = lint(path.read_text(encoding="utf-8"), rules=_cfn_lint_rules())
-    return Counter(f"{m.rule.id} {m.message}" for m in matches if m.rule.id.startswith("E"))
+    return Counter(f"{m.rule.id} {m.message}" for m in matches
+                   if m.rule.id.startswith("E") or m.rule.id in DEPLOY_WARNINGS)
+
+
+def _translates(text: str) -> bool:
+    try:
+        sam_translates(text)
+    except Exception:
+        return False
+    return True
+
+
+def deploy_problems(after: Path, before_text: str) -> list[str]:
+    """What stops ``after`` (a fixed template) from deploying that ``before_text`` did not have: new cfn-lint
+    errors, a SAM translation failure, a right its functions now need and their roles do not grant."""
+    from lambda_advisor.fixes.permissions import new_unmet
+    from lambda_advisor.sources.yaml_loader import loads
+
+    original = after.with_name(f".original-{after.name}")
+    original.write_text(before_text, encoding="utf-8")
+    try:
+        problems = [f"cfn-lint: {e}" for e in new_cfn_lint_errors(after, original)]
+    finally:
+        original.unlink()
+    text = after.read_text(encoding="utf-8")
+    if "AWS::Serverless-2016-10-31" in text:
+        try:
+            sam_translates(text)
+        except Exception as exc:
+            if _translates(before_text):  # a template the translator never took is not the fix's doing
+                problems.append(f"SAM translator: {exc}")
+    problems += [f"permissions: {why}" for _, why in new_unmet(loads(before_text), loads(text))]
+    return problems
 
 
 def new_cfn_lint_errors(after: Path, before: Path) -> Counter[str]:
@@ -112,9 +154,7 @@ def test_fix_pair(before: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     # Every finding of the rule is gone, except those its fix does not apply to (go1.x has no same-language successor).
     left = [f for f in result.active if f.rule_id == rule]
     assert len(left) == summary["not_applicable"], [f.message for f in left]
-    assert not new_cfn_lint_errors(work, before)
-    if "AWS::Serverless-2016-10-31" in after:
-        sam_translates(after)
+    assert not deploy_problems(work, before.read_text(encoding="utf-8"))
     again = fix(work, [rule])
     assert again.meta["fixes"]["files_changed"] == [] and work.read_text(encoding="utf-8") == after
 
@@ -217,9 +257,8 @@ def test_fix_removes_every_fixable_finding_of_every_rule_fixture(fixture: Path, 
         after = path.read_text()
         assert not (_comments(before[key]) - _comments(after)), f"{key}: a comment was lost"
         if after != before[key]:
-            original = tmp_path / f"original{path.suffix}"
-            original.write_text(before[key])
-            assert not new_cfn_lint_errors(path, original), f"{key}: new cfn-lint errors"
+            problems = deploy_problems(path, before[key])
+            assert not problems, f"{key}: {problems}"
     assert fix(work, ["ALL"]).meta["fixes"]["files_changed"] == []
 
 

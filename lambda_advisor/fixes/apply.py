@@ -12,6 +12,7 @@ not parse fully is never touched.
 from __future__ import annotations
 
 import difflib
+import itertools
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -282,6 +283,7 @@ def propose_fixes(result: ScanResult, settings: Any, policy: FixPolicy) -> dict[
         docs, now = read
         fixing = {(f.rule_id, str(a.logical_id)) for f in findings for a in f.affected}
         is_json = path.suffix.lower() == ".json" or text.lstrip().startswith("{")
+        accepted: list[tuple[int, int, str]] = []
         for finding in findings:
             live = next((f for f in now if f.fingerprint == finding.fingerprint), None)
             doc = next((d for d in docs if live is not None and d["id"] == live.location.function_id), None)
@@ -293,7 +295,7 @@ def propose_fixes(result: ScanResult, settings: Any, policy: FixPolicy) -> dict[
                 template = TemplateText(text, is_json=is_json)
                 what = fix(FixContext(finding=live, doc=doc, template=template, documents=docs,
                                       params={**rule.params, **settings.params.get(rule.id, {})}, fixing=fixing,
-                             today=settings.today))
+                                      today=settings.today))
             except CannotFix:
                 continue
             if what is None or not template.changed:
@@ -301,10 +303,29 @@ def propose_fixes(result: ScanResult, settings: Any, policy: FixPolicy) -> dict[
             if permission_refusal(text, template.result()) or \
                     isinstance(checker.verify(template.result(), finding.fingerprint, now), str):
                 continue
+            together = [*accepted, *template.replacements()]
+            if accepted and not _applies_together(path, file, text, together):
+                continue  # a code-scanning tool may apply every suggestion of a file: none may clash
+            accepted = together
             proposals[finding.fingerprint] = Proposal(
                 file, what, [(*_line_col(text, start), *_line_col(text, end), new)
                              for start, end, new in template.replacements()])
     return proposals
+
+
+def _applies_together(path: Path, shown: str, text: str, replacements: list[tuple[int, int, str]]) -> bool:
+    """Whether all these replacements, applied at once, leave a template that reads cleanly (no overlap,
+    no key written twice, no name taken twice) and needs no right its roles lack."""
+    from lambda_advisor.sources.template import load_template
+
+    ordered = sorted(replacements, key=lambda r: (r[0], r[1]))
+    if any(a[1] > b[0] for a, b in itertools.pairwise(ordered)):
+        return False
+    out = text
+    for start, end, new in reversed(ordered):
+        out = out[:start] + new + out[end:]
+    loaded = load_template(path, explicit=True, display_path=shown, text=out)
+    return not loaded.errors and bool(loaded.documents) and permission_refusal(text, out) is None
 
 
 def permission_refusal(before: str, after: str) -> str | None:
