@@ -478,3 +478,44 @@ def test_sarif_proposals_of_one_file_apply_together(tmp_path: Path) -> None:
     assert sum(1 for r in results if "fixes" in r) == 1
     path.write_text(_apply_sarif_fixes(text, results))
     assert not load_template(path, explicit=True).errors
+
+
+def test_timeout_is_not_cut_for_a_function_with_a_url(tmp_path: Path) -> None:
+    """A streaming function URL may run for minutes: the API's limit is not the function's."""
+    path = write(tmp_path, SAM + """Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs22.x
+      Handler: index.handler
+      InlineCode: "exports.handler = async () => ({})"
+      Timeout: 300
+      FunctionUrlConfig: {AuthType: AWS_IAM, InvokeMode: RESPONSE_STREAM}
+      Events:
+        Get: {Type: Api, Properties: {Path: /, Method: post}}
+""")
+    before = path.read_text()
+    result = fix(path, ["LA206"])
+    assert path.read_text() == before
+    assert "function URL" in refusals(result)["LA206:Fn"]
+
+
+def test_tracing_is_not_turned_on_where_x_ray_does_not_trace(tmp_path: Path) -> None:
+    path = write(tmp_path, SAM + """Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.13
+      Handler: index.handler
+      InlineCode: "def handler(e, c): pass"
+      Events:
+        Broker:
+          Type: MQ
+          Properties:
+            Broker: arn:aws:mq:us-east-1:123456789012:broker:b:b-1
+            Queues: [work]
+            SourceAccessConfigurations: [{Type: BASIC_AUTH, URI: arn:aws:secretsmanager:us-east-1:123456789012:secret:s}]
+""")
+    result = fix(path, ["LA502"])
+    assert "Tracing" not in path.read_text()
+    assert "Amazon MQ" in refusals(result)["LA502:Fn"]

@@ -62,6 +62,10 @@ def _same_limit(doc: Document) -> Any:
 
 
 def _other_triggers(doc: Document) -> list[str]:
-    """The function's triggers other than API Gateway (a schedule, a queue …): they keep the long timeout's reason."""
-    return sorted({f"{s.get('type')} ({s.get('name')})" if s.get("name") else str(s.get("type"))
-                   for s in doc.get("event_sources") or [] if s.get("type") not in API_KINDS})
+    """The function's callers other than API Gateway (a schedule, a queue, a function URL, which may stream
+    for 15 minutes …): they keep the long timeout's reason."""
+    out = {f"{s.get('type')} ({s.get('name')})" if s.get("name") else str(s.get("type"))
+           for s in doc.get("event_sources") or [] if s.get("type") not in API_KINDS}
+    if doc.get("url"):
+        out.add("a function URL")
+    return sorted(out)

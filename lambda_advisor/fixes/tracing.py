@@ -7,6 +7,9 @@ from lambda_advisor.fixes.edit import CannotFix
 from lambda_advisor.fixes.resources import grant, role_in_template, sam_manages_role
 
 XRAY_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+#: Event sources whose invocations X-Ray does not trace (Lambda's X-Ray page: Amazon MSK, self-managed
+#: Kafka, Amazon MQ and Amazon DocumentDB event source mappings).
+UNTRACED_SOURCES = {"kafka": "Kafka", "mq": "Amazon MQ", "docdb": "DocumentDB"}
 
 
 def enable_tracing(ctx: FixContext) -> str | None:
@@ -17,6 +20,10 @@ def enable_tracing(ctx: FixContext) -> str | None:
     (it gets the two actions) or a role SAM makes (SAM adds them). A value in Globals
     reaches every SAM function, so Globals is written only when all of them qualify.
     """
+    kinds = {str(s.get("type")) for s in ctx.doc.get("event_sources") or []}
+    if kinds and kinds <= set(UNTRACED_SOURCES):
+        raise CannotFix(f"X-Ray does not trace invocations from {', '.join(UNTRACED_SOURCES[k] for k in sorted(kinds))} "
+                        "event source mappings, the only triggers of this function")
     if not _can_trace(ctx, ctx.doc):
         raise CannotFix(f"the execution role of {ctx.logical_id} is defined outside this template and "
                         "may not write to X-Ray; Lambda refuses active tracing without that right")
