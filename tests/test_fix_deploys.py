@@ -121,9 +121,9 @@ def test_the_verifier_reads_sam_roles_policy_templates_and_connectors() -> None:
 
 def test_a_fix_whose_requirement_is_not_granted_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The fix stage itself refuses, whatever the fix function wrote."""
-    from lambda_advisor.fixes import resources
+    from lambda_advisor.fixes import async_errors
 
-    monkeypatch.setattr(resources, "grant", lambda *a, **k: None)  # a fix that forgets the right
+    monkeypatch.setattr(async_errors, "grant", lambda *a, **k: None)  # a fix that forgets the right
     path = write(tmp_path, CFN + "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n" + ROLE + """  Fn:
     Type: AWS::Lambda::Function
     Properties:
@@ -140,7 +140,6 @@ def test_a_fix_whose_requirement_is_not_granted_is_refused(tmp_path: Path, monke
       SourceArn: !GetAtt Bucket.Arn
       SourceAccount: !Ref AWS::AccountId
 """)
-    monkeypatch.setattr("lambda_advisor.fixes.async_errors.grant", lambda *a, **k: None)
     before = path.read_text()
     result = fix(path, ["LA201"])
     assert path.read_text() == before
