@@ -66,6 +66,10 @@ def test_facts_keep_locations_and_drop_credentials() -> None:
     assert env_facts.extract(ENVIRONMENTS["orders-api"]["DATABASE_URL"], key)["hosts"] == [RDS_HOST]
     # a password that looks like a host is user info, cut before anything is extracted
     assert "hosts" not in env_facts.extract("postgres://u:x.amazonaws.com@localhost/db", key)
+    for keyword in ("host=db.abc.eu-west-1.rds.amazonaws.com password=pw.amazonaws.com dbname=app",
+                    "jdbc:sqlserver://db.abc.eu-west-1.rds.amazonaws.com:1433;user=u;password=pw.amazonaws.com;db=d",
+                    '{"host": "db.abc.eu-west-1.rds.amazonaws.com", "db_password": "pw.amazonaws.com"}'):
+        assert env_facts.extract(keyword, key)["hosts"] == ["db.abc.eu-west-1.rds.amazonaws.com"], keyword
     assert env_facts.extract(ENVIRONMENTS["router"]["CONFIG"], key)["arns"] == [
         f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:worker"]
 

@@ -5,9 +5,9 @@ secret and a location at once. The snapshot keeps the location (the AWS hostname
 and ARNs inside, which LA302 and LA301 read), the length, and an HMAC keyed per
 snapshot (equal values compare equal inside one snapshot; without the snapshot's
 key a hash cannot be matched against a dictionary of common values). User info
-(``user:password@``), query strings and fragments are cut before anything is
-extracted, so a token in ``?api_key=`` or ``X-Amz-Security-Token=`` never reaches
-the file. When the snapshot is scanned, each such value is handed to the rules
+(``user:password@``), query strings, fragments and credential settings
+(``password=…``, ``"token": "…"``) are cut before anything is extracted, so a token
+in ``?api_key=`` or ``X-Amz-Security-Token=`` never reaches the file. When the snapshot is scanned, each such value is handed to the rules
 as the facts alone (:func:`readable`).
 """
 
@@ -25,9 +25,14 @@ _AWS_HOST = re.compile(r"(?<![\w.-])((?:[a-z0-9-]+\.)+amazonaws\.com(?:\.cn)?)(?
 #: An ARN, up to the first character no ARN holds in practice (blank, quote, query or list separator).
 _ARN = re.compile(r"(?<![\w:-])arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(?:\d{12})?:[A-Za-z0-9_+=.@/:*$-]+", re.IGNORECASE)
 _WHOLE_ARN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(?:\d{12})?:[A-Za-z0-9_+=.@/:*$-]+", re.IGNORECASE)
-#: What is cut before extraction: ``user:password@`` after a scheme, and query strings and fragments.
+#: What is cut before extraction: ``user:password@`` after a scheme, query strings and fragments, and
+#: credential settings (libpq ``password=…``, JDBC ``;password=…;``, JSON ``"token": "…"``).
 _USERINFO = re.compile(r"://[^/\s@?#]*@")
 _QUERY = re.compile(r"[?#][^\s\"']*")
+_CREDENTIAL_WORDS = r"(?:password|passwd|pwd|pass|token|secret|api_?key|access_?key|auth|credentials?)"
+_CREDENTIAL_SETTING = re.compile(rf"(?i)\b{_CREDENTIAL_WORDS}\s*=\s*(?:'[^']*'|\"[^\"]*\"|[^\s;&,]*)")
+_JSON_FIELD = re.compile(r"\"([\w-]{1,64})\"\s*:\s*\"(?:[^\"\\]|\\.)*\"")
+_CREDENTIAL_KEY = re.compile(_CREDENTIAL_WORDS, re.IGNORECASE)
 
 
 def new_key() -> bytes:
@@ -46,7 +51,9 @@ def is_fact(value: str, function_names: set[str]) -> bool:
 
 def extract(value: str, key: bytes) -> dict[str, Any]:
     """The facts of one value: length, keyed hash, AWS hostnames and ARNs (never credentials)."""
-    located = _QUERY.sub(" ", _USERINFO.sub("://", value))
+    located = _JSON_FIELD.sub(lambda m: " " if _CREDENTIAL_KEY.search(m.group(1)) else m.group(0),
+                              _CREDENTIAL_SETTING.sub(" ", value))
+    located = _QUERY.sub(" ", _USERINFO.sub("://", located))
     hosts = sorted({h.lower() for h in _AWS_HOST.findall(located)})
     arns = sorted(set(_ARN.findall(located)))
     facts: dict[str, Any] = {"chars": len(value), "hmac": keyed_hash(key, value)}
