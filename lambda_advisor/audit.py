@@ -90,6 +90,8 @@ def run_audit(options: AuditOptions, settings: Settings, *, save: Path | None = 
         more = len(outcome.skipped_accounts) - 10
         result.notices.append(f"{len(outcome.skipped_accounts)} accounts of the organisation not audited: {named}"
                               + (f" and {more} more" if more > 0 else ""))
+    if options.evidence is not None:
+        _evidence_meta(result, outcome, options)
     expired = [g for g in outcome.gaps if not any(m.startswith(_NOT_EXPIRY) for m in g.missing)
                and any(code in m for m in g.missing for code in _EXPIRY_CODES)]
     if expired:
@@ -100,6 +102,19 @@ def run_audit(options: AuditOptions, settings: Settings, *, save: Path | None = 
         result.notices.append(f"snapshot saved to {where} ({len(outcome.documents)} functions, environment "
                               f"values {'kept except secrets' if options.keep_env_values else 'redacted'})")
     return result
+
+
+def _evidence_meta(result: ScanResult, outcome: AuditOutcome, options: AuditOptions) -> None:
+    """What the evidence cost (metrics requested, calls, dollars) and what could not be read."""
+    from lambda_advisor.sources.account.evidence import cost_text, cost_usd
+
+    assert options.evidence is not None
+    result.meta["evidence"] = {"days": options.evidence.days, "metrics_requested": outcome.evidence_metrics,
+                               "get_metric_data_calls": outcome.evidence_calls,
+                               "cost_usd": round(cost_usd(outcome.evidence_metrics), 6)}
+    result.notices += [f"evidence: {n}" for n in outcome.notices]
+    result.notices.append(f"evidence: {cost_text(outcome.evidence_metrics)} in {outcome.evidence_calls} "
+                          f"GetMetricData call{'s' if outcome.evidence_calls != 1 else ''}")
 
 
 def _save(path: Path, outcome: AuditOutcome, options: AuditOptions, secret_params: Any,

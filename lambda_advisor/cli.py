@@ -222,12 +222,17 @@ def scan(paths: tuple[Path, ...], show_files: bool, show_settings: bool, var_fil
                    "and other tools running in the account at the same time.")
 @click.option("--inspect-code", is_flag=True,
               help="Download each function's package and layers (presigned URLs) and look inside them.")
+@click.option("--evidence/--no-evidence", default=True, show_default=True,
+              help="Read run-time evidence: CloudWatch metrics (GetMetricData, billed per metric requested; the "
+                   "count and cost are printed) and Compute Optimizer's memory findings. A denial is a notice.")
+@click.option("--evidence-days", type=click.IntRange(1, 90), default=14, show_default=True,
+              help="Days of daily CloudWatch values to read for the functions that ran.")
 @common_options
 def audit(profile: str | None, regions: tuple[str, ...], all_regions: bool, exclude_regions: tuple[str, ...],
           role_arn: str | None, external_id: str | None, org_role: str | None, accounts: tuple[str, ...],
           exclude_accounts: tuple[str, ...], shard: str | None, accounts_in_parallel: int, endpoint_url: str | None,
           save_to: str | None, keep_env_values: bool, workers: int, quota_share: float, inspect_code: bool,
-          **opts: Any) -> None:
+          evidence: bool, evidence_days: int, **opts: Any) -> None:
     """Audit the Lambda functions of a live AWS account, or of a whole organisation (read-only)."""
     from lambda_advisor.audit import AuditError, AuditOptions
     from lambda_advisor.pipeline import run_audit
@@ -267,6 +272,13 @@ def audit(profile: str | None, regions: tuple[str, ...], all_regions: bool, excl
         from lambda_advisor.sources.package.live import LiveInspector
 
         options.inspect_code = LiveInspector()
+    if evidence:
+        from lambda_advisor.sources.account.evidence import EvidenceOptions, per_function_note
+
+        announce = None if settings.quiet else (lambda line: click.echo(f"lambda-advisor: {line}", err=True))
+        options.evidence = EvidenceOptions(days=evidence_days, announce=announce)
+        if announce is not None:
+            announce(per_function_note(evidence_days))
     try:
         result = run_audit(options, settings, save=save)
     except AuditError as exc:

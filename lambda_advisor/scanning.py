@@ -101,6 +101,9 @@ def evaluate(docs: list[dict[str, Any]], settings: Settings, *, kind: str = "sca
     for doc in docs:
         bound_numbers(doc)
     findings = engine.run(docs)
+    from lambda_advisor.evidence_links import attach_evidence
+
+    attach_evidence(findings, docs)
     result = ScanResult(findings=findings, documents=docs, errors=[*(errors or []), *engine.errors],
                         rules=engine.rules, kind=kind)
     all_ids = [r.id for r in load_rules(settings.rules_dirs)]

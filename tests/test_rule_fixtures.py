@@ -5,7 +5,9 @@ A fixture in ``fixtures/rules/`` is named ``<RULE>-<variant>.(pass|fail).<ext>``
 written in it: ``# expect: LA205`` (comma-separated for several) at the end of
 the line the finding points at. Files that cannot carry comments (JSON) use a
 sidecar ``<fixture>.expect`` with lines ``<line> <RULE>[,<RULE>]`` (or
-``<relative path>:<line> <RULE>`` for a folder fixture). The scan must produce
+``<relative path>:<line> <RULE>`` for a folder fixture). A snapshot fixture (an audit saved
+as JSON: its functions have no lines) names the function instead: ``function=<name> <RULE>``.
+The scan must produce
 exactly the marked set, for all selected rules: nothing missing, nothing extra.
 ``fixtures/demo/`` is checked the same way.
 
@@ -24,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from lambda_advisor.engine import load_rules, select_rules
+from lambda_advisor.findings import Finding
 from lambda_advisor.model import validate_document
 from lambda_advisor.pipeline import Settings, scan_paths
 
@@ -46,7 +49,7 @@ LIVE_ONLY: dict[str, str] = {
     "LA407": "tests/test_account_live.py",  # moto server: a function on a deleted layer version
 }
 
-Key = tuple[str, int, str]  # (file relative to the fixture, line, rule id)
+Key = tuple[str, int | str, str]  # (file relative to the fixture, line or "function=<name>", rule id)
 
 
 def fixtures() -> list[Path]:
@@ -82,6 +85,9 @@ def expected(fixture: Path) -> set[Key]:
             if not raw:
                 continue
             where, rules = raw.split(None, 1)
+            if where.startswith("function="):
+                marks |= {(default, where, r.strip()) for r in rules.split(",")}
+                continue
             file, _, number = where.rpartition(":")
             marks |= {(file or default, int(number), r.strip()) for r in rules.split(",")}
     return marks
@@ -100,6 +106,15 @@ def selection(fixture: Path) -> list[str]:
     return [s.strip() for s in m.group("select").split(",")]
 
 
+def _key(fixture: Path, finding: Finding) -> Key:
+    """Where a finding points: file and line, or the function of a snapshot (which has no lines)."""
+    loc = finding.location
+    if loc.kind == "snapshot" and loc.line is None:
+        return (fixture.name, f"function={loc.function_name}", finding.rule_id)
+    assert loc.file is not None and loc.line is not None, finding
+    return (_rel(fixture, Path(loc.file)), loc.line, finding.rule_id)
+
+
 def _id(p: Path) -> str:
     return p.name
 
@@ -115,14 +130,11 @@ def test_fixture_produces_exactly_the_marked_findings(fixture: Path) -> None:
     for finding in result.findings:
         if finding.suppressed:
             continue
-        loc = finding.location
-        assert loc.file is not None and loc.line is not None, finding
-        got.add((_rel(fixture, Path(loc.file)), loc.line, finding.rule_id))
+        got.add(_key(fixture, finding))
     want = expected(fixture)
-    messages = {(_rel(fixture, Path(f.location.file or "")), f.location.line, f.rule_id): f.message
-                for f in result.findings}
-    missing = sorted(want - got)
-    extra = sorted((k, messages.get(k, "")) for k in got - want)
+    messages = {_key(fixture, f): f.message for f in result.findings}
+    missing = sorted(want - got, key=str)
+    extra = sorted(((k, messages.get(k, "")) for k in got - want), key=str)
     assert not missing and not extra, f"missing: {missing}\nextra (add '# expect:' if right): {extra}"
 
 

@@ -52,6 +52,8 @@ border-radius:4px;padding:6px 8px;font-size:14px}.fix b{color:#33691e}.muted{opa
 svg#chart{max-width:100%;height:auto}.banner{background:#fff3e0;border:2px solid #ef6c00;border-radius:8px;
 padding:10px 14px;margin:16px 0 0}.card.warn{border-top-color:#ef6c00;background:#fff8f0}
 .fix pre{background:#fff;border-radius:4px;padding:6px 8px;overflow-x:auto;margin:6px 0}.fix p{margin:4px 0}
+.chart svg text{font:10px sans-serif}.chart{margin:4px 0 8px;overflow-x:auto}
+.measured{font-size:11px;color:#1565c0;border:1px solid #1565c0;border-radius:3px;padding:0 4px}
 #first ol{padding-left:22px}#first li{margin:6px 0}details summary{cursor:pointer;color:#555}
 @media (max-width:600px){main,header{padding:12px}.controls input[type=search]{min-width:0}}
 .hidden{display:none}code{background:#eef0f3;border-radius:3px;padding:0 3px;font-size:90%}.ok{color:#2e7d32}.errors li{color:#b71c1c}svg text{font:13px system-ui,sans-serif}
@@ -253,8 +255,11 @@ def _first(active: list[Finding], limit: int = 10) -> list[str]:
     """What to do first: the worst findings, and among equals the fixes that clear the most functions."""
     if not active:
         return []
-    ranked = sorted(active, key=lambda f: (-SEVERITY_RANK[f.severity], -len(f.affected), f.rule_id,
-                                           f.location.file or "", f.location.line or 0))
+    from lambda_advisor.evidence_links import has_evidence
+
+    # Among equals in severity, a measured problem (run-time evidence) comes before a possible one.
+    ranked = sorted(active, key=lambda f: (-SEVERITY_RANK[f.severity], not has_evidence(f), -len(f.affected),
+                                           f.rule_id, f.location.file or "", f.location.line or 0))
     out = ['<h2>What to do first</h2><div id="first"><ol>']
     for f in ranked[:limit]:
         loc = f.location
@@ -262,8 +267,10 @@ def _first(active: list[Finding], limit: int = 10) -> list[str]:
         names = f.function_names
         clears = (f"one fix clears {len(names)} functions ({_e(', '.join(names[:6]))}"
                   f"{' …' if len(names) > 6 else ''})" if len(names) > 1 else f"clears {_e(names[0])}")
-        out.append(f'<li data-rule="{_e(f.rule_id)}" data-clears="{len(names)}">{_badge(f.severity)} '
-                   f"<b>{_e(f.title)}</b> <span class=\"id\">{_e(f.rule_id)} · {_e(where)}</span><br>{clears}</li>")
+        mark = ' <span class="measured">measured</span>' if has_evidence(f) else ""
+        out.append(f'<li data-rule="{_e(f.rule_id)}" data-clears="{len(names)}" '
+                   f'data-evidence="{"true" if mark else "false"}">{_badge(f.severity)} <b>{_e(f.title)}</b>{mark} '
+                   f'<span class="id">{_e(f.rule_id)} · {_e(where)}</span><br>{clears}</li>')
     out.append("</ol>")
     if len(ranked) > limit:
         out.append(f'<p class="id">…and {len(ranked) - limit} more below, by issue and by function.</p>')
@@ -288,9 +295,14 @@ def render(result: ScanResult, *, color: bool = False) -> str:
 
     functions: list[tuple[str, str, dict[str, Any]]] = []  # (id, name, source)
     known = set()
+    charts: dict[str, str] = {}
     for doc in result.documents:
         known.add(doc["id"])
         functions.append((doc["id"], doc["name"], doc.get("source") or {}))
+        if doc.get("evidence"):
+            from lambda_advisor.report.charts import function_chart
+
+            charts[doc["id"]] = function_chart(doc)
     for fid, items in per_fn.items():  # never drop a finding whose document is missing
         if fid not in known:
             loc = items[0][0].location
@@ -407,6 +419,8 @@ def render(result: ScanResult, *, color: bool = False) -> str:
                  f'style="border-left-color:{colour}">')
         summary = f"{len(hits)} finding{'s' if len(hits) != 1 else ''}" if hits else "no findings"
         h.append(f'<h3>{_e(name)}</h3><p class="meta">{_e(fn_where)} · {_e(summary)}</p>')
+        if charts.get(fid):
+            h.append(f'<div class="chart">{charts[fid]}</div>')
         h += [_finding_html(f, rules, note) for f, note in items]
         h.append("</section>")
     h.append("</div>")

@@ -84,11 +84,16 @@ class Shared:
         self._create_lock = threading.Lock()  # a boto3 Session is not thread-safe; its clients are
         self._roles = RoleReader(self.calls, self.iam)
 
-    def client(self, service: str, region: str, pool: int, limiter: Any = None, purpose: str = "") -> Any:
+    def client(self, service: str, region: str, pool: int, limiter: Any = None, purpose: str = "",
+               attempts: int | None = None) -> Any:
+        config = client_config(self.options, pool)
+        if attempts is not None:
+            from botocore.config import Config
+
+            config = config.merge(Config(retries={"mode": "adaptive", "total_max_attempts": attempts}))
         with self._create_lock:
             client = self.session.client(service, region_name=region,
-                                         endpoint_url=endpoint_for(self.options, region),
-                                         config=client_config(self.options, pool))
+                                         endpoint_url=endpoint_for(self.options, region), config=config)
         if limiter is not None:
             client.meta.events.register(f"before-send.{service}", limiter)
         client.meta.events.register(f"before-send.{client.meta.service_model.service_id.hyphenize()}",
@@ -215,7 +220,20 @@ class RegionAudit(FunctionReads):
                     docs.append(doc)
                     if missing:
                         gaps.append(Gap(where=doc["id"], region=self.region, missing=missing))
+        if self.options.evidence is not None and docs:
+            self._evidence(docs)
         return docs, gaps
+
+    def _evidence(self, docs: list[Document]) -> None:
+        from lambda_advisor.sources.account.evidence import read_region_evidence
+
+        assert self.options.evidence is not None
+        tally = read_region_evidence(self, docs, self.options.evidence)
+        outcome = self.shared.outcome
+        with self.shared.lock:
+            outcome.notices += tally.notices
+            outcome.evidence_metrics += tally.metrics
+            outcome.evidence_calls += tally.get_metric_data_calls
 
     def _list_mappings(self) -> tuple[dict[str, list[dict[str, Any]]], Failed | None]:
         items, failed = self.calls.pages(self.region, self.lam_mappings, "ListEventSourceMappings", "EventSourceMappings")

@@ -13,6 +13,7 @@ from lambda_advisor.result import Gap
 from lambda_advisor.sources.account.pacing import DEFAULT_HEADROOM, LAMBDA_QUOTAS
 
 if TYPE_CHECKING:
+    from lambda_advisor.sources.account.evidence import EvidenceOptions
     from lambda_advisor.sources.account.organization import OrgOptions
     from lambda_advisor.sources.account.progress import Progress
 
@@ -93,6 +94,8 @@ class AuditOptions:
     read_api_integrations: bool = False
     #: Snapshots keep environment values in clear (LA101's finds are redacted all the same).
     keep_env_values: bool = False
+    #: ``--evidence``: read CloudWatch metrics and Compute Optimizer (see ``evidence``); None: off.
+    evidence: EvidenceOptions | None = None
 
 
 @dataclass
@@ -110,3 +113,8 @@ class AuditOutcome:
     accounts: list[str] = field(default_factory=list)
     #: Accounts an organisation audit chose but could not audit (suspended, closed): account, name, reason.
     skipped_accounts: list[dict[str, str]] = field(default_factory=list)
+    #: What the audit wants said that is no gap (evidence not read, and why).
+    notices: list[str] = field(default_factory=list)
+    #: Evidence: metrics requested from CloudWatch GetMetricData, and its calls.
+    evidence_metrics: int = 0
+    evidence_calls: int = 0

@@ -136,6 +136,9 @@ def audit_organization(options: AuditOptions, org: OrgOptions) -> AuditOutcome:
                 outcome.calls[f"{account} {key}"] += n
             for key, n in result.failed_calls.items():
                 outcome.failed_calls[f"{account} {key}"] += n
+            outcome.notices += [f"{account} {n}" for n in result.notices]
+            outcome.evidence_metrics += result.evidence_metrics
+            outcome.evidence_calls += result.evidence_calls
         if org.on_account is not None:
             org.on_account(result)
 
