@@ -113,7 +113,7 @@ def _evidence_meta(result: ScanResult, outcome: AuditOutcome, options: AuditOpti
                                "get_metric_data_calls": outcome.evidence_calls,
                                "cost_usd": round(cost_usd(outcome.evidence_metrics), 6)}
     result.notices += [f"evidence: {n}" for n in outcome.notices]
-    result.notices.append(f"evidence: {cost_text(outcome.evidence_metrics)} in {outcome.evidence_calls} "
+    result.notices.append(f"evidence: requested {cost_text(outcome.evidence_metrics)} in {outcome.evidence_calls} "
                           f"GetMetricData call{'s' if outcome.evidence_calls != 1 else ''}")
 
 

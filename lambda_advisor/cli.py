@@ -273,12 +273,10 @@ def audit(profile: str | None, regions: tuple[str, ...], all_regions: bool, excl
 
         options.inspect_code = LiveInspector()
     if evidence:
-        from lambda_advisor.sources.account.evidence import EvidenceOptions, per_function_note
+        from lambda_advisor.sources.account.evidence import EvidenceOptions
 
         announce = None if settings.quiet else (lambda line: click.echo(f"lambda-advisor: {line}", err=True))
         options.evidence = EvidenceOptions(days=evidence_days, announce=announce)
-        if announce is not None:
-            announce(per_function_note(evidence_days))
     try:
         result = run_audit(options, settings, save=save)
     except AuditError as exc:

@@ -52,7 +52,7 @@ DAY_S = 86_400
 #: Functions that did not run in the last two weeks get one Invocations query this long (LA606).
 IDLE_WINDOW_DAYS = 90
 #: Compute Optimizer is one paginated call per region: give up fast where it is not served.
-COMPUTE_OPTIMIZER_ATTEMPTS = 3
+COMPUTE_OPTIMIZER_ATTEMPTS = 2
 
 #: What is read for every function that ran: (metric, statistic).
 BASE_METRICS = (("Invocations", "Sum"), ("Errors", "Sum"), ("Throttles", "Sum"), ("Duration", "Maximum"))
@@ -77,6 +77,16 @@ class EvidenceOptions:
     announce: Callable[[str], None] | None = None
     #: Tests freeze "now" (evidence windows end at the next UTC midnight after it).
     now: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
+    _noted: bool = field(default=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def note_cost_once(self) -> None:
+        """Say once per audit, as soon as the credentials work, what the evidence costs per function."""
+        with self._lock:
+            if self._noted or self.announce is None:
+                return
+            self._noted = True
+        self.announce(per_function_note(self.days))
 
 
 @dataclass
@@ -122,7 +132,7 @@ def per_function_note(days: int) -> str:
 
 
 def cost_text(metrics: int) -> str:
-    return (f"{metrics:,} metric{'s' if metrics != 1 else ''} requested from CloudWatch GetMetricData "
+    return (f"{metrics:,} metric{'s' if metrics != 1 else ''} from CloudWatch GetMetricData "
             f"(${PRICE_PER_1000_METRICS_USD:.2f} per 1,000 metrics: about ${cost_usd(metrics):.4f}; {PRICE_SOURCE})")
 
 
@@ -276,13 +286,13 @@ class RegionEvidence:
         return None
 
     def _concurrency_limit(self, functions: list[Document]) -> None:
-        got = self.calls.call(self.region, self.audit.lam, "GetAccountSettings")
+        got = self.calls.call(self.region, self.audit.lam, "GetAccountSettings", newer_api=True)
         limit = None
         if isinstance(got, dict):
             value = (got.get("AccountLimit") or {}).get("ConcurrentExecutions")
             limit = value if isinstance(value, int) else None
         elif isinstance(got, Failed):
-            self.tally.notices.append(f"{self.region}: {got} (account concurrency quota not read)")
+            self.tally.notices.append(f"{self.region}: {_short(got)} (account concurrency quota not read)")
         for doc in functions:
             doc["evidence"].setdefault("account", {})["concurrency_limit"] = limit
 
@@ -298,7 +308,7 @@ class RegionEvidence:
             elif failed.code in {"AccessDeniedException", "AccessDenied"}:
                 why = f"access denied ({failed.reason})"
             else:
-                why = str(failed)
+                why = _short(failed)
             self.tally.notices.append(f"{self.region}: memory evidence not read: {why}")
             return
         by_arn: dict[str, dict[str, Any]] = {}
@@ -350,6 +360,13 @@ def summary(tallies: Iterable[Tally]) -> tuple[int, int]:
         metrics += t.metrics
         calls += t.get_metric_data_calls
     return metrics, calls
+
+
+def _short(failed: Failed) -> str:
+    """A failure in one line: an endpoint that answers an API with an HTML error page does not serve it."""
+    if failed.code == "404" or "<html" in failed.reason.lower() or "<!doctype" in failed.reason.lower():
+        return f"{failed.op}: not served by this endpoint (HTTP {failed.code})"
+    return str(failed)
 
 
 def _utc_day(ts: Any) -> date:

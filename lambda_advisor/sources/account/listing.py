@@ -43,6 +43,8 @@ def audit_account(session: Any, account: str | None, options: AuditOptions, prog
     """
     started = time.monotonic()
     regions = resolve_regions(session, options)
+    if options.evidence is not None:
+        options.evidence.note_cost_once()
     outcome = AuditOutcome(documents=[], gaps=[], account=account, regions=regions)
     shared = Shared(session, options, outcome, home_region(session, options))
     try:
