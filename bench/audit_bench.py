@@ -17,7 +17,14 @@ three buckets; regions run in parallel, so an account takes its slowest
 region's; accounts run ``--accounts-in-parallel`` at a time, so the run takes
 at least the slowest account and at least the sum spread over those slots.
 
-Targets: GetFunction once per function, wall <= 1.2 x bound, zero failed calls,
+With evidence (the default; ``--no-evidence`` to leave it out) three functions in four have an
+``Invocations`` datapoint in CloudWatch, the proxy enforces CloudWatch's quotas too (GetMetricData
+50/s, ListMetrics 25/s, answering ``Throttling`` beyond them), and each region's bound grows by
+the time its CloudWatch calls need at those quotas (the evidence is read once the region's
+functions are: their configuration decides which metrics to ask for). Reported besides:
+metrics requested, CloudWatch calls, and what GetMetricData costs at CloudWatch's price.
+
+Targets: GetFunction once per function, wall <= 1.2 x bound (goal 1.1), zero failed calls,
 every function in the result.
 
     .venv/bin/python bench/audit_bench.py                          # 2,000 functions, real quotas
@@ -35,6 +42,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -47,11 +55,15 @@ from lambda_advisor.audit_emulator import (
     FAKE_ENV,
     Account,
     AwsProxy,
+    Call,
+    _Bucket,
     create_organization,
     start_moto,
     tiny_zip,
 )
+from lambda_advisor.emulator_metrics import put_daily
 from lambda_advisor.sources.account import DEFAULT_HEADROOM, LAMBDA_QUOTAS, AuditOptions, audit
+from lambda_advisor.sources.account.evidence import CLOUDWATCH_QUOTAS, EvidenceOptions, cost_usd
 from lambda_advisor.sources.account.organization import OrgOptions, audit_organization
 
 REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
@@ -111,6 +123,44 @@ def seed(endpoint: str, functions: int, acct: Account | None = None, prefix: str
     return dict(per_region)
 
 
+def seed_metrics(acct: Account, functions: int, prefix: str = "fn") -> int:
+    """Three functions in four ran today (one Invocations datapoint each); returns how many."""
+    ran = [i for i in range(functions) if i % 4 != 3]
+    for region in REGIONS:
+        cw = acct.client("cloudwatch", region)
+        names = [f"{prefix}-{i:05d}" for i in ran if REGIONS[i % len(REGIONS)] == region]
+        data = [{"MetricName": "Invocations", "Dimensions": [{"Name": "FunctionName", "Value": name}],
+                 "Value": 1.0, "Unit": "Count"} for name in names]
+        for k in range(0, len(data), 500):
+            cw.put_metric_data(Namespace="AWS/Lambda", MetricData=data[k:k + 500])
+        put_daily(cw, None, "ClaimedAccountConcurrency", [10.0])
+    return len(ran)
+
+
+class CloudWatchQuotas:
+    """A proxy fault: CloudWatch's quotas per account and region, ``Throttling`` beyond them."""
+
+    def __init__(self, quotas: dict[str, float], burst_s: float) -> None:
+        self.quotas, self.burst_s = quotas, burst_s
+        self.buckets: dict[tuple[str, str, str], _Bucket] = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, call: Call) -> tuple[int, dict[str, str], bytes] | None:
+        if call.service != "monitoring":
+            return None
+        name = call.operation if call.operation in self.quotas else "other"
+        with self.lock:
+            key = (call.access_key, call.region, name)
+            if key not in self.buckets:
+                rate = self.quotas[name]
+                self.buckets[key] = _Bucket(rate, max(2.0, rate * self.burst_s))
+            bucket = self.buckets[key]
+        if bucket.try_take():
+            return None
+        body = json.dumps({"__type": "Throttling", "message": "Rate exceeded"}).encode()
+        return 400, {"Content-Type": "application/x-amz-json-1.0"}, body
+
+
 def bucket_of(op: str) -> str:
     return op if op in LAMBDA_QUOTAS else "other"
 
@@ -133,10 +183,16 @@ def serve(args: argparse.Namespace) -> int:
             for n, acct in enumerate(accounts):
                 for region, count in seed(endpoint, args.functions * len(REGIONS), acct, f"a{n:02d}").items():
                     per_region[region] += count
+                if args.evidence:
+                    seed_metrics(acct, args.functions * len(REGIONS), f"a{n:02d}")
         else:
             per_region = Counter(seed(endpoint, args.functions))
+            if args.evidence:
+                seed_metrics(Account(endpoint), args.functions)
         seeding = time.monotonic() - t0
-        with AwsProxy(endpoint, quotas=quotas, burst_s=args.burst_s) as proxy:
+        cw_quotas = {k: v * args.scale for k, v in CLOUDWATCH_QUOTAS.items()}
+        faults = [CloudWatchQuotas(cw_quotas, args.burst_s)] if args.evidence else []
+        with AwsProxy(endpoint, quotas=quotas, burst_s=args.burst_s, faults=faults) as proxy:
             print(json.dumps({"endpoint": proxy.endpoint, "per_region": per_region, "seeding_s": seeding}),
                   flush=True)
             for _ in sys.stdin:
@@ -161,6 +217,8 @@ def main() -> int:
     parser.add_argument("--accounts-in-parallel", type=int, default=4)
     parser.add_argument("--quota-share", type=float, default=DEFAULT_HEADROOM,
                         help="share of each quota the audit uses (its default)")
+    parser.add_argument("--no-evidence", dest="evidence", action="store_false",
+                        help="leave the CloudWatch and Compute Optimizer evidence out")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -172,13 +230,16 @@ def main() -> int:
     os.environ.update(FAKE_ENV)
     quotas = {k: v * args.scale for k, v in LAMBDA_QUOTAS.items()}
     child = subprocess.Popen([sys.executable, __file__, "--serve", "--functions", str(args.functions),
-                              "--scale", str(args.scale), "--burst-s", str(args.burst_s), "--org", str(args.org)],
+                              "--scale", str(args.scale), "--burst-s", str(args.burst_s), "--org", str(args.org),
+                              *([] if args.evidence else ["--no-evidence"])],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert child.stdin is not None and child.stdout is not None
     try:
         ready = json.loads(child.stdout.readline())
+        cw_quotas = {k: v * args.scale for k, v in CLOUDWATCH_QUOTAS.items()}
         options = AuditOptions(endpoint_url=ready["endpoint"], regions=REGIONS, quotas=quotas,
-                               headroom=args.quota_share, workers_per_region=args.workers)
+                               headroom=args.quota_share, workers_per_region=args.workers,
+                               evidence=EvidenceOptions(quotas=cw_quotas) if args.evidence else None)
         if args.org:
             outcome = audit_organization(options, OrgOptions(role_name=ORG_ROLE,
                                                              accounts_in_parallel=args.accounts_in_parallel))
@@ -192,7 +253,8 @@ def main() -> int:
         child.wait(timeout=60)
     per_region, seeding = ready["per_region"], ready["seeding_s"]
     throttled: dict[str, int] = stats["throttled"]
-    bounds = quota_bounds(stats["calls_by_caller"], quotas, args.quota_share)
+    bounds = quota_bounds(stats["calls_by_caller"], quotas, args.quota_share,
+                          {k: v * args.scale for k, v in CLOUDWATCH_QUOTAS.items()})
     parallel = args.accounts_in_parallel if args.org else 1
     # Accounts run `parallel` at a time, each bounded by its slowest region: the run cannot be
     # shorter than its slowest account, nor than all the accounts' work spread over the slots.
@@ -231,6 +293,14 @@ def main() -> int:
         "failed_calls": sum(outcome.failed_calls.values()),
         "gaps": len(outcome.gaps),
     }
+    if args.evidence:
+        figures.update({
+            "evidence_metrics_requested": outcome.evidence_metrics,
+            "evidence_cost_usd": round(cost_usd(outcome.evidence_metrics), 4),
+            "cloudwatch_calls": {k: c for k, c in sorted(by_api.items()) if k.startswith("monitoring:")},
+            "documents_with_evidence": sum(1 for d in outcome.documents if d.get("evidence")),
+            "evidence_notices": outcome.notices[:5],
+        })
     print(json.dumps(figures, indent=2))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
@@ -240,17 +310,25 @@ def main() -> int:
     return 0 if ok else 1
 
 
-def quota_bounds(calls_by_caller: dict[str, int], quotas: dict[str, float], share: float) -> dict[str, float]:
+def quota_bounds(calls_by_caller: dict[str, int], quotas: dict[str, float], share: float,
+                 cw_quotas: dict[str, float] | None = None) -> dict[str, float]:
     """Seconds the quotas (at the share the audit uses) impose on each caller (one per account):
-    per region the largest of calls / quota over the buckets; the regions run in parallel."""
+    per region the largest of calls / quota over the Lambda buckets, plus the same for CloudWatch
+    (the evidence is read after the region's functions); the regions run in parallel."""
     buckets: dict[tuple[str, str], Counter[str]] = {}
+    cloudwatch: dict[tuple[str, str], Counter[str]] = {}
     for key, count in calls_by_caller.items():
         caller, region, service, op = key.split(" ", 3)
         if service == "lambda":
             buckets.setdefault((caller, region), Counter())[bucket_of(op)] += count
+        elif service == "monitoring" and cw_quotas:
+            cloudwatch.setdefault((caller, region), Counter())[op if op in cw_quotas else "other"] += count
     out: dict[str, float] = {}
-    for (caller, _), counts in buckets.items():
+    for (caller, region), counts in buckets.items():
         seconds = max(counts[b] / (quotas[b] * share) for b in quotas)
+        cw = cloudwatch.get((caller, region))
+        if cw and cw_quotas:
+            seconds += max(cw[b] / (cw_quotas[b] * share) for b in cw_quotas)
         out[caller] = max(out.get(caller, 0.0), seconds)
     return out
 

@@ -81,7 +81,7 @@ def test_selectors_accept_any_case(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("config", ["select: [LA205, LA2O1]\n", "ignore: [la77]\n",
-                                    "per-file-ignores:\n  'legacy/**': [LA60]\n"])
+                                    "per-file-ignores:\n  'legacy/**': [LA90]\n"])
 def test_unknown_selector_in_the_configuration_is_refused(tmp_path: Path, config: str) -> None:
     (tmp_path / ".lambda-advisor.yaml").write_text(config, encoding="utf-8")
     code, _, err = _run("scan", str(_template(tmp_path)))

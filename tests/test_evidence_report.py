@@ -51,7 +51,8 @@ def test_la201_carries_the_events_dropped_and_ranks_first() -> None:
     first = page[page.index('<div id="first">'):page.index("</ol>", page.index('<div id="first">'))]
     order = [m.group(1) for m in re.finditer(r'data-rule="LA201"[^>]*>.*?function:([a-z-]+)', first)]
     assert order[0] == "b-measured", order
-    assert 'data-evidence="true"' in first and 'data-evidence="false"' in first
+    marks = re.findall(r'data-rule="LA201".*?(<span class="measured">measured</span>)?\s*<span class="id">', first)
+    assert marks == ['<span class="measured">measured</span>', "", ""], marks
 
 
 def test_la205_carries_the_longest_invocation() -> None:

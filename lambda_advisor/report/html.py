@@ -268,8 +268,8 @@ def _first(active: list[Finding], limit: int = 10) -> list[str]:
         clears = (f"one fix clears {len(names)} functions ({_e(', '.join(names[:6]))}"
                   f"{' …' if len(names) > 6 else ''})" if len(names) > 1 else f"clears {_e(names[0])}")
         mark = ' <span class="measured">measured</span>' if has_evidence(f) else ""
-        out.append(f'<li data-rule="{_e(f.rule_id)}" data-clears="{len(names)}" '
-                   f'data-evidence="{"true" if mark else "false"}">{_badge(f.severity)} <b>{_e(f.title)}</b>{mark} '
+        out.append(f'<li data-rule="{_e(f.rule_id)}" data-clears="{len(names)}">{_badge(f.severity)} '
+                   f'<b>{_e(f.title)}</b>{mark} '
                    f'<span class="id">{_e(f.rule_id)} · {_e(where)}</span><br>{clears}</li>')
     out.append("</ol>")
     if len(ranked) > limit:

@@ -73,6 +73,8 @@ class EvidenceOptions:
 
     days: int = 14
     compute_optimizer: bool = True
+    #: CloudWatch's quotas per account and region and second (a share of them is used).
+    quotas: dict[str, float] = field(default_factory=lambda: dict(CLOUDWATCH_QUOTAS))
     #: Told each region's plan before its GetMetricData calls (the CLI prints it).
     announce: Callable[[str], None] | None = None
     #: Tests freeze "now" (evidence windows end at the next UTC midnight after it).
@@ -145,14 +147,16 @@ class RegionEvidence:
         self.calls = audit.calls
         self.options = options
         self.tally = Tally()
-        limiter = LambdaRateLimiter(CLOUDWATCH_QUOTAS, audit.options.headroom)
+        limiter = LambdaRateLimiter(options.quotas, audit.options.headroom)
         self.cw = audit.shared.client("cloudwatch", self.region, 4, limiter)
         now = options.now().astimezone(timezone.utc)
         self.end = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=timezone.utc)
         self.read_at = now.isoformat(timespec="seconds")
 
     def run(self, docs: list[Document]) -> Tally:
-        functions = [d for d in docs if d.get("source", {}).get("kind") == "account"
+        # Event Functions as listed (Web Functions publish other metrics; an aliased version's
+        # document is part of its function's, whose metrics cover every version).
+        functions = [d for d in docs if d.get("source", {}).get("kind") == "account" and d.get("kind", "event") == "event"
                      and not (d.get("extra") or {}).get("version_of") and isinstance(d.get("name"), str)]
         if not functions:
             return self.tally
