@@ -18,6 +18,7 @@ import click
 
 from lambda_advisor.pipeline import Settings, scan_paths
 from lambda_advisor.report import render
+from lambda_advisor.result import ScanResult
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_APP = ROOT / "fixtures" / "demo"
@@ -40,20 +41,26 @@ def main() -> int:
 
     from lambda_advisor.audit import AuditOptions, run_audit
     from lambda_advisor.audit_emulator import FAKE_ENV, seed_pitfalls, start_moto
+    from lambda_advisor.emulator_metrics import seed_evidence
+    from lambda_advisor.sources.account.evidence import EvidenceOptions
 
     os.environ.update(FAKE_ENV)
     server, endpoint = start_moto()
     try:
         seeded = seed_pitfalls(endpoint)
+        seed_evidence(endpoint, seeded)  # two weeks of CloudWatch metrics, as Lambda would have published them
         regions = sorted(set(seeded.values()))
         _heading(f"lambda-advisor audit --endpoint-url {endpoint} --all-regions  (moto, {len(seeded)} functions "
-                 f"in {', '.join(regions)})")
-        audit = run_audit(AuditOptions(endpoint_url=endpoint, all_regions=True), Settings(quiet=True))
+                 f"in {', '.join(regions)}, with CloudWatch evidence)")
+        audit = run_audit(AuditOptions(endpoint_url=endpoint, all_regions=True,
+                                       evidence=EvidenceOptions(announce=lambda line: click.echo(line, err=True))),
+                          Settings(quiet=True))
     finally:
         server.stop()
     click.echo(render("text", audit, color=color), nl=False)
     out = ROOT / "out"
     out.mkdir(exist_ok=True)
+    _evidence(audit, out)
 
     from lambda_advisor.audit_emulator import reset_moto, seed_organization
     from lambda_advisor.sources.account.organization import OrgOptions
@@ -75,6 +82,28 @@ def main() -> int:
     (out / "demo-scan.sarif").write_text(render("sarif", result), encoding="utf-8")
     click.echo(f"\nHTML audit report: {out / 'demo-audit.html'}; SARIF of the scan: {out / 'demo-scan.sarif'}")
     return 0
+
+
+def _evidence(audit: ScanResult, out: Path) -> None:
+    """One measured finding, and its function's chart as the HTML report draws it."""
+    from lambda_advisor.report.charts import function_chart
+
+    measured = [f for f in audit.active if f.rule_id.startswith("LA6") or "measured:" in f.message]
+    if not measured:
+        return
+    _heading("evidence: what CloudWatch measured")
+    for f in measured:
+        click.echo(f"{f.rule_id} {f.location.function_name}: {f.message}")
+    docs = {d["id"]: d for d in audit.documents}
+    first = next((f for f in measured if f.rule_id == "LA604"), measured[0])
+    doc = docs.get(first.location.function_id)
+    if doc is not None and function_chart(doc):
+        path = out / f"demo-evidence-{doc['name']}.svg"
+        path.write_text(function_chart(doc) + "\n", encoding="utf-8")
+        click.echo(f"\nits chart (daily invocations, errors, throttles; longest invocation against the timeout): "
+                   f"{path}, and beside the function in the HTML report")
+    click.echo(f"{audit.meta.get('evidence', {}).get('metrics_requested', 0)} metrics requested; "
+               + "; ".join(n for n in audit.notices if n.startswith("evidence: requested")))
 
 
 if __name__ == "__main__":

@@ -49,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _stop)
     try:
         seeded = seed_pitfalls(endpoint)
+        from lambda_advisor.emulator_metrics import seed_evidence
+
+        seed_evidence(endpoint, seeded)  # CloudWatch metrics for `audit --evidence` (the default)
         regions = sorted(set(seeded.values()))
         env = {"AWS_ENDPOINT_URL": endpoint, **{k: v for k, v in FAKE_ENV.items() if k != "AWS_CONFIG_FILE"
                                                and k != "AWS_SHARED_CREDENTIALS_FILE"}}

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 from click.testing import CliRunner
+from test_account_real_shapes import _hooked
 
 from lambda_advisor.audit import run_audit
 from lambda_advisor.audit_emulator import Account, AwsProxy, Call
@@ -58,17 +59,6 @@ def _memory_stub(arn: str) -> dict[str, Any]:
             "savingsOpportunityPercentage": 60.0, "estimatedMonthlySavings": {"currency": "USD", "value": 4.2}}}]}]}
 
 
-def _hook(stubbers: list[Stubber], answer: Any) -> Any:
-    def hook(service: str, region: str, client: Any) -> None:
-        if service != "compute-optimizer":
-            return
-        stub = Stubber(client)
-        answer(stub)
-        stub.activate()
-        stubbers.append(stub)
-    return hook
-
-
 def test_metrics_are_read_back_judged_and_kept_in_the_snapshot(moto: Any, tmp_path: Path) -> None:
     acct = Account(moto.endpoint)
     seeded = _seed(acct)
@@ -77,8 +67,8 @@ def test_metrics_are_read_back_judged_and_kept_in_the_snapshot(moto: Any, tmp_pa
     announced: list[str] = []
     options = AuditOptions(endpoint_url=moto.endpoint, regions=[REGION],
                            evidence=EvidenceOptions(days=DAYS, announce=announced.append),
-                           client_hook=_hook(stubbers, lambda s: s.add_response(
-                               "get_lambda_function_recommendations", _memory_stub(busy_arn), {})))
+                           client_hook=_hooked({"compute-optimizer": lambda s: s.add_response(
+                               "get_lambda_function_recommendations", _memory_stub(busy_arn), {})}, stubbers))
     snapshot = tmp_path / "snap.json"
     result = run_audit(options, Settings(quiet=True), save=snapshot)
     for stub in stubbers:
@@ -147,9 +137,9 @@ def test_compute_optimizer_not_enrolled_is_a_notice_never_a_guess(moto: Any) -> 
     _seed(acct)
     stubbers: list[Stubber] = []
     options = AuditOptions(endpoint_url=moto.endpoint, regions=[REGION], evidence=EvidenceOptions(days=DAYS),
-                           client_hook=_hook(stubbers, lambda s: s.add_client_error(
+                           client_hook=_hooked({"compute-optimizer": lambda s: s.add_client_error(
                                "get_lambda_function_recommendations", "OptInRequiredException",
-                               "The account is not opted in", 400)))
+                               "The account is not opted in", 400)}, stubbers))
     result = run_audit(options, Settings(quiet=True))
     assert all("memory" not in d["evidence"] for d in result.documents)
     assert not any(f.rule_id == "LA607" for f in result.findings)
@@ -207,3 +197,20 @@ def test_evidence_days_sets_the_window(moto: Any, days: int) -> None:
                        Settings(quiet=True))
     series = result.documents[0]["evidence"]["metrics"]["Invocations"]
     assert series["values"] == [5] * days and series["period_s"] == 86400
+
+
+def test_the_demo_account_shows_each_evidence_finding_it_seeds(moto: Any) -> None:
+    from lambda_advisor.audit_emulator import seed_pitfalls
+    from lambda_advisor.emulator_metrics import seed_evidence
+
+    placed = seed_pitfalls(moto.endpoint)
+    expected = seed_evidence(moto.endpoint, placed)
+    result = run_audit(AuditOptions(endpoint_url=moto.endpoint, regions=sorted(set(placed.values())),
+                                    evidence=EvidenceOptions(compute_optimizer=False)), Settings(quiet=True))
+    got: dict[str, set[str]] = {}
+    for f in result.findings:
+        if f.rule_id.startswith("LA6"):
+            got.setdefault(f.location.function_name, set()).add(f.rule_id)
+    assert got == {name: rules for name, rules in expected.items() if rules}
+    la205 = next(f for f in result.findings if f.rule_id == "LA205" and f.location.function_name == "nightly-batch")
+    assert "measured: the longest invocation in the last 14 days took 781 s of its 900 s timeout" in la205.message

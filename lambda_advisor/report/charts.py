@@ -8,6 +8,7 @@ function name and dates come from the account and are data, never markup.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from html import escape
 from typing import Any
@@ -18,8 +19,13 @@ COLOURS = {"Invocations": "#90a4ae", "Errors": "#c62828", "Throttles": "#ef6c00"
            "timeout": "#c62828"}
 
 
+#: Characters XML 1.0 (and so inline SVG) cannot carry even escaped: C0 controls, U+FFFE, U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _e(value: Any) -> str:
-    return escape(str(value), quote=True)
+    """Escaped for an SVG text or attribute; characters XML cannot hold become U+FFFD."""
+    return escape(_NOT_XML.sub("\ufffd", str(value)), quote=True)
 
 
 def _values(s: Any) -> list[float | None]:
