@@ -18,7 +18,7 @@ TEMPLATE = (ROOT / "fixtures" / "sources" / "mixed" / "nested" / "cfn.yml").read
 #: Runs the command line with the rules held up, so the test knows the run is in its middle.
 HELD = """\
 import sys, time
-import lambda_advisor.pipeline as pipeline
+import lambda_advisor.scanning as pipeline  # where collect and evaluate run
 def held(*args, **kwargs):
     print("held", file=sys.stderr, flush=True)
     time.sleep(60)
