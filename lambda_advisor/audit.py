@@ -85,6 +85,14 @@ def run_audit(options: AuditOptions, settings: Settings, *, save: Path | None = 
         regions=outcome.regions or list(options.regions), started=started, finished=datetime.now(timezone.utc),
         documents=outcome.documents, skipped_accounts=outcome.skipped_accounts,
         shard=str(shard) if shard is not None else None)
+    if outcome.denied_regions:
+        result.meta["scope"]["regions_denied"] = list(outcome.denied_regions)
+    result.notices.extend(outcome.notices)
+    if outcome.version_budget:
+        shown = "; ".join(outcome.version_budget[:5]) + ("; …" if len(outcome.version_budget) > 5 else "")
+        result.notices.append(f"{len(outcome.version_budget)} functions have more published versions than "
+                              f"--max-versions {options.max_versions}: their configurations were all judged, but "
+                              f"the resource policies of the older versions were not read ({shown})")
     if outcome.skipped_accounts:
         named = ", ".join(f"{s['account']} ({s['reason']})" for s in outcome.skipped_accounts[:10])
         more = len(outcome.skipped_accounts) - 10

@@ -56,6 +56,7 @@ def start_moto(port: int = 0) -> tuple[Any, str]:
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     _quiet_unknown_services()
+    _answer_what_moto_lacks()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -69,6 +70,16 @@ def _quiet_unknown_services() -> None:
 
     log = logging.getLogger("moto.server")
     werkzeug_app.print = lambda *args, **_: log.info(" ".join(str(a) for a in args))  # type: ignore[attr-defined]
+
+
+def _answer_what_moto_lacks() -> None:
+    """Read-only APIs the audit calls that moto does not implement (it would answer 500), answered as a
+    fresh account would: CloudWatch Logs ``DescribeAccountPolicies`` lists no policy. The server runs in
+    this process, so its response classes are extended in place; tests of the API's contents use a Stubber."""
+    from moto.logs.responses import LogsResponse
+
+    if not hasattr(LogsResponse, "describe_account_policies"):
+        LogsResponse.describe_account_policies = lambda self: json.dumps({"accountPolicies": []})  # type: ignore[attr-defined]
 
 
 def reset_moto(endpoint: str) -> None:

@@ -220,6 +220,9 @@ def scan(paths: tuple[Path, ...], show_files: bool, show_settings: bool, var_fil
 @click.option("--quota-share", type=click.FloatRange(0.05, 1.0), default=0.5, show_default=True,
               help="Share of each Lambda API quota the audit may use; the rest is left to deployments "
                    "and other tools running in the account at the same time.")
+@click.option("--max-versions", type=click.IntRange(-1, 10000), default=10, show_default=True,
+              help="Published versions per function whose own resource policy is read, newest first (one "
+                   "GetPolicy each); every version's configuration is judged whatever this is. -1: no versions.")
 @click.option("--inspect-code", is_flag=True,
               help="Download each function's package and layers (presigned URLs) and look inside them.")
 @click.option("--evidence/--no-evidence", default=True, show_default=True,
@@ -231,8 +234,8 @@ def scan(paths: tuple[Path, ...], show_files: bool, show_settings: bool, var_fil
 def audit(profile: str | None, regions: tuple[str, ...], all_regions: bool, exclude_regions: tuple[str, ...],
           role_arn: str | None, external_id: str | None, org_role: str | None, accounts: tuple[str, ...],
           exclude_accounts: tuple[str, ...], shard: str | None, accounts_in_parallel: int, endpoint_url: str | None,
-          save_to: str | None, keep_env_values: bool, workers: int, quota_share: float, inspect_code: bool,
-          evidence: bool, evidence_days: int, **opts: Any) -> None:
+          save_to: str | None, keep_env_values: bool, workers: int, quota_share: float, max_versions: int,
+          inspect_code: bool, evidence: bool, evidence_days: int, **opts: Any) -> None:
     """Audit the Lambda functions of a live AWS account, or of a whole organisation (read-only)."""
     from lambda_advisor.audit import AuditError, AuditOptions
     from lambda_advisor.pipeline import run_audit
@@ -257,7 +260,7 @@ def audit(profile: str | None, regions: tuple[str, ...], all_regions: bool, excl
     options = AuditOptions(profile=profile, regions=_split(regions), all_regions=all_regions,
                            exclude_regions=_split(exclude_regions), role_arn=role_arn,
                            external_id=external_id, endpoint_url=endpoint_url, workers_per_region=workers,
-                           headroom=quota_share, keep_env_values=keep_env_values)
+                           headroom=quota_share, keep_env_values=keep_env_values, max_versions=max_versions)
     if org_role:
         from lambda_advisor.sources.account.organization import OrgOptions
         from lambda_advisor.sources.account.shard import parse_shard

@@ -128,6 +128,12 @@ class Function:
     #: Web Functions: the endpoints (auth, type, regions, weights, caps) and the revisions they serve.
     endpoints: list[dict[str, Any]] | None = None
     revisions: list[dict[str, Any]] | None = None
+    #: Live functions: ``{"state", "state_reason", "last_update_status", "last_update_reason"}``.
+    lifecycle: dict[str, Any] | None = None
+    #: Live functions: Environment.Error as ``{"code", "message"}`` (every invocation fails).
+    environment_error: dict[str, Any] | None = None
+    #: Live functions: the region's account concurrency ``{"limit", "unreserved"}`` (GetAccountSettings).
+    account_concurrency: dict[str, Any] | None = None
     lines: dict[str, int] = field(default_factory=dict)
     inherited: dict[str, str] = field(default_factory=dict)
     suppressions: list[dict[str, Any]] = field(default_factory=list)

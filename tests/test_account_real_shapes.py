@@ -103,7 +103,10 @@ def test_alias_policies_urls_and_destinations_are_read_per_qualifier(moto: Any) 
             s.add_response("get_function_configuration", _config(
                 FunctionArn=f"{ARN}:7", Version="7", Runtime="python3.8", CodeSha256="old",
                 Environment={"Variables": {"DB_PASSWORD": "pr0d-Passw0rd!x"}}),
-                expected_params={"FunctionName": ARN, "Qualifier": "7"})),
+                expected_params={"FunctionName": ARN, "Qualifier": "7"}),
+            # the canary of the weighted alias is read too; configured as $LATEST, it adds no document
+            s.add_response("get_function_configuration", _config(FunctionArn=f"{ARN}:8", Version="8"),
+                           expected_params={"FunctionName": ARN, "Qualifier": "8"})),
     }
     outcome = audit(AuditOptions(endpoint_url=moto.endpoint, regions=[REGION], workers_per_region=1,
                                  client_hook=_hooked(stubs, stubbers)))
@@ -199,10 +202,22 @@ def test_region_denied_by_an_scp_is_told_apart_and_can_be_left_out(moto: Any) ->
                                                   http_status_code=403)})
     outcome = audit(AuditOptions(endpoint_url=moto.endpoint, regions=["us-east-1", "eu-west-1"],
                                  client_hook=_hooked(stubs, [])))
-    [gap] = outcome.gaps
+    # a service control policy (AWS Control Tower's Region deny control): a stated fact, not a gap (no exit 3)
+    assert outcome.gaps == [] and outcome.denied_regions == ["eu-west-1"]
+    [notice] = outcome.notices
+    assert notice.startswith("region eu-west-1 not audited: a service control policy denies it")
+    assert "--exclude-region eu-west-1" in notice
+    # a permissions boundary is the role's own limit: that stays a gap
+    boundary = denied.replace("service control policy", "permissions boundary")
+    bounded = audit(AuditOptions(endpoint_url=moto.endpoint, regions=["us-east-1", "eu-west-1"],
+                                 client_hook=_hooked(_listing({
+                                     "us-east-1": lambda s: s.add_response("list_functions", {"Functions": []}),
+                                     "eu-west-1": lambda s: s.add_client_error(
+                                         "list_functions", "AccessDeniedException", boundary,
+                                         http_status_code=403)}), [])))
+    [gap] = bounded.gaps
     assert gap.where == "eu-west-1"
     assert gap.missing[0].startswith("region denied by policy (an SCP or permissions boundary)")
-    assert "--exclude-region eu-west-1" in gap.missing[0]
     left_out = audit(AuditOptions(endpoint_url=moto.endpoint, regions=["us-east-1", "eu-west-1"],
                                   exclude_regions=["eu-west-1"], client_hook=_hooked(stubs, [])))
     assert left_out.regions == ["us-east-1"] and left_out.gaps == []

@@ -67,9 +67,15 @@ def test_paginated_listing_dlq_logging_url_and_event_invoke_config(moto: Any) ->
             stub.add_response("list_functions", {"Functions": [_config(
                 "beta", VpcConfig={"SubnetIds": [subnet], "SecurityGroupIds": ["sg-1"], "VpcId": "vpc-1"},
                 SnapStart={"ApplyOn": "PublishedVersions", "OptimizationStatus": "On"})]},
-                expected_params={"Marker": "page2"})
+                expected_params={"Marker": "page2", "FunctionVersion": "ALL"})
         elif service == "lambda:ListEventSourceMappings":
             stub.add_response("list_event_source_mappings", {"EventSourceMappings": []})
+        elif service == "lambda:GetAccountSettings":  # once per region, whatever the number of functions
+            stub.add_response("get_account_settings", {
+                "AccountLimit": {"TotalCodeSize": 80530636800, "CodeSizeUnzipped": 262144000,
+                                 "CodeSizeZipped": 52428800, "ConcurrentExecutions": 1000,
+                                 "UnreservedConcurrentExecutions": 120},
+                "AccountUsage": {"TotalCodeSize": 2048, "FunctionCount": 2}})
         elif service == "lambda":
             stub.add_response("list_aliases", {"Aliases": []}, expected_params={"FunctionName": "alpha"})
             stub.add_response("list_function_url_configs", {"FunctionUrlConfigs": [{
@@ -117,3 +123,4 @@ def test_paginated_listing_dlq_logging_url_and_event_invoke_config(moto: Any) ->
     assert beta["vpc"]["subnet_ids"] == [subnet] and beta["snap_start"] is True
     assert beta["vpc"]["availability_zones"] == [f"{REGION}a"]  # LA507 reads this live (one DescribeSubnets)
     assert beta["logging"]["retention_days"] is False  # /aws/lambda/beta does not exist yet
+    assert alpha["account_concurrency"] == beta["account_concurrency"] == {"limit": 1000, "unreserved": 120}

@@ -87,7 +87,8 @@ def url_missing_invoke_grant(doc: Document, ctx: Context) -> Iterator[Hit]:
     yield Hit(message=(f"{doc['name']} has a function URL{where} with auth type NONE, but its resource policy "
                        f"has no lambda:InvokeFunction grant for principal *: since October 2025 a new URL also needs "
                        f"lambda:InvokeFunction for principal * (with lambda:InvokedViaFunctionUrl), "
-                       f"or every request is answered 403 Forbidden"),
+                       f"and since November 1, 2026 an existing one does too; without it every request is "
+                       f"answered 403 Forbidden"),
               pointer="/url", subject="url:invoke-grant")
 
 

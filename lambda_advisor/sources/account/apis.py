@@ -7,7 +7,9 @@ read once per region: ``apigatewayv2:GetApi`` tells an HTTP API (then
 ``GetIntegrations``) from a WebSocket API (not reported by LA206) or a REST API
 (then ``apigateway:GetResources`` with the methods embedded, which carry their
 integrations). The smallest timeout of the integrations that invoke the
-function becomes the event source's ``api_timeout_ms``.
+function becomes the event source's ``api_timeout_ms``. An ID that is neither
+kind of API any more marks the source ``exists: false``: the permission outlived
+its API, a fact about the account rather than something the audit missed.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from functools import partial
 from typing import Any
 
 from lambda_advisor.sources.account.calls import NOT_FOUND, Calls, Failed, Once
+from lambda_advisor.sources.account.gaps import NOT_FOUND_CODES
 
 _EXECUTE_API = re.compile(r"^arn:[^:]+:execute-api:[^:]*:[^:]*:([A-Za-z0-9]+)(?:/|$)")
 
@@ -61,6 +64,9 @@ class ApiReads:
                 missing.append(why)
                 continue
             kind, integrations = facts
+            if kind == "deleted":
+                source["exists"] = False  # a fact about the permission, not something left unread
+                continue
             if kind == "websocket":
                 source["type"] = "other"  # a WebSocket route: no request waits on the function
                 continue
@@ -82,8 +88,11 @@ class ApiReads:
                 return ("http_api", []), f"{failed} (API {ident})"
             return ("http_api", [(str(i.get("IntegrationUri") or ""), i.get("TimeoutInMillis")) for i in items]), None
         rest = self.client_for("apigateway")
-        resources, failed = self.calls.pages(self.region, rest, "GetResources", "items", restApiId=ident,
-                                             embed=["methods"])
+        resources, failed = self.calls.pages(self.region, rest, "GetResources", "items", count_failure=False,
+                                             restApiId=ident, embed=["methods"])
+        if failed and failed.code in NOT_FOUND_CODES:
+            # Neither an HTTP/WebSocket API nor a REST API by that ID: the permission outlived its API.
+            return ("deleted", []), None
         if failed:
             return ("api", []), f"{failed} (API {ident})"
         out: list[tuple[str, int | None]] = []

@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Any
 from lambda_advisor.model import Document, Function, Source
 from lambda_advisor.sources.account.apis import ApiReads
 from lambda_advisor.sources.account.calls import NOT_FOUND, Calls, Failed, Once
+from lambda_advisor.sources.account.log_retention import AccountRetentionReads
 from lambda_advisor.sources.account.options import AuditOptions, FreshUrl
 from lambda_advisor.sources.account.progress import Progress
 from lambda_advisor.sources.account.qualifiers import QualifiedReads
+from lambda_advisor.sources.account.settings import AccountSettingsReads
 from lambda_advisor.sources.account.shapes import (
     apply_get_function,
     event_source_from_mapping,
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
     from lambda_advisor.sources.account.listing import Shared
 
 
-class FunctionReads(QualifiedReads, ApiReads):
+class FunctionReads(QualifiedReads, ApiReads, AccountSettingsReads, AccountRetentionReads):
     """The reads of one function; mixed into the region's audit, whose clients and caches it uses."""
 
     region: str
@@ -93,6 +95,7 @@ class FunctionReads(QualifiedReads, ApiReads):
         self._event_invoke(fn, arn, aliases, missing)
         self._logging(fn, config, missing)
         self._subnets(fn, missing)
+        self._account_concurrency(fn, missing)
         layer_urls = self._layers(fn, missing)
         if isinstance(config.get("Role"), str):
             role, why = self.shared.role(config["Role"], self.shared.outcome.account)
@@ -127,6 +130,9 @@ class FunctionReads(QualifiedReads, ApiReads):
             version = info.get("version")
             if isinstance(version, str) and version.isdigit():
                 targets.setdefault(version, []).append(alias)
+            for canary, weight in (info.get("weights") or {}).items():  # a weighted alias's second version
+                if isinstance(canary, str) and canary.isdigit():
+                    targets.setdefault(canary, []).append(f"{alias} ({round(float(weight) * 100)} % canary)")
         out: list[tuple[Document, list[str]]] = []
         for version, names in sorted(targets.items()):
             got = self.calls.call(self.region, self.lam, "GetFunctionConfiguration", FunctionName=arn,
@@ -136,10 +142,12 @@ class FunctionReads(QualifiedReads, ApiReads):
                 continue
             if got is NOT_FOUND or same_configuration(got, latest):
                 continue
-            alias = names[0]
+            alias = names[0].split(" ", 1)[0]
+            # A canary is reached through its alias but is its own version: named by its number.
+            qualifier = alias if names[0] == alias else version
             vfn = function_from_configuration(got, region=self.region, account=fn.source.account)
-            vfn.id = vfn.source.arn = f"{arn}:{alias}"
-            vfn.name = f"{fn.name}:{alias}"
+            vfn.id = vfn.source.arn = f"{arn}:{qualifier}"
+            vfn.name = f"{fn.name}:{qualifier}"
             vfn.extra.update({"version": version, "aliases": names, "version_of": arn})
             vfn.tags, vfn.suppressions = fn.tags, list(fn.suppressions)
             vfn.reserved_concurrency, vfn.deployment, vfn.logging = fn.reserved_concurrency, fn.deployment, fn.logging
@@ -244,8 +252,12 @@ class FunctionReads(QualifiedReads, ApiReads):
             assert self._log_groups_future is not None
             log_groups, failed = self._log_groups_future.result()
             why = str(failed) if failed is not None else None
-            # A group that does not exist yet is created on first invoke without retention.
+            # A group that does not exist yet is created on first invoke without retention of its
+            # own, unless an account-level retention policy will cover it.
             facts = log_groups.get(group) or {"retention_days": False}
+            if group not in log_groups and failed is None:
+                covered, why = self._future_group_retention(group)
+                facts = covered or facts
         else:
             facts, why = self.custom_log_groups.get(group, lambda: self._custom_log_group(group))
         if why:
@@ -262,7 +274,8 @@ class FunctionReads(QualifiedReads, ApiReads):
         for g in groups:
             if g["logGroupName"] == group:
                 return log_group_facts(g), None
-        return {"retention_days": False}, None
+        covered, why = self._future_group_retention(group)
+        return covered or {"retention_days": False}, why
 
     def _subnets(self, fn: Function, missing: list[str]) -> None:
         """The Availability Zones of a VPC function's subnets (LA507), from one DescribeSubnets per region."""
@@ -327,13 +340,25 @@ _CONFIGURATION_KEYS = ("CodeSha256", "Runtime", "Handler", "MemorySize", "Timeou
                        "DurableConfig", "CapacityProviderConfig")
 
 
+def _norm(config: dict[str, Any], key: str) -> Any:
+    value = config.get(key)
+    if key == "Layers":
+        return sorted(la.get("Arn") for la in value or [])
+    if key == "VpcConfig":
+        return sorted((value or {}).get("SubnetIds") or [])
+    if key == "SnapStart":
+        # A published version reports OptimizationStatus "On" where $LATEST says "Off": the same setting.
+        return (value or {}).get("ApplyOn") or None
+    return value or None
+
+
 def same_configuration(version: dict[str, Any], latest: dict[str, Any]) -> bool:
     """Whether a published version is configured as ``$LATEST`` in every field the rules read."""
-    def norm(config: dict[str, Any], key: str) -> Any:
-        value = config.get(key)
-        if key == "Layers":
-            return sorted(la.get("Arn") for la in value or [])
-        if key == "VpcConfig":
-            return sorted((value or {}).get("SubnetIds") or [])
-        return value or None
-    return all(norm(version, k) == norm(latest, k) for k in _CONFIGURATION_KEYS)
+    return all(_norm(version, k) == _norm(latest, k) for k in _CONFIGURATION_KEYS)
+
+
+def configuration_key(config: dict[str, Any]) -> str:
+    """The fields the rules read, code aside, as one comparable text: versions that share it are
+    judged once (a new version per deployment usually changes the code only)."""
+    return json.dumps([_norm(config, k) for k in _CONFIGURATION_KEYS if k != "CodeSha256"],
+                      sort_keys=True, default=str)

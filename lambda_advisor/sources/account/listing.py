@@ -24,6 +24,7 @@ from lambda_advisor.sources.account.session import (
     resolve_regions,
 )
 from lambda_advisor.sources.account.shapes import unqualified
+from lambda_advisor.sources.account.versions import PublishedVersions, version_documents
 
 
 def audit(options: AuditOptions) -> AuditOutcome:
@@ -71,6 +72,12 @@ def _audit_region(region: str, shared: Shared, progress: Progress) -> tuple[list
 _POLICY_DENIAL = ("service control policy", "explicit deny", "resource control policy", "permissions boundary")
 
 
+def denied_by_scp(failed: Failed) -> bool:
+    """An AccessDenied that AWS attributes to a service control policy (not the role, not a boundary)."""
+    return failed.code in {"AccessDenied", "AccessDeniedException"} and \
+        "service control policy" in failed.reason.lower()
+
+
 class Shared:
     """What all regions share: the session, IAM (global) and its caches, the call counters."""
 
@@ -103,6 +110,15 @@ class Shared:
         if self.options.client_hook is not None:
             self.options.client_hook(f"{service}:{purpose}" if purpose else service, region, client)
         return client
+
+    def note(self, notice: str) -> None:
+        with self.lock:
+            self.outcome.notices.append(notice)
+
+    def note_version_budget(self, what: str) -> None:
+        """A function whose older versions' policies the ``--max-versions`` budget left unread."""
+        with self.lock:
+            self.outcome.version_budget.append(what)
 
     def iam(self) -> Any:
         with self._iam_lock:
@@ -154,6 +170,7 @@ class RegionAudit(FunctionReads):
         self.lam_policy = shared.client("lambda", region, workers, limiter, purpose="GetPolicy")
         self.lam_list = shared.client("lambda", region, 2, limiter, purpose="ListFunctions")
         self.lam_mappings = shared.client("lambda", region, 2, limiter, purpose="ListEventSourceMappings")
+        self.lam_settings = shared.client("lambda", region, 1, limiter, purpose="GetAccountSettings")
         self._sqs: Any = None
         self._logs: Any = None
         self._lazy = threading.Lock()
@@ -164,6 +181,8 @@ class RegionAudit(FunctionReads):
         self._log_groups_future: Future[tuple[dict[str, dict[str, Any]], Failed | None]] | None = None
         self._subnet_zones = Once()
         self.custom_log_groups = Once()
+        self.account_settings = Once()
+        self.account_retention = Once()
         self.apis = Once()
         self._other_clients: dict[str, Any] = {}
 
@@ -196,12 +215,22 @@ class RegionAudit(FunctionReads):
         errors = botocore_errors()
         futures: list[Future[list[tuple[Document, list[str]]]]] = []
         listed = 0
+        published = PublishedVersions()
+        latest_configs: dict[str, dict[str, Any]] = {}
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"la-{self.region}-facts") as side, \
                 ThreadPoolExecutor(max_workers=self.options.workers_per_region,
                                    thread_name_prefix=f"la-{self.region}") as pool:
             try:
-                for page in self.lam_list.get_paginator("list_functions").paginate():
-                    configs = page.get("Functions") or []
+                # FunctionVersion=ALL: every published version's configuration comes with the listing.
+                every = {"FunctionVersion": "ALL"} if self.options.max_versions >= 0 else {}
+                for page in self.lam_list.get_paginator("list_functions").paginate(**every):
+                    configs = []
+                    for config in page.get("Functions") or []:
+                        if config.get("Version") in (None, "$LATEST"):
+                            configs.append(config)
+                            latest_configs[unqualified(str(config.get("FunctionArn", "")))] = config
+                        else:
+                            published.add(config)
                     if configs and not self._facts_started:
                         self._facts_started = True
                         self._mappings_future = side.submit(self._list_mappings)
@@ -212,16 +241,25 @@ class RegionAudit(FunctionReads):
             except (errors.ClientError, errors.BotoCoreError, OSError) as exc:
                 failed = self.calls._failed(self.region, self.lam_list, "ListFunctions", exc)
                 what = "region could not be listed" if not listed else f"listing stopped after {listed} functions"
-                reason = self.shared.region_refused(self.region, failed)
-                gaps.append(Gap(where=self.region, region=self.region, missing=[f"{reason} ({what})"]))
+                if not listed and denied_by_scp(failed):
+                    # An organisation that closes regions (AWS Control Tower's Region deny control): nothing
+                    # of this account runs there for the role either, so it is a fact to state, not a gap.
+                    self.shared.note(f"region {self.region} not audited: a service control policy denies it "
+                                     f"({failed.code}); as AWS Control Tower's Region deny control does; leave "
+                                     f"it out with --exclude-region {self.region}")
+                    self.shared.outcome.denied_regions.append(self.region)
+                else:
+                    reason = self.shared.region_refused(self.region, failed)
+                    gaps.append(Gap(where=self.region, region=self.region, missing=[f"{reason} ({what})"]))
             if not listed:
                 self.progress.region_total(self.region, 0)
+            read = [pair for future in futures for pair in future.result()]
+            read += self._published_versions(read, published, latest_configs)
             docs: list[Document] = []
-            for future in futures:
-                for doc, missing in future.result():
-                    docs.append(doc)
-                    if missing:
-                        gaps.append(Gap(where=doc["id"], region=self.region, missing=missing))
+            for doc, missing in read:
+                docs.append(doc)
+                if missing:
+                    gaps.append(Gap(where=doc["id"], region=self.region, missing=missing))
         if self.options.evidence is not None and docs:
             self._evidence(docs)
         return docs, gaps
@@ -236,6 +274,25 @@ class RegionAudit(FunctionReads):
             outcome.notices += tally.notices
             outcome.evidence_metrics += tally.metrics
             outcome.evidence_calls += tally.get_metric_data_calls
+
+    def _published_versions(self, read: list[tuple[Document, list[str]]], published: PublishedVersions,
+                            latest_configs: dict[str, dict[str, Any]]) -> list[tuple[Document, list[str]]]:
+        """Documents of the published versions no alias covers (see ``versions``), function by function."""
+        if not published.count or self.options.max_versions < 0:
+            return []
+        out: list[tuple[Document, list[str]]] = []
+        for doc, missing in read:
+            config = latest_configs.get(str(doc["id"]))
+            if config is None or (doc.get("extra") or {}).get("version_of"):
+                continue
+            before = len(doc.get("errors") or [])
+            found, unread = version_documents(self, doc, config, published, self.options.max_versions)
+            missing.extend((doc.get("errors") or [])[before:])
+            out += found
+            if unread:
+                self.shared.note_version_budget(f"{doc['name']} ({self.region}): {unread} of "
+                                                f"{len(published.numbers(str(doc['id'])))}")
+        return out
 
     def _list_mappings(self) -> tuple[dict[str, list[dict[str, Any]]], Failed | None]:
         items, failed = self.calls.pages(self.region, self.lam_mappings, "ListEventSourceMappings", "EventSourceMappings")

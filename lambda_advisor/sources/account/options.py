@@ -85,8 +85,9 @@ class AuditOptions:
     #: Called with (service, region, client) for every client the audit creates (tests attach
     #: botocore Stubbers here). The Lambda clients are "lambda:GetFunction", "lambda:GetPolicy"
     #: (one per quota), "lambda:ListFunctions" (the listing thread), "lambda:ListEventSourceMappings"
-    #: (the region's mappings) and "lambda" (every other per-function call, in the order of
-    #: :meth:`FunctionReads._read_function`); "sts:AssumeRole" for each refresh of assumed credentials.
+    #: (the region's mappings), "lambda:GetAccountSettings" (once per region) and "lambda" (every
+    #: other per-function call, in the order of :meth:`FunctionReads._read_function`);
+    #: "sts:AssumeRole" for each refresh of assumed credentials.
     client_hook: Callable[[str, str, Any], None] | None = None
     #: ``--org-role``: audit every chosen account of the organisation (see ``organization``).
     org: OrgOptions | None = None
@@ -96,6 +97,8 @@ class AuditOptions:
     keep_env_values: bool = False
     #: ``--evidence``: read CloudWatch metrics and Compute Optimizer (see ``evidence``); None: off.
     evidence: EvidenceOptions | None = None
+    #: Version-qualified policies read per function, newest first (one GetPolicy each); -1: no versions.
+    max_versions: int = 10
 
 
 @dataclass
@@ -118,3 +121,7 @@ class AuditOutcome:
     #: Evidence: metrics requested from CloudWatch GetMetricData, and its calls.
     evidence_metrics: int = 0
     evidence_calls: int = 0
+    #: "function (region): unread of total" for functions with more versions than ``max_versions``.
+    version_budget: list[str] = field(default_factory=list)
+    #: Regions a service control policy denies (not audited, not a gap).
+    denied_regions: list[str] = field(default_factory=list)

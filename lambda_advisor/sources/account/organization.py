@@ -131,6 +131,9 @@ def audit_organization(options: AuditOptions, org: OrgOptions) -> AuditOutcome:
         with lock:
             outcome.documents.extend(result.documents)
             outcome.gaps.extend(result.gaps)
+            outcome.version_budget.extend(f"{account}: {v}" for v in result.version_budget)
+            outcome.notices.extend(f"account {account}: {n}" for n in result.notices)
+            outcome.denied_regions = sorted(set(outcome.denied_regions) | set(result.denied_regions))
             outcome.regions = sorted(set(outcome.regions) | set(result.regions))
             for key, n in result.calls.items():
                 outcome.calls[f"{account} {key}"] += n

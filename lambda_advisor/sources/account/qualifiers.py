@@ -38,7 +38,7 @@ def qualifier_of(arn: str | None) -> str | None:
     return None
 
 
-def _statement_key(st: dict[str, Any]) -> str:
+def statement_key(st: dict[str, Any]) -> str:
     return json.dumps({k: v for k, v in st.items() if k not in {"origin", "qualifier", "resources"}},
                       sort_keys=True, default=str)
 
@@ -93,7 +93,7 @@ class QualifiedReads:
                                                                  origin="resource policy")
         for st in statements:
             st["qualifier"] = "$LATEST"
-        seen = {_statement_key(st) for st in statements}
+        seen = {statement_key(st) for st in statements}
         for alias in aliases:
             got = self.calls.call(self.region, self.lam_policy, "GetPolicy", FunctionName=arn, Qualifier=alias)
             if isinstance(got, Failed):
@@ -102,7 +102,7 @@ class QualifiedReads:
             if got is NOT_FOUND:
                 continue
             for st in parse_policy(got.get("Policy") or "{}", origin=f"resource policy of alias {alias}"):
-                key = _statement_key(st)
+                key = statement_key(st)
                 if key in seen:
                     continue
                 seen.add(key)
@@ -124,14 +124,16 @@ class QualifiedReads:
         if not configs:
             fn.url = False
             return
-        # The most exposed URL is the one to report; the others stay in extra.
-        configs.sort(key=lambda c: (c.get("AuthType") != "NONE", qualifier_of(c.get("FunctionArn")) is not None))
         urls = [{"auth_type": c.get("AuthType"), "url": c.get("FunctionUrl"),
                  "cors_allow_origins": (c.get("Cors") or {}).get("AllowOrigins"),
                  "qualifier": qualifier_of(c.get("FunctionArn"))} for c in configs]
         for url in urls:
             if url["auth_type"] == "NONE":
                 url["invoke_function_granted"] = _invoke_granted(fn.resource_policy, url["qualifier"])
+        # The most exposed URL is the one to report (auth NONE; among those one that answers 403 for
+        # want of the second grant, on an alias as well as on $LATEST); the others stay in extra.
+        urls.sort(key=lambda u: (u["auth_type"] != "NONE", u.get("invoke_function_granted") is not False,
+                                 u["qualifier"] is not None))
         fn.url = urls[0]
         if len(urls) > 1:
             fn.extra["urls"] = urls

@@ -24,9 +24,11 @@ def function_from_configuration(config: dict[str, Any], *, region: str, account:
     env = config.get("Environment")
     errors: list[str] = []
     environment: dict[str, Any] | None
+    env_error: dict[str, Any] | None = None
     if env and env.get("Error"):
         environment = None
         errors.append(environment_error(env["Error"]))
+        env_error = {"code": env["Error"].get("ErrorCode"), "message": env["Error"].get("Message")}
     else:
         environment = dict((env or {}).get("Variables") or {})
     vpc_cfg = config.get("VpcConfig") or {}
@@ -71,6 +73,8 @@ def function_from_configuration(config: dict[str, Any], *, region: str, account:
               "s3_uri": None, "image_uri": None, "inline": None, "unzipped_bytes": None,
               "image_bytes": None, "local_path": None, "inspection": None},
         errors=errors,
+        environment_error=env_error,
+        lifecycle=lifecycle_of(config),
         # ListFunctions leaves State out on real AWS; GetFunction's Configuration fills it in.
         extra={"last_modified": config.get("LastModified"), "state": config.get("State")},
     )
@@ -103,11 +107,24 @@ def apply_get_function(fn: Function, got: dict[str, Any]) -> list[str]:
                       ("LastUpdateStatusReasonCode", "last_update_status_reason")):
         if config.get(key) is not None:
             fn.extra[name] = config[key]
+    if config:
+        fn.lifecycle = lifecycle_of(config)
     env_error = (config.get("Environment") or {}).get("Error")
+    if env_error:
+        fn.environment_error = {"code": env_error.get("ErrorCode"), "message": env_error.get("Message")}
     if env_error and fn.environment is not None:
         fn.environment = None
         problems.append(environment_error(env_error))
     return problems
+
+
+def lifecycle_of(config: dict[str, Any]) -> dict[str, Any] | None:
+    """State and LastUpdateStatus with their reason codes; None when the entry carries neither."""
+    if config.get("State") is None and config.get("LastUpdateStatus") is None:
+        return None
+    return {"state": config.get("State"), "state_reason": config.get("StateReasonCode"),
+            "last_update_status": config.get("LastUpdateStatus"),
+            "last_update_reason": config.get("LastUpdateStatusReasonCode")}
 
 
 def environment_error(error: dict[str, Any]) -> str:
@@ -156,6 +173,11 @@ def event_source_from_mapping(m: dict[str, Any]) -> dict[str, Any]:
         "maximum_concurrency": (m.get("ScalingConfig") or {}).get("MaximumConcurrency"),
         "function_response_types": list(m.get("FunctionResponseTypes") or []),
         "qualifier": _qualifier(m.get("FunctionArn")),
+        "filters": [f["Pattern"] for f in (m.get("FilterCriteria") or {}).get("Filters") or []
+                    if isinstance(f, dict) and isinstance(f.get("Pattern"), str)],
+        "state": m.get("State"),
+        "state_reason": m.get("StateTransitionReason"),
+        "last_processing_result": m.get("LastProcessingResult"),
     }
     if kind in {"kinesis", "dynamodb", "kafka", "docdb"}:
         source["maximum_retry_attempts"] = None if retries in (None, -1) else retries

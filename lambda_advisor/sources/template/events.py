@@ -48,6 +48,8 @@ class EventParts(FeatureParts):
         entry["function_response_types"] = [str(self.resolver.text(t)) for t in as_list(types)] \
             if types is not None else []
         entry["maximum_concurrency"] = self._int(as_props(props.get("ScalingConfig")).get("MaximumConcurrency"))
+        entry["filters"] = [self._value(as_props(f).get("Pattern"))
+                            for f in as_list(as_props(props.get("FilterCriteria")).get("Filters"))]
         if entry["type"] in ("kinesis", "dynamodb", "kafka", "docdb"):
             retries = self._int(props.get("MaximumRetryAttempts"))
             entry["maximum_retry_attempts"] = retries
