@@ -79,6 +79,7 @@ def run_audit(options: AuditOptions, settings: Settings, *, save: Path | None = 
     })
     if options.org is not None:
         result.meta["accounts"] = outcome.accounts
+        result.meta["account_names"] = dict(outcome.account_names)
     shard = options.org.shard if options.org is not None else None
     result.meta["scope"] = audit_scope(
         accounts=outcome.accounts if options.org is not None else [a for a in [outcome.account] if a],

@@ -205,6 +205,10 @@ def scan(paths: tuple[Path, ...], show_files: bool, show_settings: bool, var_fil
 @click.option("--shard", metavar="K/N",
               help="With --org-role: audit only share K of N of the chosen accounts (deterministic, balanced), "
                    "for fan-out engines (GitHub Actions matrix, AWS Batch array jobs); see docs/audit.md.")
+@click.option("--list-accounts", is_flag=True,
+              help="With --org-role: print the IDs of the accounts the audit would cover (after --accounts, "
+                   "--exclude-accounts and --shard), one per line, and stop; inactive ones are printed too "
+                   "(the audit lists them as skipped) and named on stderr.")
 @click.option("--accounts-in-parallel", type=click.IntRange(1, 32), default=4, show_default=True,
               help="With --org-role: accounts audited at the same time (each has its own quotas).")
 @click.option("--endpoint-url", envvar="AWS_ENDPOINT_URL", help="AWS endpoint (an emulator); also AWS_ENDPOINT_URL.")
@@ -233,7 +237,8 @@ def scan(paths: tuple[Path, ...], show_files: bool, show_settings: bool, var_fil
 @common_options
 def audit(profile: str | None, regions: tuple[str, ...], all_regions: bool, exclude_regions: tuple[str, ...],
           role_arn: str | None, external_id: str | None, org_role: str | None, accounts: tuple[str, ...],
-          exclude_accounts: tuple[str, ...], shard: str | None, accounts_in_parallel: int, endpoint_url: str | None,
+          exclude_accounts: tuple[str, ...], shard: str | None, list_accounts: bool, accounts_in_parallel: int,
+          endpoint_url: str | None,
           save_to: str | None, keep_env_values: bool, workers: int, quota_share: float, max_versions: int,
           inspect_code: bool, evidence: bool, evidence_days: int, **opts: Any) -> None:
     """Audit the Lambda functions of a live AWS account, or of a whole organisation (read-only)."""
@@ -242,8 +247,8 @@ def audit(profile: str | None, regions: tuple[str, ...], all_regions: bool, excl
 
     if all_regions and regions:
         raise click.UsageError("pass either --region or --all-regions, not both")
-    if (accounts or exclude_accounts or shard is not None) and not org_role:
-        raise click.UsageError("--accounts, --exclude-accounts and --shard go with --org-role")
+    if (accounts or exclude_accounts or shard is not None or list_accounts) and not org_role:
+        raise click.UsageError("--accounts, --exclude-accounts, --shard and --list-accounts go with --org-role")
     account_ids, excluded_ids = _account_ids("--accounts", accounts), _account_ids("--exclude-accounts",
                                                                                    exclude_accounts)
     if org_role and role_arn:
@@ -271,6 +276,21 @@ def audit(profile: str | None, regions: tuple[str, ...], all_regions: bool, excl
             raise click.UsageError(str(exc)) from exc
         options.org = OrgOptions(role_name=org_role, accounts=account_ids, exclude_accounts=excluded_ids,
                                  accounts_in_parallel=accounts_in_parallel, shard=share)
+    if list_accounts:
+        assert options.org is not None
+        from lambda_advisor.sources.account.organization import organization_accounts
+
+        try:
+            chosen, skipped = organization_accounts(options, options.org)
+        except AuditError as exc:
+            click.echo(f"lambda-advisor: error: {exc}", err=True)
+            sys.exit(2)
+        # Inactive accounts are printed too: the audit that gets this list reports them as skipped.
+        for account in sorted([*chosen, *(e["account"] for e in skipped)]):
+            click.echo(account)
+        for entry in skipped:
+            click.echo(f"lambda-advisor: {entry['account']} will be skipped ({entry['reason']})", err=True)
+        return
     if inspect_code:
         from lambda_advisor.sources.package.live import LiveInspector
 

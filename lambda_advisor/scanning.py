@@ -151,4 +151,6 @@ def scan_paths(paths: list[Path], settings: Settings) -> ScanResult:
         from lambda_advisor.audit_scope import snapshots_scope
 
         result.meta["scope"] = snapshots_scope(collected.snapshots, collected.documents)
+        result.meta["account_names"] = {str(s["account"]): str(s["name"]) for s in collected.snapshots
+                                         if s.get("account") and s.get("name")}
     return result

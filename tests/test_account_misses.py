@@ -170,3 +170,22 @@ def test_a_permission_for_a_deleted_api_is_a_fact_not_a_gap(moto: Any) -> None:
     [doc] = result.documents
     [source] = [s for s in doc["event_sources"] if s.get("arn", "").startswith("arn:aws:execute-api")]
     assert source["exists"] is False
+
+
+def test_a_layer_shared_with_every_account_is_found_once(moto: Any) -> None:
+    from lambda_advisor.audit_emulator import tiny_zip
+
+    lam = moto.client("lambda")
+    public = lam.publish_layer_version(LayerName="shared", Content={"ZipFile": tiny_zip()},
+                                       CompatibleRuntimes=["python3.12"])
+    private = lam.publish_layer_version(LayerName="private", Content={"ZipFile": tiny_zip()},
+                                        CompatibleRuntimes=["python3.12"])
+    lam.add_layer_version_permission(LayerName="shared", VersionNumber=public["Version"], StatementId="all",
+                                     Action="lambda:GetLayerVersion", Principal="*")
+    for name in ("api", "worker"):
+        moto.function(name, Layers=[public["LayerVersionArn"], private["LayerVersionArn"]])
+    result = run_audit(AuditOptions(endpoint_url=moto.endpoint, regions=["us-east-1"]), Settings(quiet=True))
+    la109 = [f for f in result.findings if f.rule_id == "LA109"]
+    assert len(la109) == 1 and "shared:1" in la109[0].message  # one fact, naming both functions
+    assert sorted(la109[0].function_names) == ["api", "worker"]
+    assert result.meta["calls"]["us-east-1 lambda GetLayerVersionPolicy"] == 2  # once per layer version

@@ -227,7 +227,7 @@ def test_the_audit_takes_half_of_each_quota_by_default() -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--accounts", "111122223333"], "--accounts, --exclude-accounts and --shard go with --org-role"),
+    (["--accounts", "111122223333"], "--accounts, --exclude-accounts, --shard and --list-accounts go with --org-role"),
     (["--org-role", "Audit", "--role-arn", "arn:aws:iam::111122223333:role/A"], "either --role-arn"),
     (["--quota-share", "1.5"], "--quota-share"),
 ])

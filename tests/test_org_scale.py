@@ -51,6 +51,19 @@ def test_shard_needs_an_organisation() -> None:
     assert result.exit_code == 2 and "go with --org-role" in result.stderr
 
 
+def test_list_accounts_prints_the_share_and_names_the_skipped(moto: Any) -> None:
+    expected = seed_organization(moto.endpoint, REGION)
+    members = sorted(a for a in expected if a != ACCOUNT)
+    Account(moto.endpoint).client("organizations").close_account(AccountId=members[1])
+    result = _invoke("audit", "--endpoint-url", moto.endpoint, "--org-role", "Auditor", "--list-accounts")
+    assert result.exit_code == 0
+    assert result.stdout.split() == sorted(expected)  # the suspended one too: the audit reports it skipped
+    assert f"{members[1]} will be skipped (account is suspended)" in result.stderr
+    one = _invoke("audit", "--endpoint-url", moto.endpoint, "--org-role", "Auditor", "--list-accounts",
+                  "--shard", "1/3")
+    assert len(one.stdout.split()) == 1
+
+
 @given(st.lists(st.from_regex(r"\A[0-9]{12}\Z"), max_size=60, unique=True), st.integers(1, 12))
 def test_shards_partition_the_accounts_evenly_whatever_their_order(accounts: list[str], count: int) -> None:
     shares = [Shard(k, count).take(accounts) for k in range(1, count + 1)]
@@ -117,3 +130,19 @@ def test_suspended_accounts_are_listed_as_skipped_and_shards_cover_the_organisat
     assert report["scope"]["skipped_accounts"][0]["account"] == members[0]
     assert report["scope"]["inventory"]["event_functions"] == functions
     assert f"account {members[0]} was not audited" in merged.stderr
+
+
+def test_html_audit_opens_with_a_paragraph_and_a_header_per_account_and_region(moto: Any) -> None:
+    expected = seed_organization(moto.endpoint, REGION)
+    result = _invoke("audit", "--endpoint-url", moto.endpoint, "--region", REGION, "--org-role", "Auditor",
+                     "--format", "html", "--quiet")
+    page = result.stdout
+    overview = page[page.index('<p id="overview">'):page.index("</p>", page.index('<p id="overview">'))]
+    total = sum(len(fns) for fns in expected.values())
+    assert f"This audit covered {total} functions in 3 accounts and 1 region" in overview
+    assert "The most serious" in overview and "Every function listed was fully checked." in overview
+    assert overview.index("<p") < page.index("<h2>Summary</h2>")  # before any table
+    for account in expected:
+        assert page.count(f">Account {account}") == 1, account
+    assert page.count(f"region {REGION}</h3>") == 3
+    assert "(member-0)" in page  # the account's name from the organisation

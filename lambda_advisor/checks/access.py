@@ -162,3 +162,4 @@ def missing_layer_versions(doc: Document, ctx: Context) -> Iterator[Hit]:
                                "still runs, but any update of its configuration or a new function with "
                                "this layer will fail"),
                       pointer=f"/layers/{index}/arn", subject=f"layer:{arn}")
+

@@ -18,6 +18,7 @@ from typing import Any
 from lambda_advisor import __version__
 from lambda_advisor.findings import SEVERITIES, SEVERITY_RANK, Finding
 from lambda_advisor.report import escape
+from lambda_advisor.report.overview import overview
 from lambda_advisor.result import ScanResult
 
 COLORS = {"critical": "#7b1fa2", "high": "#c62828", "medium": "#ef6c00", "low": "#1565c0", "info": "#607d8b"}
@@ -44,7 +45,7 @@ padding:1px 9px;color:#fff;font-size:12px;font-weight:600;white-space:nowrap}.id
 border-radius:6px;box-shadow:0 1px 2px #0002;position:sticky;top:0;z-index:2}
 .controls input[type=search]{flex:1;min-width:220px;padding:6px 8px;font-size:15px}
 .fn{background:#fff;border-radius:8px;margin:12px 0;padding:12px 16px;box-shadow:0 1px 2px #0002;
-border-left:6px solid #2e7d32}.fn h3{margin:0;font-size:17px}.fn .meta{color:#555;font-size:13px}
+border-left:6px solid #2e7d32}.place-h{margin:18px 0 6px;font-size:15px;color:#333}.fn h3{margin:0;font-size:17px}.fn .meta{color:#555;font-size:13px}
 .finding{border-top:1px solid #eceef1;padding:8px 0}.finding p{margin:4px 0}.fix{background:#f1f8e9;
 border-radius:4px;padding:6px 8px;font-size:14px}.fix b{color:#33691e}.muted{opacity:.6}
 @media print{.controls{display:none}.fn,.finding,tr{break-inside:avoid}body{background:#fff}}
@@ -93,7 +94,9 @@ _JS = """
       if(key==='count')return (+b.dataset.count)-(+a.dataset.count)||a.dataset.name.localeCompare(b.dataset.name);
       return (+b.dataset.worst)-(+a.dataset.worst)||(+b.dataset.count)-(+a.dataset.count)||a.dataset.name.localeCompare(b.dataset.name);
     });
-    fns.forEach(function(fn){list.appendChild(fn);});
+    fns.forEach(function(fn){fn.parentNode.appendChild(fn);});
+    list.querySelectorAll('.place').forEach(function(p){
+      p.classList.toggle('hidden',!p.querySelector('.fn:not(.hidden)'));});
     document.getElementById('shown').textContent='Showing '+shown+' of '+fns.length+' functions ('+shownFindings+' findings)';
     document.body.setAttribute('data-ready','1');
   }
@@ -168,6 +171,14 @@ def _fix_html(text: str) -> str:
 
 def _badge(severity: str) -> str:
     return f'<span class="badge" style="background:{COLORS[severity]}">{_e(severity)}</span>'
+
+
+def _place_title(group: str, result: ScanResult) -> str:
+    """``Account 111122223333 (prod) / eu-west-1`` for a group of live functions."""
+    account, _, region = group.partition(" / ")
+    names = result.meta.get("account_names") or {}
+    name = f" ({names[account]})" if isinstance(names, dict) and names.get(account) else ""
+    return f"Account {account}{name}" + (f" · region {region}" if region else "")
 
 
 def _group_of(source: dict[str, Any]) -> str:
@@ -340,6 +351,7 @@ def render(result: ScanResult, *, color: bool = False) -> str:
         f"<header><h1>{_e(title)}</h1><p>{len(functions)} function{'s' if len(functions) != 1 else ''} in "
         f"{_e(scope_text or 'no input')} · generated {generated} by lambda-advisor {_e(__version__)}</p></header><main>",
         *_banner(result),
+        f'<p id="overview">{_e(overview(result))}</p>',
         "<h2>Summary</h2>",
         '<div class="cards" id="totals">',
         f'<div class="card" data-total="functions"><b>{len(functions)}</b><span>functions checked</span></div>',
@@ -404,7 +416,18 @@ def render(result: ScanResult, *, color: bool = False) -> str:
         '<span id="shown"></span></div>',
         '<div id="functions">',
     ]
+    # A header per account and region (an audit, or a scan of its snapshots); functions stay under it when sorted.
+    grouped = audit or isinstance(result.meta.get("scope"), dict)
+    if grouped:
+        functions.sort(key=lambda item: _group_of(item[2]))
+    current_group: str | None = None
     for fid, name, source in functions:
+        if grouped and _group_of(source) != current_group:
+            if current_group is not None:
+                h.append("</div>")
+            current_group = _group_of(source)
+            h.append(f'<div class="place" data-group="{_e(current_group.lower())}">'
+                     f'<h3 class="place-h">{_e(_place_title(current_group, result))}</h3>')
         items = sorted(per_fn.get(fid, []), key=lambda it: (it[1] is not None, -SEVERITY_RANK[it[0].severity],
                                                             it[0].location.line or 0, it[0].rule_id))
         hits = [f for f, note in items if note is None]
@@ -423,6 +446,8 @@ def render(result: ScanResult, *, color: bool = False) -> str:
             h.append(f'<div class="chart">{charts[fid]}</div>')
         h += [_finding_html(f, rules, note) for f, note in items]
         h.append("</section>")
+    if grouped and current_group is not None:
+        h.append("</div>")
     h.append("</div>")
     h.append(f"<script>{_JS}</script></main></body></html>")
     return "\n".join(h) + "\n"

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from lambda_advisor.model import Document, Function, Source
 from lambda_advisor.sources.account.apis import ApiReads
 from lambda_advisor.sources.account.calls import NOT_FOUND, Calls, Failed, Once
+from lambda_advisor.sources.account.layers import LayerPolicyReads
 from lambda_advisor.sources.account.log_retention import AccountRetentionReads
 from lambda_advisor.sources.account.options import AuditOptions, FreshUrl
 from lambda_advisor.sources.account.progress import Progress
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from lambda_advisor.sources.account.listing import Shared
 
 
-class FunctionReads(QualifiedReads, ApiReads, AccountSettingsReads, AccountRetentionReads):
+class FunctionReads(QualifiedReads, ApiReads, AccountSettingsReads, AccountRetentionReads, LayerPolicyReads):
     """The reads of one function; mixed into the region's audit, whose clients and caches it uses."""
 
     region: str
@@ -301,6 +302,8 @@ class FunctionReads(QualifiedReads, ApiReads, AccountSettingsReads, AccountReten
             urls[arn] = url
             if why:
                 missing.append(why)
+            if exists:
+                layer["public"] = self._layer_public(arn, missing)
         return urls
 
     def _layer(self, arn: str) -> tuple[bool | None, str | None, str | None]:

@@ -183,6 +183,7 @@ class RegionAudit(FunctionReads):
         self.custom_log_groups = Once()
         self.account_settings = Once()
         self.account_retention = Once()
+        self.layer_policies = Once()
         self.apis = Once()
         self._other_clients: dict[str, Any] = {}
 

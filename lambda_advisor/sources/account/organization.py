@@ -100,6 +100,15 @@ def choose_accounts(listed: dict[str, tuple[str, str]], org: OrgOptions) -> tupl
     return chosen, skipped
 
 
+def organization_accounts(options: AuditOptions, org: OrgOptions) -> tuple[list[str], list[dict[str, str]]]:
+    """``--list-accounts``: the accounts an audit with these options would audit, and those it would skip,
+    from one ListAccounts; a pipeline lists them once and hands the same list to every job."""
+    base = base_session(options)
+    home = home_region(base, options)
+    caller_identity(base, options, home)
+    return choose_accounts(list_accounts(base, options, home), org)
+
+
 def audit_organization(options: AuditOptions, org: OrgOptions) -> AuditOutcome:
     """Every chosen account of the organisation; raises :class:`AuditError` only when it cannot start."""
     started = time.monotonic()

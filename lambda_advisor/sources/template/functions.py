@@ -156,6 +156,7 @@ class FunctionParts(SamParts, PermissionParts, FeatureParts):
                                                                   "AWS::Lambda::LayerVersion"):
                 entry["logical_id"] = target
                 entry["exists"] = True
+                entry["public"] = False  # until an AWS::Lambda::LayerVersionPermission shares it (layers.py)
                 lprops = res_props(self.resources[target])
                 content = lprops.get("ContentUri", as_props(lprops.get("Content")))
                 entry["local_path"] = self._local_path(content, self.resources[target])

@@ -7,7 +7,7 @@ from typing import Any
 
 from lambda_advisor.barrier import internal_message
 from lambda_advisor.model import Function
-from lambda_advisor.sources.template import apis, events, functions, permissions
+from lambda_advisor.sources.template import apis, events, functions, layers, permissions
 from lambda_advisor.sources.template.base import FUNCTION_TYPES, res_props
 from lambda_advisor.sources.template.connectors import link_connectors
 from lambda_advisor.sources.template.functions import FunctionParts
@@ -39,5 +39,5 @@ class TemplateReader(FunctionParts):
 
 
 _LINKERS: dict[str, Callable[[TemplateReader, str, dict[str, Any], dict[str, Any]], None]] = {
-    **events.LINKERS, **permissions.LINKERS, **functions.LINKERS, **apis.LINKERS,
+    **events.LINKERS, **permissions.LINKERS, **functions.LINKERS, **apis.LINKERS, **layers.LINKERS,
 }
