@@ -11,11 +11,6 @@ The scan must produce
 exactly the marked set, for all selected rules: nothing missing, nothing extra.
 ``fixtures/demo/`` is checked the same way.
 
-Rules that only a live account can trigger (a function's state, an environment
-Lambda cannot decrypt) take an account snapshot as fixture
-(``<RULE>-<variant>.(pass|fail).json``): its findings have no line, so the
-sidecar names the function instead, ``<function id (its ARN)> <RULE>``.
-
 Opt-in rules (``default: false``) run only when selected, so their fixtures
 opt in on the first line: ``# lambda-advisor-fixture: select=ALL`` (every rule,
 opt-in ones included) or ``select=LA502,LA503`` (only those). The fixture is
@@ -27,7 +22,6 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 
