@@ -134,6 +134,8 @@ class Function:
     environment_error: dict[str, Any] | None = None
     #: Live functions: the region's account concurrency ``{"limit", "unreserved"}`` (GetAccountSettings).
     account_concurrency: dict[str, Any] | None = None
+    #: Keys written twice in the template (``{key, line, first_line, shared}``): rule LA001.
+    duplicate_keys: list[dict[str, Any]] | None = None
     lines: dict[str, int] = field(default_factory=dict)
     inherited: dict[str, str] = field(default_factory=dict)
     suppressions: list[dict[str, Any]] = field(default_factory=list)

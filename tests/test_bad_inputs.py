@@ -121,7 +121,7 @@ BAD_TEMPLATES: dict[str, tuple[str, str | None]] = {
     "env-value-200k": (FN + "      Environment: {Variables: {DB_URL: " + "a" * 200_000 + "}}\n", None),
     "code-uri-too-long": ("Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
                           "    Properties: {Runtime: python3.12, Handler: a.b, CodeUri: " + "a" * 5000 + "}\n", None),
-    "duplicate-key": (FN + "      Timeout: 900\n      Timeout: 30\n", "duplicate key 'Timeout' (first on line 5)"),
+    "duplicate-key": (FN + "      Timeout: 900\n      Timeout: 30\n", None),  # a finding (LA001), not an error
     "alias-bomb": ("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
                    + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n"
                              for i in range(8))
@@ -156,17 +156,38 @@ def test_a_bad_template_is_at_most_one_error_and_the_good_one_survives(tmp_path:
         assert code == 2
 
 
-@pytest.mark.parametrize(("first", "last", "expected"), [(30, 900, [("bad.yaml", 6)]), (900, 30, [])])
-def test_a_duplicate_key_in_a_template_is_an_error_and_the_rest_is_still_checked(
+@pytest.mark.parametrize(("first", "last", "expected"), [(30, 900, [("LA001", 6), ("LA205", 6)]),
+                                                      (900, 30, [("LA001", 6)])])
+def test_a_duplicate_key_is_a_finding_and_the_template_is_read_with_the_last_value(
         tmp_path: Path, first: int, last: int, expected: list[tuple[str, int]]) -> None:
-    # An error at its line (exit 2, like cfn-lint's E0000), but the template's functions are still checked
-    # with the last value, the one the SAM CLI deploys: one slip must not hide every other finding.
+    # LA001 at the second line, never an input error (exit 1, not 2): the functions are checked with
+    # the last value, the one the SAM CLI and CloudFormation deploy, so one slip hides nothing else.
     (tmp_path / "bad.yaml").write_text(FN + f"      Timeout: {first}\n      Timeout: {last}\n")
-    code, report, _ = _scan([str(tmp_path), "--select", "LA205"])
-    assert [(Path(e["where"]).name, e["line"]) for e in report["errors"]] == [("bad.yaml", 6)]
-    assert report["errors"][0]["message"].startswith("duplicate key 'Timeout' (first on line 5)")
-    assert [(Path(f["location"]["file"]).name, f["location"]["line"]) for f in report["findings"]] == expected
-    assert code == 2
+    code, report, _ = _scan([str(tmp_path), "--select", "LA001,LA205"])
+    assert report["errors"] == []
+    assert sorted((f["rule_id"], f["location"]["line"]) for f in report["findings"]) == expected
+    assert "'Timeout'" in report["findings"][0]["message"] and "lines 5 and 6" in report["findings"][0]["message"]
+    assert code == 1
+    code, report, _ = _scan([str(tmp_path), "--select", "LA001,LA205", "--exit-zero"])
+    assert code == 0
+
+
+def test_a_duplicate_key_can_be_suppressed_ignored_and_baselined(tmp_path: Path) -> None:
+    from lambda_advisor.cli import cli as main
+
+    template = tmp_path / "bad.yaml"
+    template.write_text(FN + "      Timeout: 30\n      Timeout: 60\n")
+    assert _scan([str(template), "--ignore", "LA001"])[1]["findings"] == []
+    baseline = tmp_path / "baseline.json"
+    made = CliRunner().invoke(main, ["baseline", "create", str(template), "-o", str(baseline)])
+    assert made.exit_code == 0, made.output
+    code, report, _ = _scan([str(template), "--baseline", str(baseline)])
+    assert code == 0 and report["findings"] == [] and [f["rule_id"] for f in report["baselined"]] == ["LA001"]
+    suppressed = FN.replace("    Properties:\n", "    Metadata:\n      lambda-advisor:\n        ignore: [LA001]\n"
+                                                 "    Properties:\n", 1)
+    template.write_text(suppressed + "      Timeout: 30\n      Timeout: 60\n")
+    code, report, _ = _scan([str(template), "--select", "LA001"])
+    assert code == 0 and report["findings"] == []
 
 
 def test_a_fifo_is_skipped_with_a_notice_never_opened(tmp_path: Path) -> None:

@@ -6,9 +6,9 @@ and sequences :class:`LineList`, which remember lines. Short-form tags
 timestamps stay strings (``2010-09-09`` is a version, not a date).
 
 Budgets, not luck: a duplicate key is an error at its line. Configuration and
-rule files are refused; a template collects its duplicates (the caller reports
-each as an error) and the last value wins, as the SAM CLI deploys it, so one
-slip does not hide every other function of the file; nesting is capped at
+rule files are refused; a template collects its duplicates (rule LA001 reports
+each) and the last value wins, as the SAM CLI deploys it, so one slip does not
+hide every other function of the file; nesting is capped at
 :data:`MAX_DEPTH`; aliases may add at most :data:`MAX_ALIAS_NODES` nodes to the
 document (no billion laughs); integers too long to convert and ``.inf``/``.nan``
 stay the text they were written as, so nothing downstream computes with them.
@@ -107,7 +107,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
         if i >= merged and key in out and out.key_lines.get(key, 0) > 0:
             if loader.duplicates is None:
                 raise TemplateSyntaxError(f"duplicate key {_short(key)} (first on line {out.key_lines[key]})", line)
-            loader.duplicates.append((_short(key), line, out.key_lines[key]))
+            loader.duplicates.append((key if len(key) <= 60 else key[:57] + "...", line, out.key_lines[key]))
         out[key] = _value(loader, value_node)
         out.key_lines[key] = line if i >= merged else -line  # negative: from a merge, may be overridden
     if merged:

@@ -9,6 +9,7 @@ linked to it in a second pass.
 
 from __future__ import annotations
 
+import bisect
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from lambda_advisor.sources.files import MAX_TEMPLATE_BYTES, InputProblem, read_
 from lambda_advisor.sources.template.base import FUNCTION_TYPES
 from lambda_advisor.sources.template.permissions import PRINCIPALS, service_principal
 from lambda_advisor.sources.template.reader import TemplateReader
-from lambda_advisor.sources.yaml_loader import TemplateSyntaxError, loads
+from lambda_advisor.sources.yaml_loader import LineDict, TemplateSyntaxError, loads
 
 __all__ = ["FUNCTION_TYPES", "PRINCIPALS", "TemplateReader", "claims_file", "is_template", "load",
            "load_template", "service_principal"]
@@ -72,13 +73,16 @@ def load_template(path: Path, *, explicit: bool, fmt: str | None = None, asset_r
         if explicit:
             out.notices.append(f"{shown}: skipped, not a CloudFormation/SAM template")
         return out
-    # A duplicate key is an error at its line (YAML forbids it, cfn-lint reports E0000, and which value
-    # CloudFormation keeps is not documented), but the template is still read, last value winning as the
-    # SAM CLI and CloudFormation deploy it, so one slip does not hide every other finding of the file.
-    out.errors.extend(InputError(shown, f"duplicate key {key} (first on line {first}); the rest of the template "
-                                 "is checked with the last value", line) for key, line, first in duplicates)
     reader = TemplateReader(shown, data, base_dir=asset_root or path.parent, fmt=fmt, text=text)
-    out.documents.extend(doc.to_json() for doc in reader.read())
+    documents = [doc.to_json() for doc in reader.read()]
+    # A duplicate key is a finding (LA001), not an unreadable file: the template is read with the last
+    # value, as the SAM CLI and CloudFormation deploy it, so one slip does not hide every other finding.
+    if duplicates:
+        _attach_duplicates(data, documents, duplicates)
+        if not documents:
+            out.notices.extend(f"{shown}:{line}: duplicate key {key!r} (first on line {first}); "
+                               "no Lambda function in this template" for key, line, first in duplicates)
+    out.documents.extend(documents)
     out.errors.extend(InputError(shown, msg, line) for msg, line in reader.problems)
     out.notices.extend(reader.notices)
     return out
@@ -92,3 +96,29 @@ def is_template(data: Any) -> bool:
         return False
     return any(isinstance(r, dict) and isinstance(r.get("Type"), str) and "::" in r["Type"]
                for r in resources.values())
+
+
+def _attach_duplicates(data: dict[str, Any], documents: list[dict[str, Any]],
+                       duplicates: list[tuple[str, int, int]]) -> None:
+    """Give each function the duplicate keys inside its own resource; the others concern every function.
+
+    A resource spans from its logical ID to the next resource or top-level section, so a duplicate's
+    line names the resource it was written in.
+    """
+    starts: list[tuple[int, str | None]] = []
+    resources = data["Resources"]
+    if isinstance(resources, LineDict):
+        starts += [(resources.line_of(lid), lid) for lid in resources]
+    if isinstance(data, LineDict):
+        starts += [(data.line_of(section), None) for section in data if section != "Resources"]
+    starts.sort(key=lambda s: s[0])
+    lines = [line for line, _ in starts]
+    by_function = {doc["source"].get("logical_id"): doc for doc in documents}
+    for key, line, first in duplicates:
+        at = bisect.bisect_right(lines, line) - 1
+        owner = starts[at][1] if at >= 0 else None
+        own = by_function.get(owner) if owner is not None else None
+        for doc in [own] if own is not None else documents:
+            entries = doc.get("duplicate_keys") or []
+            entries.append({"key": key, "line": line, "first_line": first, "shared": own is None})
+            doc["duplicate_keys"] = entries
