@@ -117,55 +117,86 @@ def _check_message(path: Path, message: str, params: dict[str, Any]) -> None:
         raise RuleError(path, f"invalid key message: {exc}") from exc
 
 
-def load_rules(extra_dirs: Sequence[Path | str] = ()) -> list[Rule]:
-    """Built-in rules plus user rule directories; a duplicate ID is an error."""
+def load_rules(extra_dirs: Sequence[Path | str] = (), errors: list[RuleError] | None = None) -> list[Rule]:
+    """Built-in rules plus user rule directories; a duplicate ID is an error.
+
+    With ``errors``, a user rule file (or directory) that cannot be used is recorded there and
+    left out, and every other rule is returned: one broken file is one input error, never a lost
+    run. Without it, the first problem raises :class:`RuleError`.
+    """
+    def refuse(exc: RuleError) -> None:
+        if errors is None:
+            raise exc
+        errors.append(exc)
+
     rules: dict[str, Rule] = {}
     dirs: list[tuple[Path, bool]] = [(builtin_rules_dir(), True)]
     dirs += [(Path(d), False) for d in extra_dirs]
     for directory, builtin in dirs:
         if not directory.is_dir():
-            raise RuleError(directory, "rules directory does not exist")
-        for rule in _load_rule_dir(directory, builtin):
+            refuse(RuleError(directory, "rules directory does not exist"))
+            continue
+        loaded, problems = _load_rule_dir(directory, builtin, keep_going=errors is not None and not builtin)
+        for problem in problems:
+            refuse(problem)
+        for rule in loaded:
             if rule.id in rules:
-                raise RuleError(rule.path, f"rule id {rule.id} is already defined in {rules[rule.id].path}")
+                refuse(RuleError(rule.path, f"rule id {rule.id} is already defined in {rules[rule.id].path}"))
+                continue
             rules[rule.id] = rule
-    _check_user_params(rules.values())
+    for bad in _check_user_params(rules.values()):
+        refuse(bad)
+        rules.pop(next(r.id for r in rules.values() if r.path == bad.path), None)
     return sorted(rules.values(), key=lambda r: r.id)
 
 
-def _check_user_params(rules: Iterable[Rule]) -> None:
+def _check_user_params(rules: Iterable[Rule]) -> list[RuleError]:
     """A user rule reusing a built-in ``check:`` must give the parameters that check reads."""
+    rules = list(rules)
     needed: dict[str, tuple[set[str], str]] = {}
     for rule in rules:
         if rule.builtin and rule.check:
             names, ids = needed.get(rule.check, (set(), ""))
             needed[rule.check] = (names | set(rule.params), f"{ids}, {rule.id}" if ids else rule.id)
+    problems = []
     for rule in rules:
         if rule.builtin or not rule.check or rule.check not in needed:
             continue
         names, ids = needed[rule.check]
         missing = sorted(names - set(rule.params))
         if missing:
-            raise RuleError(rule.path, f"invalid key params: check {rule.check} needs parameter(s) "
-                                       f"{', '.join(missing)} (see {ids})")
+            problems.append(RuleError(rule.path, f"invalid key params: check {rule.check} needs parameter(s) "
+                                                 f"{', '.join(missing)} (see {ids})"))
+    return problems
 
 
-def _load_rule_dir(directory: Path, builtin: bool) -> list[Rule]:
+def _load_rule_dir(directory: Path, builtin: bool, *, keep_going: bool = False) -> tuple[list[Rule], list[RuleError]]:
     """Rules of one directory, from the cache when no file changed since they were validated.
 
     Validating rule files needs jsonschema (~60 ms to import); a warm cache
-    keeps it off the start-up path that pre-commit pays on every commit.
+    keeps it off the start-up path that pre-commit pays on every commit. With
+    ``keep_going`` a file that cannot be used is returned as a problem and the
+    others load; a directory with a problem is not cached, so it is reported
+    on every run.
     """
     paths = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
     cache = rules_cache_file(directory, paths)
     if cache is not None:
         try:
             with cache.open(encoding="utf-8") as fh:
-                return [Rule(**data) for data in json.load(fh)]
+                return [Rule(**data) for data in json.load(fh)], []
         except (OSError, ValueError, TypeError):
             pass
-    rules = [load_rule_file(path, builtin=builtin) for path in paths]
-    if cache is not None:
+    rules: list[Rule] = []
+    problems: list[RuleError] = []
+    for path in paths:
+        try:
+            rules.append(load_rule_file(path, builtin=builtin))
+        except RuleError as exc:
+            if not keep_going:
+                raise
+            problems.append(exc)
+    if cache is not None and not problems:
         try:
             cache.parent.mkdir(parents=True, exist_ok=True)
             tmp = cache.with_suffix(f".{os.getpid()}.tmp")
@@ -173,7 +204,7 @@ def _load_rule_dir(directory: Path, builtin: bool) -> list[Rule]:
             tmp.replace(cache)
         except OSError:
             pass  # a read-only home only costs speed
-    return rules
+    return rules, problems
 
 
 #: Bumped when what loading checks changes, so rules validated by an older check are read again.
@@ -335,9 +366,17 @@ class Engine:
         #: Rules that failed on a document: one error entry each, the other rules and documents went on.
         self.errors: list[InputError] = []
         self._prepared: list[tuple[Rule, dict[str, Any], Any]] = []
-        for rule in self.rules:
+        for rule in list(self.rules):
             params = {**rule.params, **self.options.params.get(rule.id, {})}
-            runner = _match_runner(rule, params) if rule.match is not None else resolve_check(rule)
+            try:
+                runner = _match_runner(rule, params) if rule.match is not None else resolve_check(rule)
+            except RuleError as exc:
+                if rule.builtin:
+                    raise
+                # A user rule that cannot run is one input error; every other rule still runs.
+                self.errors.append(InputError(exc.path, str(exc).split(": ", 1)[-1]))
+                self.rules.remove(rule)
+                continue
             self._prepared.append((rule, params, runner))
 
     def run(self, docs: Sequence[Document]) -> list[Finding]:

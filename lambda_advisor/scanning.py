@@ -81,22 +81,28 @@ def inspect(collected: Loaded, settings: Settings) -> None:
 
 # -- evaluate -----------------------------------------------------------------------------------
 
-def build_engine(settings: Settings) -> Engine:
-    rules = select_rules(load_rules(settings.rules_dirs), settings.select, settings.ignore)
+def build_engine(settings: Settings, problems: list[RuleError] | None = None) -> Engine:
+    """The engine of the selected rules; user rule files that cannot be used go to ``problems``."""
+    rules = select_rules(load_rules(settings.rules_dirs, problems), settings.select, settings.ignore)
     return Engine(rules, RunOptions(today=settings.today, params=settings.params, severity=settings.severity,
                                     named=frozenset(settings.select)))
 
 
 def evaluate(docs: list[dict[str, Any]], settings: Settings, *, kind: str = "scan",
              errors: list[InputError] | None = None) -> ScanResult:
-    """Run the selected rules over the documents (template ``Metadata`` suppressions are marked here)."""
+    """Run the selected rules over the documents (template ``Metadata`` suppressions are marked here).
+
+    A user rule file that cannot be used is one input error; the other rules, built-in and
+    custom, still run and their findings are reported.
+    """
     from lambda_advisor import selectors
     from lambda_advisor.model import bound_numbers
 
+    problems: list[RuleError] = []
     try:
-        engine = build_engine(settings)
+        engine = build_engine(settings, problems)
     except RuleError as exc:
-        return ScanResult(findings=[], documents=docs, errors=[*(errors or []), InputError(exc.path, str(exc).split(": ", 1)[-1])], kind=kind)
+        return ScanResult(findings=[], documents=docs, errors=[*(errors or []), _rule_input_error(exc)], kind=kind)
     selectors.normalise_suppressions(docs)
     for doc in docs:
         bound_numbers(doc)
@@ -104,11 +110,16 @@ def evaluate(docs: list[dict[str, Any]], settings: Settings, *, kind: str = "sca
     from lambda_advisor.evidence_links import attach_evidence
 
     attach_evidence(findings, docs)
-    result = ScanResult(findings=findings, documents=docs, errors=[*(errors or []), *engine.errors],
+    rule_errors = [_rule_input_error(p) for p in problems]
+    result = ScanResult(findings=findings, documents=docs, errors=[*(errors or []), *rule_errors, *engine.errors],
                         rules=engine.rules, kind=kind)
-    all_ids = [r.id for r in load_rules(settings.rules_dirs)]
+    all_ids = [r.id for r in load_rules(settings.rules_dirs, [])]
     result.notices += selectors.suppression_warnings(docs, findings, all_ids, [r.id for r in engine.rules])
     return result
+
+
+def _rule_input_error(exc: RuleError) -> InputError:
+    return InputError(exc.path, str(exc)[len(exc.path) + 2:] if str(exc).startswith(exc.path) else str(exc))
 
 
 def per_file_ignores(result: ScanResult, settings: Settings) -> None:

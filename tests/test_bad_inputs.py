@@ -425,10 +425,14 @@ def test_a_broken_user_rule_is_an_error_naming_file_and_key(tmp_path: Path, text
     rules.mkdir()
     (rules / "org001.yaml").write_bytes(text)
     (tmp_path / "good.yaml").write_text(GOOD)
+    (rules / "org002.yaml").write_text(RULE.replace("ORG001", "ORG002") + "match: {required: [name]}\n")
     code, report, _ = _scan([str(tmp_path / "good.yaml"), "--rules-dir", str(rules)])
     assert code == 2
     (err,) = report["errors"]
     assert err["where"] == str(rules / "org001.yaml") and expected in err["message"], err
+    # One broken file is one input error: the built-in rules and the other custom rule still report.
+    assert {"LA205", "ORG002"} <= {f["rule_id"] for f in report["findings"]}, report["findings"]
+    assert "ORG001" not in {f["rule_id"] for f in report["findings"]}
 
 
 @pytest.mark.parametrize(("text", "expected"), [

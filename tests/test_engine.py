@@ -86,6 +86,16 @@ def test_a_broken_rule_file_names_the_file_and_the_key(project: Path, edit, key:
     assert str(path) in str(exc.value) and key in str(exc.value)
     result = CliRunner().invoke(cli, ["scan", str(project / "template.yaml"), "--rules-dir", str(project / "org-rules")])
     assert result.exit_code == 2 and str(path) in result.output
+    assert "LA" in result.output and "finding" in result.output  # the built-in rules still ran
+
+
+def test_a_missing_rules_directory_is_one_error_and_the_built_in_rules_run(project: Path) -> None:
+    result = CliRunner().invoke(cli, ["scan", str(project / "template.yaml"), "--rules-dir",
+                                      str(project / "nowhere"), "--format", "json"])
+    assert result.exit_code == 2
+    report = json.loads(result.stdout)
+    assert [e["where"] for e in report["errors"]] == [str(project / "nowhere")]
+    assert report["findings"], "the built-in rules still ran"
 
 
 def test_duplicate_rule_ids_are_an_error(project: Path) -> None:
