@@ -60,6 +60,8 @@ def run(rule: str, d: dict[str, Any], **params: Any) -> list[Any]:
     (st(["kms:Decrypt", "s3:GetObject"], ["*"]), "allows kms:Decrypt (Write access) on every resource"),
     (st(["s3:*Object"], ["*"]), "s3:*Object"),  # matches PutObject, DeleteObject …
     (st(["iam:TagRole"], ["*"]), "iam:TagRole (Tagging and Write access)"),
+    # a wildcard action on objects of one bucket is named by its ARN, never as "on *"
+    (st(["s3:*"], ["arn:aws:s3:::uploads/*"]), "every s3 action (s3:*) on arn:aws:s3:::uploads/*"),
 ])
 def test_user_written_wildcards_are_flagged_at_the_statement(statement: dict[str, Any], says: str) -> None:
     (hit,) = wildcard_permissions(doc(role=role(st(["logs:PutLogEvents"], ["*"]), statement)), CTX)
@@ -91,6 +93,24 @@ def test_user_written_wildcards_are_flagged_at_the_statement(statement: dict[str
 ])
 def test_scoped_managed_and_required_star_statements_pass(statement: dict[str, Any]) -> None:
     assert list(wildcard_permissions(doc(role=role(statement)), CTX)) == []
+
+
+def deny(actions: list[str], resources: list[str], **more: Any) -> dict[str, Any]:
+    return {**st(actions, resources, **more), "effect": "Deny"}
+
+
+@pytest.mark.parametrize(("denial", "flagged"), [
+    (deny(["sns:Publish"], ["arn:aws:sns:*:*:*"]), False),  # AWS's SMS-only pattern: phone numbers only
+    (deny(["sns:*"], ["arn:aws:sns:*"]), False),
+    (deny(["*"], ["*"]), False),
+    (deny(["sns:Publish"], ["arn:aws:sns:eu-west-1:*:*"]), True),  # other regions' topics stay open
+    (deny(["sns:Publish"], ["arn:aws:sns:*:*:internal-*"]), True),  # some topics only
+    (deny(["sns:Publish"], ["arn:aws:sns:*:*:*"], conditions={"Bool": {"aws:SecureTransport": "false"}}), True),
+    (deny(["sqs:SendMessage"], ["arn:aws:sns:*:*:*"]), True),  # another action
+])
+def test_an_unconditional_deny_on_every_arn_cancels_the_allow_on_star(denial: dict[str, Any], flagged: bool) -> None:
+    hits = list(wildcard_permissions(doc(role=role(st(["sns:Publish"], ["*"]), denial)), CTX))
+    assert bool(hits) is flagged, [h.message for h in hits]
 
 
 def test_access_levels_are_a_parameter() -> None:

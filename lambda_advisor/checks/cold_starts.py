@@ -2,7 +2,8 @@
 cannot take effect (LA510).
 
 LA505 speaks only when the runtime, ``snap_start`` and ``provisioned_concurrency`` are all
-known; live audits, which do not read provisioned concurrency, stay silent. Functions on
+known; live audits, which do not read provisioned concurrency, stay silent. A function fed only
+by queues, streams or asynchronous events has no caller waiting on its cold start: silent too. Functions on
 Lambda Managed Instances have no on-demand cold starts to mitigate: neither rule speaks.
 """
 
@@ -40,6 +41,8 @@ def cold_starts_unmitigated(doc: Document, ctx: Context) -> Iterator[Hit]:
         return
     if isinstance(doc.get("capacity_provider"), dict):
         return  # Managed Instances: execution environments are kept running, no on-demand cold start
+    if _nobody_waits(doc):
+        return  # fed only by queues, streams or asynchronous events: a cold start delays no caller
     language, version = found
     storage = doc.get("ephemeral_storage_mb")
     if version < SNAPSTART_MIN[language]:
@@ -59,6 +62,18 @@ def cold_starts_unmitigated(doc: Document, ctx: Context) -> Iterator[Hit]:
         subject="cold-starts",
         extra={"runtime": runtime, "language": language},
     )
+
+
+def _nobody_waits(doc: Document) -> bool:
+    """Every known caller is a poller or an asynchronous source, and there is no function URL.
+
+    A function with no known event source may be called synchronously by anything (an SDK call,
+    another account): it is not exempt.
+    """
+    sources = doc.get("event_sources") or []
+    if not sources or isinstance(doc.get("url"), dict):
+        return False
+    return all(s.get("invocation") in ("async", "poll") for s in sources)
 
 
 def _snapstart_runtime(runtime: str) -> bool | None:

@@ -84,6 +84,40 @@ def _named(items: list[str]) -> str:
     return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
 
 
+def _resource_name(resource: Any) -> str | None:
+    """How a message names a resource: an ARN as written (``arn:aws:s3:::bucket/*`` is not "*"),
+    a reference by its logical ID."""
+    if isinstance(resource, str):
+        return resource or None
+    return value_name(resource)
+
+
+#: ARNs no one writes, with a region and account no pattern names by accident: a Deny whose
+#: resource matches one of them covers every ARN of the service, whatever the resource type.
+_SAMPLE_ARNS = ("arn:aws:{service}:zz-sample-9:000000000000:lambda-advisor-sample/x",
+                "arn:aws:{service}:::lambda-advisor-sample/x", "arn:aws:{service}::000000000000:lambda-advisor-sample/x")
+
+
+def _denied_on_every_arn(action: str, denies: list[dict[str, Any]]) -> bool:
+    """Does an unconditional Deny take ``action`` away on every resource that has an ARN?
+
+    Then the Allow on ``"*"`` is left with what has no ARN: AWS's pattern for SMS-only
+    publishing (allow ``sns:Publish`` on ``*``, deny it on ``arn:aws:sns:*:*:*``) grants
+    texting phone numbers, not publishing to every topic.
+    """
+    low = action.lower()
+    service = low.partition(":")[0]
+    samples = [arn.format(service=service) for arn in _SAMPLE_ARNS]
+    for deny in denies:
+        patterns = [a.lower() for a in _strings(deny.get("actions"))]
+        if deny.get("not_actions") or not any(fnmatch.fnmatchcase(low, p) or p == "*" for p in patterns):
+            continue
+        resources = [r.lower() for r in _strings(deny.get("resources"))]
+        if any(r == "*" or any(fnmatch.fnmatchcase(arn, r) for arn in samples) for r in resources):
+            return True
+    return False
+
+
 def _origin_text(statement: dict[str, Any]) -> str:
     sid = f" (Sid {statement['sid']})" if statement.get("sid") else ""
     return f"{statement['origin']}{sid}"
@@ -93,6 +127,7 @@ def wildcard_permissions(doc: Document, ctx: Context) -> Iterator[Hit]:
     """LA104: one hit per user-written Allow statement with a wildcard action or a write on ``"*"``."""
     role = doc.get("role") or {}
     levels = frozenset(ctx.params.get("access_levels") or DEFAULT_LEVELS)
+    denies = [st for st in role.get("statements") or [] if st.get("effect") == "Deny" and not st.get("conditions")]
     for i, st in enumerate(role.get("statements") or []):
         if st.get("effect") != "Allow" or not _user_written(st.get("origin")):
             continue
@@ -102,7 +137,7 @@ def wildcard_permissions(doc: Document, ctx: Context) -> Iterator[Hit]:
         wild = [a for a in actions if _wildcard_action(a)]
         problem: str | None = None
         if wild:
-            names = [n for n in (value_name(r) for r in st.get("resources") or []) if n]
+            names = [n for n in (_resource_name(r) for r in st.get("resources") or []) if n]
             where = "on every resource" if on_star else "on " + (_named(names) if names else "its resources")
             services = [a.partition(":")[0] for a in wild]
             what = "every action of every service" if "*" in services \
@@ -113,7 +148,7 @@ def wildcard_permissions(doc: Document, ctx: Context) -> Iterator[Hit]:
                        f"on every resource (NotAction with Resource \"*\")")
         elif on_star and not st.get("conditions"):
             scopable = {a: _scopable_at(a, levels) for a in actions if a != "*"}
-            flagged = [a for a, found in scopable.items() if found]
+            flagged = [a for a, found in scopable.items() if found and not _denied_on_every_arn(a, denies)]
             if flagged:
                 level_names = sorted({lv for a in flagged for found in scopable[a] or [] for lv in found.levels & levels})
                 problem = (f"allows {_named(flagged)} ({' and '.join(level_names)} access) on every resource "

@@ -22,6 +22,8 @@ _ARN_FUNCTION = re.compile(r":function:([A-Za-z0-9_*?-]+)")
 #: A function name read from the environment in code: os.environ["X"], os.getenv("X"), process.env.X.
 _ENV_READ = re.compile(r"(?:environ(?:\.get\(|\[)|getenv\(|process\.env(?:\.|\[))\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)")
 _INVOKE_ACTIONS = ("lambda:invokefunction", "lambda:invokeasync")
+#: What only a CodeDeploy lifecycle hook calls: it reports whether the new version passed.
+_HOOK_ACTION = "codedeploy:putlifecycleeventhookexecutionstatus"
 
 
 @dataclass
@@ -87,6 +89,26 @@ def _allows_invoke(statement: dict[str, Any]) -> bool:
         return False
     actions = [a.lower() for a in statement.get("actions") or [] if isinstance(a, str)]
     return any(wildcard_match(wanted, a) for a in actions for wanted in _INVOKE_ACTIONS)
+
+
+def _hook_targets(doc: Document, functions: list[Document]) -> list[str] | None:
+    """The functions ``doc`` tests as a CodeDeploy pre- or post-traffic hook, or None when it is no hook.
+
+    A hook is named in SAM ``DeploymentPreference.Hooks`` of the function it tests, or known by
+    what only a hook does: report its verdict with PutLifecycleEventHookExecutionStatus (then
+    which function it tests is unknown: an empty list, any function it names).
+    """
+    file, logical_id = (doc.get("source") or {}).get("file"), (doc.get("source") or {}).get("logical_id")
+    tested = [fn["id"] for fn in functions if (fn.get("source") or {}).get("file") == file
+              and logical_id in ((fn.get("deployment") or {}).get("hooks") or [])]
+    if tested:
+        return tested
+    for statement in (doc.get("role") or {}).get("statements") or []:
+        actions = [a.lower() for a in statement.get("actions") or [] if isinstance(a, str)]
+        if statement.get("effect") == "Allow" and any(
+                fnmatch.fnmatchcase(_HOOK_ACTION, a) for a in actions if a.startswith("codedeploy:")):
+            return []
+    return None
 
 
 def _identity(fn: Document) -> str:
@@ -269,7 +291,10 @@ def lambda_invokes_lambda(doc: Document, ctx: Context) -> Iterator[Hit]:
         granted = pairs[key].target
         if granted is not None and _named_by_a_role_mate(doc, granted, ctx.functions, index):
             del pairs[key]  # a role shared with the function that calls it: one grant, that function's call
+    tests = _hook_targets(doc, ctx.functions)
     for p in pairs.values():
+        if tests is not None and (not tests or p.target is None or p.target["id"] in tests):
+            continue  # a CodeDeploy hook invokes the new version it tests: that is its job
         if p.target is not None and isinstance(p.target.get("durable"), dict):
             continue  # invoking a durable function starts a durable execution: the workflow this rule asks for
         if p.target is not None and isinstance(p.target.get("tenant_isolation"), str):

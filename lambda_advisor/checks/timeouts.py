@@ -88,10 +88,14 @@ def timeout_beyond_api_limit(doc: Document, ctx: Context) -> Iterator[Hit]:
     else:
         shown = labels if len(labels) <= MAX_NAMED else [*labels[:MAX_NAMED - 1], f"{len(labels) - MAX_NAMED + 1} more"]
         named = f"events {', '.join(shown[:-1])} and {shown[-1]} wait"
+    overshoot = timeout - limit / 1000
+    minor = overshoot <= ctx.params.get("minor_overshoot_s", 1)
     yield Hit(
         message=(f"{doc['name']} has a timeout of {timeout} s, but {kind} {named} "
                  f"at most {_seconds(limit)} s for it; past that the caller gets a 504 while the function "
-                 f"keeps running, and billing, for up to {timeout - limit / 1000:g} s more"),
+                 f"keeps running, and billing, for up to {overshoot:g} s more"
+                 + ("; only requests that take between the two limits are affected" if minor else "")),
+        severity="info" if minor else None,
         pointer=f"/event_sources/{index}",
         subject="api-timeout",
         extra={"timeout_s": timeout, "api_timeout_ms": limit, "events": labels, "first": source_label(first)},

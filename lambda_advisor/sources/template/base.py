@@ -11,7 +11,7 @@ from typing import Any
 
 from lambda_advisor.model import Function, unresolved
 from lambda_advisor.sources import sam as samlib
-from lambda_advisor.sources.intrinsics import Resolver, short_text
+from lambda_advisor.sources.intrinsics import Resolver, is_intrinsic, short_text
 from lambda_advisor.sources.sam import MergedDict
 from lambda_advisor.sources.yaml_loader import LineDict, LineList, kind_of
 
@@ -98,6 +98,18 @@ class ReaderBase:
             return int(v) if isinstance(v, str | int | float) and not isinstance(v, bool) else None
         except (ValueError, OverflowError):
             return None
+
+    def sqs_subscription(self, eprops: dict[str, Any]) -> bool:
+        """Does a SAM SNS event put a queue between topic and function (``SqsSubscription``)?
+
+        A mapping of queue settings does; a value does when it resolves to true, a parameter
+        through its default (``!Ref UseQueue`` defaulting to false makes no queue). A value that
+        cannot be resolved counts as the property's default, false.
+        """
+        node = eprops.get("SqsSubscription")
+        if isinstance(node, dict) and not is_intrinsic(node):
+            return True
+        return self._bool(node) is True
 
     def _bool(self, node: Any) -> bool | None:
         v = self.resolver.value(node)

@@ -120,6 +120,11 @@ class FeatureParts(ReaderBase):
         target = self.resolver.logical_target(node) if node is not None else None
         if target is not None:
             rtype = self.resolver.resource_type(target)
+            generated = {r.get("attribute") for r in self.resolver.refs(node) if r["logical_id"] == target}
+            if rtype in FUNCTION_TYPES and generated == {"Alias"}:  # SAM's alias by its logical ID: FnAliaslive
+                return self.auto_publish_alias(target)
+            if rtype in FUNCTION_TYPES and generated == {"Version"}:  # FnVersion<hash>
+                return "version"
             if rtype in FUNCTION_TYPES:
                 return LATEST if not text.startswith("!Sub") else None
             if rtype == "AWS::Lambda::Alias":

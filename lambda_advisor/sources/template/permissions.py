@@ -63,7 +63,7 @@ class PermissionParts(EventParts):
                 self._sam_policy(role, pol, plines[i])
             for ev in as_props(props.get("Events")).values():
                 etype = str(as_props(ev).get("Type"))
-                if etype == "SNS" and as_props(as_props(ev).get("Properties")).get("SqsSubscription"):
+                if etype == "SNS" and self.sqs_subscription(as_props(as_props(ev).get("Properties"))):
                     etype = "SQS"  # SAM puts a queue between topic and function, and polls it
                 implicit = samlib.IMPLICIT_EVENT_POLICIES.get(etype)
                 if implicit:

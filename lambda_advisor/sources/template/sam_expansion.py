@@ -11,7 +11,7 @@ from typing import Any
 
 from lambda_advisor.model import Function, unresolved
 from lambda_advisor.sources import sam as samlib
-from lambda_advisor.sources.intrinsics import short_text
+from lambda_advisor.sources.intrinsics import is_intrinsic, short_text
 from lambda_advisor.sources.sam import as_list
 from lambda_advisor.sources.template.base import as_props
 from lambda_advisor.sources.template.events import EventParts
@@ -33,7 +33,7 @@ class SamParts(EventParts):
                 continue
             eprops = as_props(ev.get("Properties"))
             our_type, invocation, principal = kind
-            if etype == "SNS" and eprops.get("SqsSubscription"):
+            if etype == "SNS" and self.sqs_subscription(eprops):
                 our_type, invocation, principal = "sqs", "poll", None
             source_node = eprops.get(samlib.EVENT_SOURCE_PROPERTY.get(etype, ""))
             entry = self._event_source(our_type, invocation, str(name), source_node,
@@ -44,7 +44,7 @@ class SamParts(EventParts):
                 else "$LATEST"
             if our_type == "sqs" and etype == "SNS":
                 sub = eprops.get("SqsSubscription")
-                queue_arn = as_props(sub).get("QueueArn") if isinstance(sub, dict) else None
+                queue_arn = as_props(sub).get("QueueArn") if isinstance(sub, dict) and not is_intrinsic(sub) else None
                 # SqsSubscription: true makes SAM create the queue, named <function><event>Queue.
                 created = f"{lid}{name}Queue"
                 entry["queue"] = self._queue_info(queue_arn) if queue_arn is not None else {
@@ -145,6 +145,10 @@ class SamParts(EventParts):
             kind = self.resolver.text(pref.get("Type")) or ""
             enabled = self._bool(pref.get("Enabled"))
             doc.deployment["gradual"] = enabled is not False and kind != "AllAtOnce"
+            hooks = as_props(pref.get("Hooks"))
+            named = [self.resolver.logical_target(hooks[k]) for k in ("PreTraffic", "PostTraffic") if k in hooks]
+            if any(named):
+                doc.deployment["hooks"] = [lid for lid in named if lid]
 
     def _sam_url(self, doc: Function, lid: str, props: dict[str, Any]) -> None:
         cfg = as_props(props.get("FunctionUrlConfig"))
