@@ -112,6 +112,19 @@ def test_api_timeout_message_names_the_event_limit_and_the_billed_overrun() -> N
     assert "504" in hit.message and "31 s more" in hit.message
 
 
+@pytest.mark.parametrize(("timeout", "ms", "params", "severity"), [
+    (30, 29000, {}, "info"),  # 1 s over the REST default: only requests between 29 and 30 s run on unseen
+    (31, 29000, {}, None),  # 2 s over: the rule's own severity
+    (31, 29000, {"minor_overshoot_s": 2}, "info"),
+    (30, 29500, {}, "info"),
+])
+def test_a_minor_overshoot_is_info(timeout: int, ms: int, params: dict[str, Any], severity: str | None) -> None:
+    ctx = Context(params=params, today=CTX.today)
+    (hit,) = timeout_beyond_api_limit(doc(timeout_s=timeout, event_sources=[api(ms=ms)]), ctx)
+    assert hit.severity == severity
+    assert ("only requests that take between the two limits" in hit.message) is (severity == "info")
+
+
 def test_many_routes_make_one_finding_at_the_first_route_with_the_smallest_limit() -> None:
     sources = [api("A"), api("B", ms=29000, kind="api"), api("C", ms=10000), api("Fast", ms=29000)]
     d = doc(timeout_s=60, event_sources=[api("Ok", ms=90000), *sources])
@@ -268,3 +281,20 @@ def test_documents_used_here_are_valid_function_documents() -> None:
     rules = select_rules(load_rules(), ["LA204", "LA206", "LA207", "LA208"])
     found = {f.rule_id for f in Engine(rules, RunOptions(today=TODAY)).run([full])}
     assert found == {"LA204", "LA206", "LA207", "LA208"}
+
+
+# LA102 and LA211 on one URL ---------------------------------------------------------------------
+
+def test_one_public_url_without_its_invoke_grant_is_one_finding_with_both_facts() -> None:
+    from pathlib import Path
+
+    from lambda_advisor.pipeline import Settings, scan_paths
+
+    fixture = Path(__file__).resolve().parent.parent / "fixtures" / "rules" / "LA102-url-none-cfn.fail.yaml"
+    findings = scan_paths([fixture], Settings(select=["LA102", "LA211"], today=date(2026, 11, 22))).findings
+    (finding,) = findings
+    assert finding.rule_id == "LA102"
+    assert "403 Forbidden" in finding.message and "without AWS credentials" in finding.message
+    # with LA102 off, LA211 states the missing grant on its own
+    (alone,) = scan_paths([fixture], Settings(select=["LA211"], today=date(2026, 11, 22))).findings
+    assert alone.rule_id == "LA211" and "403 Forbidden" in alone.message

@@ -44,6 +44,8 @@ class Context:
     params: dict[str, Any]
     today: date
     functions: list[Document] = field(default_factory=list)
+    #: IDs of the rules this run evaluates: a check whose fact another rule already states defers to it.
+    rules: frozenset[str] = frozenset()
 
 
 Check = Callable[[Document, Context], Iterable[Hit]]

@@ -42,8 +42,15 @@ def function_url_public(doc: Document, ctx: Context) -> Iterator[Hit]:
     url = doc.get("url")
     if not isinstance(url, dict) or url.get("auth_type") != "NONE":
         return
-    message = (f"{doc['name']} has a function URL with auth type NONE: anyone who knows the URL can "
-               "invoke it without AWS credentials")
+    if _invoke_grant_missing(doc, url):
+        # LA211's fact too, said once: today the URL answers 403, and the grant that fixes it makes it public.
+        where = f" (alias {url['qualifier']})" if url.get("qualifier") else ""
+        message = (f"{doc['name']} has a function URL{where} with auth type NONE, and its resource policy has no "
+                   "lambda:InvokeFunction grant for principal *: today every request is answered 403 Forbidden, "
+                   "and once that grant is added anyone who knows the URL can invoke it without AWS credentials")
+    else:
+        message = (f"{doc['name']} has a function URL with auth type NONE: anyone who knows the URL can "
+                   "invoke it without AWS credentials")
     origins = url.get("cors_allow_origins") or []
     if "*" in origins:
         message += "; its CORS configuration allows any origin (*), so any web page can call it from a browser"
@@ -68,20 +75,32 @@ def _grants_invoke_function(statement: dict[str, Any], qualifier: str | None) ->
     return on is None or on == (qualifier or "$LATEST")
 
 
-def url_missing_invoke_grant(doc: Document, ctx: Context) -> Iterator[Hit]:
-    """LA211: a URL with auth NONE whose resource policy has no public lambda:InvokeFunction grant."""
-    url = doc.get("url")
-    if not isinstance(url, dict) or url.get("auth_type") != "NONE":
-        return
+def _invoke_grant_missing(doc: Document, url: dict[str, Any]) -> bool:
+    """Is it known that no statement grants the public lambda:InvokeFunction a URL with auth NONE needs?"""
     granted = url.get("invoke_function_granted")
-    if granted is None:
-        policy = doc.get("resource_policy")
-        if policy is None:
-            return
-        verdicts = [_grants_invoke_function(st, url.get("qualifier")) for st in policy]
-        if any(v is not False for v in verdicts):
-            return  # granted, or a statement we cannot read might grant it
-    elif granted:
+    if granted is not None:
+        return not granted
+    policy = doc.get("resource_policy")
+    if policy is None:
+        return False
+    # granted, or a statement we cannot read might grant it
+    return all(_grants_invoke_function(st, url.get("qualifier")) is False for st in policy)
+
+
+def _suppressed(doc: Document, rule_id: str) -> bool:
+    return any(rule_id.startswith(str(s.get("rule") or "-")) for s in doc.get("suppressions") or [])
+
+
+def url_missing_invoke_grant(doc: Document, ctx: Context) -> Iterator[Hit]:
+    """LA211: a URL with auth NONE whose resource policy has no public lambda:InvokeFunction grant.
+
+    When LA102 runs on the same URL (and is not suppressed there), its finding states this fact
+    too: one finding for one URL, not two that read as two problems.
+    """
+    url = doc.get("url")
+    if not isinstance(url, dict) or url.get("auth_type") != "NONE" or not _invoke_grant_missing(doc, url):
+        return
+    if "LA102" in ctx.rules and not _suppressed(doc, "LA102"):
         return
     where = f" (alias {url['qualifier']})" if url.get("qualifier") else ""
     yield Hit(message=(f"{doc['name']} has a function URL{where} with auth type NONE, but its resource policy "
