@@ -88,6 +88,16 @@ def _split(values: Sequence[str]) -> list[str]:
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
+def _check_frameworks(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -> list[str]:
+    """Framework names as their IDs; an unknown one is a usage error naming the known ones."""
+    from lambda_advisor import compliance
+
+    try:
+        return list(dict.fromkeys(compliance.framework(v).id for v in _split(values)))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
 def common_options(func: Any) -> Any:
     """Options every reporting command shares."""
     options: list[Any] = [
@@ -99,6 +109,9 @@ def common_options(func: Any) -> Any:
                      help="Exit 1 when a finding is at or above this severity (default: low)."),
         click.option("--select", multiple=True, help="Only these rules (IDs or prefixes, comma-separated; ALL for every rule, opt-in ones too)."),
         click.option("--ignore", multiple=True, help="Skip these rules (IDs or prefixes, comma-separated)."),
+        click.option("--framework", "frameworks", multiple=True, callback=_check_frameworks,
+                     help="Run the rules a compliance framework needs and report each requirement's status "
+                          "(aws-fsbp, nist-800-53-r5, pci-dss-4.0.1, cis-aws-foundations-7.0; repeatable)."),
         click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False, path_type=Path),
                      help="Extra directory of rule YAML files (repeatable)."),
         click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, hidden=True,
@@ -405,11 +418,17 @@ def _plain_settings(opts: dict[str, Any]) -> Any:
     from lambda_advisor.pipeline import Settings
 
     today = opts.get("today")
+    select = [s.upper() for s in _split(opts.get("select") or ())]
+    if opts.get("frameworks"):  # --framework: the rules each framework needs, by full ID (opt-in ones too)
+        from lambda_advisor import compliance
+
+        needed = sorted({r for name in opts["frameworks"] for r in compliance.framework(name).rules})
+        select = list(dict.fromkeys([*select, *needed]))
     return Settings(
         fmt=opts.get("fmt"),
         output=opts.get("output"),
         fail_on=opts.get("fail_on"),
-        select=[s.upper() for s in _split(opts.get("select") or ())],
+        select=select,
         ignore=[s.upper() for s in _split(opts.get("ignore") or ())],
         rules_dirs=list(opts.get("rules_dir") or ()),
         today=today.date() if today else date.today(),

@@ -46,6 +46,8 @@ class Rule:
     example: str | None = None
     use_instead: str | None = None
     references: list[str] = field(default_factory=list)
+    #: CWE weaknesses the rule finds (SARIF ``external/cwe/cwe-N`` tags and the CWE taxonomy).
+    cwe: list[int] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
     sources: list[str] | None = None
     #: On documents from these sources the rule is opt-in (a ``select`` of its full ID or ALL
@@ -381,8 +383,9 @@ class Engine:
 
     def run(self, docs: Sequence[Document]) -> list[Finding]:
         findings: list[Finding] = []
+        rule_ids = frozenset(rule.id for rule in self.rules)
         for rule, params, runner in self._prepared:
-            ctx = Context(params=params, today=self.options.today, functions=list(docs))
+            ctx = Context(params=params, today=self.options.today, functions=list(docs), rules=rule_ids)
             keyed: list[tuple[tuple[str, ...] | None, Finding]] = []
             for doc in docs:
                 if rule.sources and doc["source"]["kind"] not in rule.sources:

@@ -36,6 +36,8 @@ def suppress_and_baseline(result: ScanResult, settings: Settings) -> None:
     from lambda_advisor.baseline import apply_to_result
 
     apply_to_result(result, settings)
+    if settings.extra.get("frameworks"):  # the reports show each framework's requirements (--framework)
+        result.meta["frameworks"] = list(settings.extra["frameworks"])
 
 
 def run_scan(paths: list[Path], settings: Settings) -> ScanResult:

@@ -138,7 +138,9 @@ _MEASURE = """<script>
   var out={viewport:window.innerWidth,scroll:document.documentElement.scrollWidth,
     cards:[].map.call(document.querySelectorAll('#totals .card'),box),
     tables:[].map.call(document.querySelectorAll('.scroll'),box),
-    fns:[].map.call(document.querySelectorAll('.fn'),box)};
+    fns:[].map.call(document.querySelectorAll('.fn'),box),
+    issues:[].map.call(document.querySelectorAll('#by-rule tbody tr'),function(tr){
+      var b=box(tr);b.display=getComputedStyle(tr).display;b.head=getComputedStyle(tr.closest('table').tHead).display;return b;})};
   parent.postMessage(JSON.stringify(out),'*');
 })();
 </script></body>"""
@@ -189,7 +191,7 @@ def test_incomplete_audit_says_so_in_plain_words(tmp_path: Path) -> None:
     assert "<code>Timeout</code>" in dom and "`Timeout`" not in dom
     assert re.search(r"<pre><code>Globals:\n  Function:\n    Timeout: 30</code></pre>", dom)
     first = dom[dom.index('<div id="first">'):]
-    items = re.findall(r'<li data-rule="(LA\d+)" data-clears="(\d+)">', first)
+    items = re.findall(r'<li data-rule="(LA\d+)" data-findings="\d+" data-clears="(\d+)">', first)
     assert items[0] == ("LA101", "1") and items[1] == ("LA205", "3")  # by severity, then functions cleared
     assert "one fix clears 3 functions (Orders, Clean, Refunds)" in first
 
@@ -219,5 +221,12 @@ def test_layout_at_desktop_and_phone_widths(tmp_path: Path, width: int) -> None:
             rows[c["top"]] = rows.get(c["top"], 0) + 1
         counts = list(rows.values())
         assert max(counts) - min(counts[:-1] or counts) <= 0, rows  # full rows, only the last may be short
-    for block in layout["tables"] + layout["fns"]:
+    for block in layout["tables"] + layout["fns"] + layout["issues"]:
         assert block["left"] >= 0 and block["right"] <= width, block  # tables and cards stay on the page
+    issues = layout["issues"]
+    assert issues
+    if width < 600:  # "By issue" reads as one card per issue: no header row, rows stacked as blocks
+        assert all(r["display"] == "block" and r["head"] == "none" for r in issues), issues
+        assert all(r["right"] - r["left"] >= width - 40 for r in issues), issues
+    else:
+        assert all(r["display"] == "table-row" for r in issues), issues

@@ -56,7 +56,11 @@ padding:10px 14px;margin:16px 0 0}.card.warn{border-top-color:#ef6c00;background
 .chart svg text{font:10px sans-serif}.chart{margin:4px 0 8px;overflow-x:auto}
 .measured{font-size:11px;color:#1565c0;border:1px solid #1565c0;border-radius:3px;padding:0 4px}
 #first ol{padding-left:22px}#first li{margin:6px 0}details summary{cursor:pointer;color:#555}
-@media (max-width:600px){main,header{padding:12px}.controls input[type=search]{min-width:0}}
+@media (max-width:600px){main,header{padding:12px}.controls input[type=search]{min-width:0}
+table.stack thead{display:none}table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:100%}
+table.stack{background:none;box-shadow:none}table.stack tr{background:#fff;border-radius:8px;margin:0 0 10px;
+padding:6px 4px;box-shadow:0 1px 2px #0002}table.stack td{border:0;padding:3px 10px;text-align:left}
+table.stack td[data-label]::before{content:attr(data-label) ": ";color:#555;font-size:13px}}
 .hidden{display:none}code{background:#eef0f3;border-radius:3px;padding:0 3px;font-size:90%}.ok{color:#2e7d32}.errors li{color:#b71c1c}svg text{font:13px system-ui,sans-serif}
 """
 
@@ -263,25 +267,44 @@ def _not_checked(result: ScanResult) -> list[str]:
 
 
 def _first(active: list[Finding], limit: int = 10) -> list[str]:
-    """What to do first: the worst findings, and among equals the fixes that clear the most functions."""
+    """What to do first: one item per issue and file (or account and region), worst first, and among
+    equals the ones that clear the most functions; six statements of one role take one slot, not six."""
     if not active:
         return []
     from lambda_advisor.evidence_links import has_evidence
 
+    groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for f in active:
+        loc = f.location
+        groups[(f.rule_id, loc.file or f"{loc.account or ''}/{loc.region or ''}")].append(f)
+
+    def clears(members: list[Finding]) -> list[str]:
+        return list(dict.fromkeys(n for f in members for n in f.function_names))
+
     # Among equals in severity, a measured problem (run-time evidence) comes before a possible one.
-    ranked = sorted(active, key=lambda f: (-SEVERITY_RANK[f.severity], not has_evidence(f), -len(f.affected),
-                                           f.rule_id, f.location.file or "", f.location.line or 0))
+    ranked = sorted(groups.values(), key=lambda g: (-max(SEVERITY_RANK[f.severity] for f in g),
+                                                    not any(has_evidence(f) for f in g), -len(clears(g)),
+                                                    g[0].rule_id, g[0].location.file or "", g[0].location.line or 0))
     out = ['<h2>What to do first</h2><div id="first"><ol>']
-    for f in ranked[:limit]:
+    for members in ranked[:limit]:
+        f = max(members, key=lambda m: SEVERITY_RANK[m.severity])
         loc = f.location
         where = f"{loc.file}:{loc.line}" if loc.file and loc.line else (loc.file or loc.arn or loc.function_id)
-        names = f.function_names
-        clears = (f"one fix clears {len(names)} functions ({_e(', '.join(names[:6]))}"
-                  f"{' …' if len(names) > 6 else ''})" if len(names) > 1 else f"clears {_e(names[0])}")
-        mark = ' <span class="measured">measured</span>' if has_evidence(f) else ""
-        out.append(f'<li data-rule="{_e(f.rule_id)}" data-clears="{len(names)}">{_badge(f.severity)} '
-                   f'<b>{_e(f.title)}</b>{mark} '
-                   f'<span class="id">{_e(f.rule_id)} · {_e(where)}</span><br>{clears}</li>')
+        if len(members) > 1:
+            lines = sorted({m.location.line for m in members if m.location.line})
+            where = (f"{loc.file}, lines {', '.join(map(str, lines[:6]))}{' …' if len(lines) > 6 else ''}"
+                     if loc.file else f"{loc.account or ''} {loc.region or ''}".strip() or where)
+        names = clears(members)
+        shown = f"({_e(', '.join(names[:6]))}{' …' if len(names) > 6 else ''})"
+        if len(members) > 1:
+            fixes = (f"{len(members)} findings here; fixing them clears {len(names)} "
+                     f"function{'s' if len(names) != 1 else ''} {shown}")
+        else:
+            fixes = f"one fix clears {len(names)} functions {shown}" if len(names) > 1 else f"clears {_e(names[0])}"
+        mark = ' <span class="measured">measured</span>' if any(has_evidence(m) for m in members) else ""
+        out.append(f'<li data-rule="{_e(f.rule_id)}" data-findings="{len(members)}" data-clears="{len(names)}">'
+                   f"{_badge(f.severity)} <b>{_e(f.title)}</b>{mark} <span class=\"id\">{_e(f.rule_id)} · {_e(where)}</span>"
+                   f"<br>{fixes}</li>")
     out.append("</ol>")
     if len(ranked) > limit:
         out.append(f'<p class="id">…and {len(ranked) - limit} more below, by issue and by function.</p>')
@@ -379,16 +402,21 @@ def render(result: ScanResult, *, color: bool = False) -> str:
 
     h += _first(active)
     h += _not_checked(result)
+    from lambda_advisor.report.html_compliance import compliance_html
 
-    h.append('<h2>By issue</h2><div class="scroll"><table id="by-rule"><thead><tr><th>Issue</th><th>Severity</th><th>Findings</th>'
-             "<th>Functions</th><th>Why it matters</th></tr></thead><tbody>")
+    h += compliance_html(result, _e, _badge)
+
+    h.append('<h2>By issue</h2><div class="scroll"><table id="by-rule" class="stack"><thead><tr><th>Issue</th>'
+             "<th>Severity</th><th>Findings</th><th>Functions</th><th>Why it matters</th></tr></thead><tbody>")
     ordered = sorted(by_rule.items(), key=lambda kv: (-SEVERITY_RANK[kv[1][0].severity], -len(kv[1]), kv[0]))
     for rule_id, rule_hits in ordered:
         rule = rules.get(rule_id)
         why = _prose(rule.why) if rule is not None else ""
         h.append(f'<tr data-rule="{_e(rule_id)}"><td>{_e(rule_hits[0].title)} <span class="id">{_e(rule_id)}</span></td>'
-                 f"<td>{_badge(rule_hits[0].severity)}</td><td class=\"n\">{len(rule_hits)}</td>"
-                 f'<td class="n">{len({a.function_id for f in rule_hits for a in f.affected})}</td><td>{why}</td></tr>')
+                 f'<td data-label="Severity">{_badge(rule_hits[0].severity)}</td>'
+                 f'<td class="n" data-label="Findings">{len(rule_hits)}</td>'
+                 f'<td class="n" data-label="Functions">{len({a.function_id for f in rule_hits for a in f.affected})}</td>'
+                 f"<td>{why}</td></tr>")
     if not ordered:
         h.append('<tr><td colspan="5" class="ok">No findings.</td></tr>')
     h.append("</tbody></table></div>")

@@ -43,4 +43,10 @@ def _body(result: ScanResult) -> dict[str, Any]:
 
 
 def render(result: ScanResult, *, color: bool = False) -> str:
-    return json_text(json.dumps(to_dict(result), indent=2, sort_keys=False)) + "\n"
+    out = to_dict(result)
+    if result.meta.get("frameworks"):
+        from lambda_advisor.compliance import rows_json
+
+        out["compliance"] = rows_json(result)
+    return json_text(json.dumps(out, indent=2, sort_keys=False)) + "
+"

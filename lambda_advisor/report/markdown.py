@@ -89,6 +89,7 @@ def render(result: ScanResult, *, color: bool = False) -> str:
                 for f in result.suppressed]
         out += [f"| {_cell(f.rule_id)} | {_where(f)} | {_cell(f.message)} | in baseline |" for f in result.baselined]
         out += ["", "</details>", ""]
+    out += _compliance(result)
     if result.errors:
         out += ["### Inputs that could not be read", ""]
         out += [f"- {md_code(str(e), table=False)}" for e in result.errors]
@@ -99,3 +100,25 @@ def render(result: ScanResult, *, color: bool = False) -> str:
                 f"{md_text('; '.join(g.missing), table=False)}" for g in result.gaps]
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+_STATUS_ICONS = {"failed": "❌", "passed": "✅", "not assessed": "➖", "manual": "📝"}
+
+
+def _compliance(result: ScanResult) -> list[str]:
+    """One table per framework asked for (``--framework``): requirement, status, the findings behind it."""
+    from lambda_advisor.compliance import report_rows
+
+    out: list[str] = []
+    for fw, rows in report_rows(result):
+        out += [f"### {_cell(fw.name)}", "", f"Mapping read from <{fw.source}> on {fw.read}.", "",
+                "| requirement | status | rules | findings |", "|---|---|---|---|"]
+        for row in rows:
+            req = row.requirement
+            behind = ", ".join(f"{f.rule_id} {_where(f)}" for f in row.findings[:5])
+            if len(row.findings) > 5:
+                behind += f" and {len(row.findings) - 5} more"
+            out.append(f"| **{_cell(req.id)}** {_cell(req.title)} | {_STATUS_ICONS[row.status]} {row.status} | "
+                       f"{', '.join(req.rules) or '—'} | {behind} |")
+        out.append("")
+    return out

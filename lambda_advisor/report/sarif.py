@@ -55,8 +55,10 @@ def artifact_location(file: str) -> dict[str, Any]:
 
 def _descriptor(rule: Any) -> dict[str, Any]:
     from lambda_advisor.docs import rule_markdown
+    from lambda_advisor.report.sarif_taxonomies import relationships, rule_tags
 
-    tags = list(dict.fromkeys([rule.category, "lambda"]))
+    tags = list(dict.fromkeys([rule.category, "lambda", *rule_tags(rule)]))
+    related = relationships(rule)
     return {
         "id": rule.id,
         "name": _camel(rule.title),
@@ -68,6 +70,7 @@ def _descriptor(rule: Any) -> dict[str, Any]:
                  **({"markdown": rule_markdown(rule)} if getattr(rule, "builtin", True) else {})},
         **({"helpUri": md_url(rule.help_uri)} if md_url(rule.help_uri) else {}),
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        **({"relationships": related} if related else {}),
         "properties": {
             "tags": tags,
             "precision": "high",
@@ -203,9 +206,16 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
     notifications += [{"level": "warning", "message": {"text": f"{g.where} ({g.region or 'all regions'}) not fully "
                                                          f"evaluated: {'; '.join(g.missing)}"}}
                       for g in result.gaps]
+    from lambda_advisor.report.sarif_taxonomies import taxonomies
+
+    taxa = taxonomies(result.rules)
+    driver: dict[str, Any] = {"name": "lambda-advisor", "version": __version__, "semanticVersion": __version__,
+                              "rules": descriptors}
+    if taxa:
+        driver["supportedTaxonomies"] = [{"name": t["name"]} for t in taxa]
     run: dict[str, Any] = {
-        "tool": {"driver": {"name": "lambda-advisor", "version": __version__, "semanticVersion": __version__,
-                            "rules": descriptors}},
+        "tool": {"driver": driver},
+        **({"taxonomies": taxa} if taxa else {}),
         "automationDetails": {"id": f"lambda-advisor/{result.kind}/"},
         "originalUriBaseIds": {SRCROOT: {"uri": repo_root().as_uri().rstrip("/") + "/"}},
         "invocations": [{"executionSuccessful": not result.errors, "toolExecutionNotifications": notifications}],
