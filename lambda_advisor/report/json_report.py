@@ -48,5 +48,4 @@ def render(result: ScanResult, *, color: bool = False) -> str:
         from lambda_advisor.compliance import rows_json
 
         out["compliance"] = rows_json(result)
-    return json_text(json.dumps(out, indent=2, sort_keys=False)) + "
-"
+    return json_text(json.dumps(out, indent=2, sort_keys=False)) + "\n"
