@@ -47,6 +47,7 @@ fuzz: $(DEVSTAMP)
 
 docs: $(DEVSTAMP)
 	$(BIN)/python -m lambda_advisor.docs > docs/rules.md
+	$(BIN)/python -m lambda_advisor.docs readme
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -90,6 +90,8 @@ def _split(values: Sequence[str]) -> list[str]:
 
 def _check_frameworks(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -> list[str]:
     """Framework names as their IDs; an unknown one is a usage error naming the known ones."""
+    if not values:
+        return []  # the frameworks' data loads only when one is asked for (start-up stays lean)
     from lambda_advisor import compliance
 
     try:

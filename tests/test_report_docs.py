@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from lambda_advisor.docs import rules_page
 from lambda_advisor.engine import load_rules
 
@@ -37,3 +39,13 @@ def test_ci_doc_has_the_copy_paste_examples() -> None:
                    "--append-rules lambda_advisor.integrations.cfnlint", "--format github", "codequality:",
                    "uses: lambda-advisor/lambda-advisor@", "--exit-zero", "--show-settings", "per-file-ignores"):
         assert needle in ci, needle
+
+
+def test_readme_sample_output_is_what_the_tool_prints(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lambda_advisor.docs import SAMPLE_END, SAMPLE_START, readme_sample
+
+    monkeypatch.chdir(REPO)
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split(SAMPLE_START, 1)[1].split(SAMPLE_END, 1)[0].strip()
+    assert block == readme_sample(), "README.md's sample is stale: run `make docs`"
+    assert "findings" in block.splitlines()[-2]  # the summary line closes the sample
