@@ -134,6 +134,8 @@ def foreign_binaries(doc: Document, ctx: Context) -> Iterator[Hit]:
     assumed = "" if doc.get("architectures") else " (the default)"
     found = []
     for b in _inspection(doc).get("binaries") or ():
+        if b.get("fallback"):
+            continue  # an optional accelerator: Python loads its pure-Python twin, nothing breaks
         if b.get("format") == "Mach-O":
             found.append((b, f"{_where(doc, b)} holds macOS (Mach-O {b.get('arch') or 'unknown CPU'}) binary "
                              f"{b['path']}; Lambda runs Linux and cannot load it"))

@@ -96,7 +96,8 @@ class _Scanner:
         self.limits = limits
         self.budget = limits.read_budget
         self.member_errors = 0
-        self.vendored = _vendored_roots(names, read_small)
+        self.names = set(names)
+        self.vendored = _vendored_roots(self.names, read_small)
         self.seen_frameworks: set[str] = set()
 
     def member(self, name: str, size: int, open_member: Callable[[], IO[bytes]]) -> None:
@@ -167,8 +168,17 @@ class _Scanner:
         facts = self.facts
         facts.notices.extend(facts.code.notices)
         facts.sizes = heapq.nlargest(self.limits.largest, facts.sizes)
+        for b in facts.binaries:  # an optional accelerator: Python imports its pure-Python twin instead
+            m = _EXTENSION_MODULE.match(b["path"])
+            if m and f"{m.group('dir')}{m.group('module')}.py" in self.names:
+                b["fallback"] = f"{m.group('dir')}{m.group('module')}.py"
         if self.member_errors > self.limits.max_member_errors:
             facts.errors.append(f"… and {self.member_errors - self.limits.max_member_errors} more unreadable members")
+
+
+#: A Python extension module (``md.cpython-39-darwin.so``, ``_speedups.abi3.so``, ``core.cp312-win_amd64.pyd``):
+#: its name before the first dot is the module it provides.
+_EXTENSION_MODULE = re.compile(r"^(?P<dir>(?:[^/]*/)*)(?P<module>[A-Za-z_][A-Za-z0-9_]*)(?:\.[^/]*)?\.(?:so|pyd)$")
 
 
 def _vendored_roots(names: Iterable[str], read_small: Callable[[str, int], bytes | None]) -> set[str]:
