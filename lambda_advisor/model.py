@@ -143,11 +143,16 @@ class Function:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> Document:
+        # The fields in declaration order, straight from the instance (dataclasses.asdict would
+        # deep-copy every nested value; the source is the one nested dataclass, of plain values).
         doc: Document = {"schema_version": 1}
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            doc[f.name] = dataclasses.asdict(value) if isinstance(value, Source) else value
+        for name in _FIELD_NAMES:
+            value = getattr(self, name)
+            doc[name] = dict(value.__dict__) if isinstance(value, Source) else value
         return doc
+
+
+_FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Function))
 
 
 @lru_cache(maxsize=1)
