@@ -110,10 +110,10 @@ def _denied_on_every_arn(action: str, denies: list[dict[str, Any]]) -> bool:
     samples = [arn.format(service=service) for arn in _SAMPLE_ARNS]
     for deny in denies:
         patterns = [a.lower() for a in _strings(deny.get("actions"))]
-        if deny.get("not_actions") or not any(fnmatch.fnmatchcase(low, p) or p == "*" for p in patterns):
+        if deny.get("not_actions") or not any(wildcard_match(low, p) or p == "*" for p in patterns):
             continue
         resources = [r.lower() for r in _strings(deny.get("resources"))]
-        if any(r == "*" or any(fnmatch.fnmatchcase(arn, r) for arn in samples) for r in resources):
+        if any(r == "*" or any(wildcard_match(arn, r) for arn in samples) for r in resources):
             return True
     return False
 

@@ -106,7 +106,7 @@ def _hook_targets(doc: Document, functions: list[Document]) -> list[str] | None:
     for statement in (doc.get("role") or {}).get("statements") or []:
         actions = [a.lower() for a in statement.get("actions") or [] if isinstance(a, str)]
         if statement.get("effect") == "Allow" and any(
-                fnmatch.fnmatchcase(_HOOK_ACTION, a) for a in actions if a.startswith("codedeploy:")):
+                wildcard_match(_HOOK_ACTION, a) for a in actions if a.startswith("codedeploy:")):
             return []
     return None
 

@@ -169,16 +169,23 @@ class _Scanner:
         facts.notices.extend(facts.code.notices)
         facts.sizes = heapq.nlargest(self.limits.largest, facts.sizes)
         for b in facts.binaries:  # an optional accelerator: Python imports its pure-Python twin instead
-            m = _EXTENSION_MODULE.match(b["path"])
-            if m and f"{m.group('dir')}{m.group('module')}.py" in self.names:
-                b["fallback"] = f"{m.group('dir')}{m.group('module')}.py"
+            twin = _python_twin(b["path"])
+            if twin is not None and twin in self.names:
+                b["fallback"] = twin
         if self.member_errors > self.limits.max_member_errors:
             facts.errors.append(f"… and {self.member_errors - self.limits.max_member_errors} more unreadable members")
 
 
-#: A Python extension module (``md.cpython-39-darwin.so``, ``_speedups.abi3.so``, ``core.cp312-win_amd64.pyd``):
-#: its name before the first dot is the module it provides.
-_EXTENSION_MODULE = re.compile(r"^(?P<dir>(?:[^/]*/)*)(?P<module>[A-Za-z_][A-Za-z0-9_]*)(?:\.[^/]*)?\.(?:so|pyd)$")
+def _python_twin(path: str) -> str | None:
+    """The pure-Python module beside a Python extension module (``md.cpython-39-darwin.so`` -> ``md.py``):
+    the name before the first dot is the module the binary provides."""
+    folder, _, base = path.rpartition("/")
+    if not base.endswith((".so", ".pyd")):
+        return None
+    module = base.split(".", 1)[0]
+    if not module.isidentifier():
+        return None
+    return f"{folder}/{module}.py" if folder else f"{module}.py"
 
 
 def _vendored_roots(names: Iterable[str], read_small: Callable[[str, int], bytes | None]) -> set[str]:
