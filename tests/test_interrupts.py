@@ -17,7 +17,10 @@ TEMPLATE = (ROOT / "fixtures" / "sources" / "mixed" / "nested" / "cfn.yml").read
 
 #: Runs the command line with the rules held up, so the test knows the run is in its middle.
 HELD = """\
-import sys, time
+import signal, sys, time
+# A shell that starts a job in the background (CI often does) makes it ignore SIGINT, and a child
+# inherits that: restore Python's own handler, as an interactive terminal would have it.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import lambda_advisor.scanning as pipeline  # where collect and evaluate run
 def held(*args, **kwargs):
     print("held", file=sys.stderr, flush=True)
