@@ -46,8 +46,9 @@ def function_url_public(doc: Document, ctx: Context) -> Iterator[Hit]:
         # LA211's fact too, said once: today the URL answers 403, and the grant that fixes it makes it public.
         where = f" (alias {url['qualifier']})" if url.get("qualifier") else ""
         message = (f"{doc['name']} has a function URL{where} with auth type NONE, and its resource policy has no "
-                   "lambda:InvokeFunction grant for principal *: today every request is answered 403 Forbidden, "
-                   "and once that grant is added anyone who knows the URL can invoke it without AWS credentials")
+                   "lambda:InvokeFunction grant for principal * (needed by new URLs since October 2025 and by every "
+                   "URL since November 1, 2026): today every request is answered 403 Forbidden, and once that "
+                   "grant is added anyone who knows the URL can invoke it without AWS credentials")
     else:
         message = (f"{doc['name']} has a function URL with auth type NONE: anyone who knows the URL can "
                    "invoke it without AWS credentials")

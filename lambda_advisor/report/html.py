@@ -276,7 +276,7 @@ def _first(active: list[Finding], limit: int = 10) -> list[str]:
     groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for f in active:
         loc = f.location
-        groups[(f.rule_id, loc.file or f"{loc.account or ''}/{loc.region or ''}")].append(f)
+        groups[(f.rule_id, loc.file or loc.function_id)].append(f)  # live findings: one slot per function
 
     def clears(members: list[Finding]) -> list[str]:
         return list(dict.fromkeys(n for f in members for n in f.function_names))
