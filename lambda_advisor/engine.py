@@ -23,6 +23,7 @@ from lambda_advisor.result import InputError
 from lambda_advisor.rule_message import render_message
 from lambda_advisor.rule_schema import SchemaRefError, match_validator
 from lambda_advisor.schema_match import compile_schema
+from lambda_advisor.views import rule_views
 
 
 class RuleError(Exception):
@@ -394,7 +395,8 @@ class Engine:
                         and rule.id not in self.options.named and ALL not in self.options.named):
                     continue
                 try:  # the barrier: one rule on one document
-                    found = [(hit, self._finding(rule, doc, hit)) for hit in self._hits(rule, runner, doc, ctx)]
+                    found = [(hit, self._finding(rule, view, hit, prefix))
+                             for view, prefix in rule_views(doc) for hit in self._hits(rule, runner, view, ctx)]
                 except Exception as exc:
                     self.errors.append(_rule_error(rule, doc, exc))
                     continue
@@ -414,7 +416,7 @@ class Engine:
         message = render_message(template, doc, ctx.params) or f"{doc['name']}: {rule.title}"
         yield Hit(message=message, pointer=pointer)
 
-    def _finding(self, rule: Rule, doc: Document, hit: Hit) -> Finding:
+    def _finding(self, rule: Rule, doc: Document, hit: Hit, prefix: str = "") -> Finding:
         src = doc["source"]
         line, inherited = line_for(doc, hit.pointer)
         file = src.get("file")
@@ -446,7 +448,7 @@ class Engine:
             message=hit.message,
             fix=rule.fix.strip(),
             location=location,
-            subject=hit.subject or hit.pointer or "",
+            subject=prefix + (hit.subject or hit.pointer or ""),
             suppressed=suppressed,
             extra=hit.extra,
             aliases=list(hit.aliases),

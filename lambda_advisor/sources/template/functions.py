@@ -123,8 +123,17 @@ class FunctionParts(SamParts, PermissionParts, FeatureParts):
 
     def _environment(self, doc: Function, props: dict[str, Any]) -> None:
         env = as_props(as_props(props.get("Environment")).get("Variables"))
-        doc.environment = {}
-        for key, raw in env.items():
+        doc.environment = self._variables(doc, env, "/environment")
+        if env:
+            environment = props.get("Environment")
+            self._set(doc, "/environment", props, "Environment")
+            if isinstance(environment, LineDict):
+                doc.lines["/environment"] = environment.line_of("Variables")
+
+    def _variables(self, doc: Function, env: Any, pointer: str) -> dict[str, Any]:
+        """Environment variables by name (unresolved markers for intrinsics), their lines under ``pointer``."""
+        variables: dict[str, Any] = {}
+        for key, raw in as_props(env).items():
             value = self.resolver.value(raw)
             if isinstance(value, bool):
                 value = "true" if value else "false"
@@ -134,13 +143,9 @@ class FunctionParts(SamParts, PermissionParts, FeatureParts):
                 continue  # AWS::NoValue
             elif not isinstance(value, str) and not (isinstance(value, dict) and "unresolved" in value):
                 value = unresolved(short_text(raw), self.resolver.refs(raw))
-            doc.environment[str(key)] = value
-            self._set(doc, f"/environment/{escape(str(key))}", env, key)
-        if env:
-            environment = props.get("Environment")
-            self._set(doc, "/environment", props, "Environment")
-            if isinstance(environment, LineDict):
-                doc.lines["/environment"] = environment.line_of("Variables")
+            variables[str(key)] = value
+            self._set(doc, f"{pointer}/{escape(str(key))}", env, key)
+        return variables
 
     def _layers(self, doc: Function, props: dict[str, Any]) -> None:
         layers = props.get("Layers")

@@ -36,21 +36,8 @@ class PermissionParts(EventParts):
         role: dict[str, Any] = {"arn": None, "logical_id": None, "statements": [], "managed_policies": [],
                                 "complete": True}
         if "Role" in props:
-            raw = props["Role"]
-            role["arn"] = self._value(raw)
+            role = self.role_object(props["Role"])
             self._set(doc, "/role", props, "Role")
-            target = self.resolver.logical_target(raw)
-            if target and self.resolver.resource_type(target) == "AWS::IAM::Role":
-                role["logical_id"] = target
-                rprops = res_props(self.resources[target])
-                for pol in as_list(rprops.get("Policies")):
-                    name = as_props(pol).get("PolicyName")  # `!Sub x-${AWS::StackName}` is named as written
-                    self._statements(role, as_props(pol).get("PolicyDocument"),
-                                     f"inline policy {self.resolver.text(name) or short_text(name)}")
-                for arn in as_list(rprops.get("ManagedPolicyArns")):
-                    self._managed(role, arn)
-            else:
-                role["complete"] = False
         elif is_sam_fn:
             role["arn"] = unresolved(f"!GetAtt {doc.source.logical_id}Role.Arn")
             role["logical_id"] = f"{doc.source.logical_id}Role"
@@ -75,6 +62,31 @@ class PermissionParts(EventParts):
         else:
             role["complete"] = False
         doc.role = role
+
+    def role_object(self, raw: Any) -> dict[str, Any]:
+        """The execution role an ARN expression names, with the policies the template gives it."""
+        role: dict[str, Any] = {"arn": self._value(raw), "logical_id": None, "statements": [],
+                                "managed_policies": [], "complete": True}
+        target = self.resolver.logical_target(raw)
+        if target and self.resolver.resource_type(target) == "AWS::IAM::Role":
+            role["logical_id"] = target
+            rprops = res_props(self.resources[target])
+            for pol in as_list(rprops.get("Policies")):
+                name = as_props(pol).get("PolicyName")  # `!Sub x-${AWS::StackName}` is named as written
+                self._statements(role, as_props(pol).get("PolicyDocument"),
+                                 f"inline policy {self.resolver.text(name) or short_text(name)}")
+            for arn in as_list(rprops.get("ManagedPolicyArns")):
+                self._managed(role, arn)
+        else:
+            role["complete"] = False
+        return role
+
+    def roles(self) -> list[dict[str, Any]]:
+        """Every execution role object of the template's functions, Web Function revisions included."""
+        found = [doc.role for doc in self.docs.values() if doc.role is not None]
+        for doc in self.docs.values():
+            found += [rev["role"] for rev in doc.revisions or [] if rev.get("role") is not None]
+        return found
 
     def _managed(self, role: dict[str, Any], raw: Any) -> None:
         value = self._value(raw) if not isinstance(raw, str) else raw
@@ -271,9 +283,8 @@ def service_principal(principal: Any) -> str:
 def _link_role_policy(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
     """AWS::IAM::Policy / ManagedPolicy attached through ``Roles``."""
     roles = {r.resolver.logical_target(x) for x in as_list(props.get("Roles"))}
-    for doc in r.docs.values():
-        role = doc.role
-        if role is None or role.get("logical_id") not in roles:
+    for role in r.roles():
+        if role.get("logical_id") not in roles:
             continue
         if res["Type"] == "AWS::IAM::ManagedPolicy" and any(
                 isinstance(m, dict) and r.resolver.logical_target(m) == lid for m in role["managed_policies"]):
