@@ -328,7 +328,8 @@ def resolve_pointer(doc: Any, pointer: str) -> Any:
 
 #: Parts of a document whose entries carry a template ``line`` of their own (code sites do not:
 #: their line is in another file).
-_OWN_LINE = ("/role/statements/", "/resource_policy/", "/event_sources/", "/duplicate_keys/")
+_OWN_LINE = ("/role/statements/", "/resource_policy/", "/event_sources/", "/duplicate_keys/", "/revisions/",
+             "/endpoints/")
 
 
 def line_for(doc: Document, pointer: str | None) -> tuple[int | None, str | None]:

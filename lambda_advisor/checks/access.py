@@ -38,7 +38,14 @@ def _url_auth(doc: Document) -> str | None:
 
 
 def function_url_public(doc: Document, ctx: Context) -> Iterator[Hit]:
-    """LA102: a function URL anyone can call without signing the request."""
+    """LA102: a function URL anyone can call without signing the request, or a public Web Function endpoint."""
+    for index, endpoint in enumerate(doc.get("endpoints") or []):
+        if isinstance(endpoint, dict) and endpoint.get("auth_type") == "ApplicationManaged":
+            yield Hit(message=(f"endpoint {endpoint.get('name')} of {doc['name']} has auth type ApplicationManaged: "
+                               "Lambda authenticates no request and the endpoint is reachable from the internet, so "
+                               "your application must authenticate every request; use IamAuth (SigV4, or CloudFront "
+                               "with origin access control) unless the site is meant to be public"),
+                      pointer=f"/endpoints/{index}/auth_type", subject=f"endpoint:{endpoint.get('name')}:public")
     url = doc.get("url")
     if not isinstance(url, dict) or url.get("auth_type") != "NONE":
         return
@@ -127,7 +134,8 @@ def _invoke_actions(statement: dict[str, Any]) -> bool:
         return bool(statement.get("actions"))  # unresolved: assume it is an invoke permission
     return any(wildcard_match("lambda:invokefunction", a.lower()) or
                wildcard_match("lambda:invokefunctionurl", a.lower()) or
-               wildcard_match("lambda:invokeasync", a.lower()) for a in actions)
+               wildcard_match("lambda:invokeasync", a.lower()) or
+               wildcard_match("lambda:invokewebfunctionendpoint", a.lower()) for a in actions)
 
 
 def via_function_url(statement: dict[str, Any]) -> bool:

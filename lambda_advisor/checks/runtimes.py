@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from lambda_advisor.checks import Context, Document, Hit
+from lambda_advisor.checks.web import WEB_FUNCTION_RUNTIMES
 
 BUNDLED = Path(__file__).resolve().parent.parent / "data" / "runtime_lifecycle.json"
 CFNLINT_RELATIVE = Path("data") / "AdditionalSpecs" / "LmbdRuntimeLifecycle.json"
@@ -85,11 +86,21 @@ def _when(d: date | None, today: date, past: str, future: str) -> str | None:
     return f"{past} {d.isoformat()}" if d <= today else f"{future} {d.isoformat()}"
 
 
+#: The customer-managed runtime's lifecycle fields, by phase.
+_CUSTOM_PHASES = (("deprecated", "deprecation_date"), ("create_blocked", "function_create_block_date"),
+                  ("update_blocked", "function_update_block_date"))
+
+
 def deprecated_runtime(doc: Document, ctx: Context) -> Iterator[Hit]:
     """LA501: one hit when the function's runtime is deprecated, blocked, or soon deprecated."""
     runtime = doc.get("runtime")
+    if isinstance(doc.get("runtime_config"), dict):
+        yield from _custom_runtime(doc, doc["runtime_config"], ctx)
+        return
     if not isinstance(runtime, str):
         return
+    if doc.get("kind") == "web" and runtime not in WEB_FUNCTION_RUNTIMES:
+        return  # LA703: a runtime Web Functions do not offer fails to deploy at all
     found = runtime_phase(runtime, ctx.today, int(ctx.params.get("warn_days", 180)))
     if found is None:
         return
@@ -108,6 +119,41 @@ def deprecated_runtime(doc: Document, ctx: Context) -> Iterator[Hit]:
         pointer="/runtime",
         subject=f"runtime:{runtime}",
         extra={"runtime": runtime, "phase": phase, "successor": successor,
+               **{k: (v.isoformat() if v else None) for k, v in dates.items()}},
+        severity=severities.get(phase),
+    )
+
+
+def _custom_runtime(doc: Document, config: dict[str, Any], ctx: Context) -> Iterator[Hit]:
+    """A customer-managed runtime alias past (or near) the dates its publisher declared."""
+    today = ctx.today
+    dates = {phase: _date(config.get(field)) for phase, field in _CUSTOM_PHASES}
+    reached = [phase for phase, _ in _CUSTOM_PHASES if (d := dates[phase]) is not None and d <= today]
+    deprecated = dates["deprecated"]
+    if reached:
+        phase = reached[-1]
+    elif config.get("release_state") == "DEPRECATED":
+        phase = "deprecated"
+    elif deprecated is not None and deprecated <= today + timedelta(days=int(ctx.params.get("warn_days", 180))):
+        phase = "upcoming"
+    else:
+        return
+    facts = [
+        _when(dates["deprecated"], today, "deprecated since", "deprecated from"),
+        _when(dates["create_blocked"], today, "creating functions blocked since", "function creation blocked from"),
+        _when(dates["update_blocked"], today, "updates blocked since", "updates blocked from"),
+    ]
+    if config.get("release_state") == "DEPRECATED" and dates["deprecated"] is None:
+        facts.append("its release state is DEPRECATED")
+    alias = config.get("alias")
+    label = alias if isinstance(alias, str) else "(unresolved alias)"
+    severities = {**DEFAULT_SEVERITY, **(ctx.params.get("severity_by_phase") or {})}
+    yield Hit(
+        message=(f"{doc['name']} uses customer-managed runtime alias {label}: " + "; ".join(f for f in facts if f)
+                 + "; Lambda sends no notice for customer-managed runtimes, so point the function at a "
+                   "supported alias of the runtime"),
+        pointer="/runtime_config", subject=f"runtime-alias:{label}",
+        extra={"runtime": "custom", "alias": label, "phase": phase,
                **{k: (v.isoformat() if v else None) for k, v in dates.items()}},
         severity=severities.get(phase),
     )

@@ -22,6 +22,7 @@ from lambda_advisor.sources import sam as samlib
 from lambda_advisor.sources.intrinsics import is_intrinsic, short_text
 from lambda_advisor.sources.sam import as_list, list_lines
 from lambda_advisor.sources.template.base import as_props, escape, res_props
+from lambda_advisor.sources.template.custom_runtimes import runtime_config
 from lambda_advisor.sources.template.features import FeatureParts
 from lambda_advisor.sources.template.permissions import PermissionParts
 from lambda_advisor.sources.template.sam_expansion import SAM_DESTINATION_ACTIONS, SamParts
@@ -52,6 +53,7 @@ class FunctionParts(SamParts, PermissionParts, FeatureParts):
         # Anything but Zip or Image cannot deploy: unknown, not a value no rule expects.
         doc.package_type = package_type if package_type in ("Zip", "Image") else None
         doc.runtime = self.resolver.text(props.get("Runtime"))
+        doc.runtime_config = runtime_config(self, doc, props)
         doc.handler = self.resolver.text(props.get("Handler"))
         for key, pointer in (("Runtime", "/runtime"), ("Handler", "/handler"), ("PackageType", "/package_type")):
             if key in props:
