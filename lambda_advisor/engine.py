@@ -396,7 +396,7 @@ class Engine:
                         and rule.id not in self.options.named and ALL not in self.options.named):
                     continue
                 try:  # the barrier: one rule on one document
-                    found = [(hit, self._finding(rule, view, hit, prefix))
+                    found = [(hit, self._finding(rule, view, hit, prefix, owner=doc))
                              for view, prefix in rule_views(doc) for hit in self._hits(rule, runner, view, ctx)]
                 except Exception as exc:
                     self.errors.append(_rule_error(rule, doc, exc))
@@ -417,7 +417,8 @@ class Engine:
         message = render_message(template, doc, ctx.params) or f"{doc['name']}: {rule.title}"
         yield Hit(message=message, pointer=pointer)
 
-    def _finding(self, rule: Rule, doc: Document, hit: Hit, prefix: str = "") -> Finding:
+    def _finding(self, rule: Rule, doc: Document, hit: Hit, prefix: str = "", owner: Document | None = None) -> Finding:
+        """A finding at the line ``doc`` (a function, or a revision view) gives, for the function ``owner``."""
         src = doc["source"]
         line, inherited = line_for(doc, hit.pointer)
         file = src.get("file")
@@ -426,8 +427,8 @@ class Engine:
             index, line = divmod(line, FILE_LINE_STRIDE)
             file = files[index] if index < len(files) else file
         location = Location(
-            function_id=doc["id"],
-            function_name=doc["name"],
+            function_id=(owner or doc)["id"],
+            function_name=(owner or doc)["name"],
             kind=src["kind"],
             file=file,
             line=line,

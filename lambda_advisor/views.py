@@ -31,6 +31,7 @@ def rule_views(doc: Document) -> Iterator[tuple[Document, str]]:
 
 def revision_view(doc: Document, index: int, revision: dict[str, Any]) -> Document:
     view = dict(doc)
+    view["name"] = f"{doc.get('name')} (revision {revision.get('logical_id') or revision.get('id') or index})"
     for name in _SAME_FIELDS:
         view[name] = revision.get(name)
     view["vpc"] = _connector_as_vpc(revision.get("network_connector"))

@@ -91,6 +91,41 @@ def test_an_arbitrary_tree_is_a_report_never_a_crash(tree: Any, as_json: bool, a
         scan(Path(tmp))
 
 
+#: Web Functions, what wires them, and the Lambda Core resources beside them.
+WEB_TYPES = ["AWS::Lambda::WebFunction", "AWS::Serverless::WebFunction", "AWS::Lambda::WebFunctionRevision",
+             "AWS::Lambda::WebFunctionEndpoint", "AWS::Lambda::ResourcePolicy", "AWS::Lambda::NetworkConnector",
+             "AWS::Serverless::NetworkConnector", "AWS::Lambda::Runtime", "AWS::Lambda::RuntimeAlias",
+             "AWS::Lambda::MicrovmImage", "AWS::S3::BucketPolicy", "AWS::S3::Bucket"]
+
+
+@given(tree=trees, rtype=st.sampled_from(WEB_TYPES), where=st.sampled_from(["Properties", "ServiceConfig",
+                                                                             "BuildConfig", "RevisionWeights"]),
+       as_json=st.booleans())
+def test_web_function_resources_with_anything_inside(tree: Any, rtype: str, where: str, as_json: bool) -> None:
+    """A Web Function whose revision, endpoint, policy, connector or bucket holds anything at all."""
+    revision: dict[str, Any] = {"FunctionName": "shop", "ServiceConfig": {"EgressNetworkConnectorArn": {"Ref": "X"}},
+                                "BuildConfig": {"CodeConfig": {"S3Object": {"Bucket": {"Ref": "X"}, "Key": "k"}}}}
+    endpoint: dict[str, Any] = {"FunctionName": {"Ref": "Shop"}, "EndpointName": "prod",
+                                "RevisionWeights": [{"RevisionId": {"Fn::GetAtt": ["Rev", "RevisionId"]}, "Weight": 100}]}
+    if where == "Properties":
+        x: Any = tree
+    else:
+        x = {where: tree, "ResourceArn": {"Fn::GetAtt": ["Shop", "FunctionArn"]}, "Bucket": {"Ref": "X"}}
+        revision[where] = tree
+        endpoint[where] = tree
+    resources = {
+        "Shop": {"Type": "AWS::Lambda::WebFunction", "Properties": {"FunctionName": "shop"}},
+        "Sam": {"Type": "AWS::Serverless::WebFunction", "Properties": {"EgressNetworkConnectorArn": {"Ref": "X"},
+                                                                      "CodeUri": {"Bucket": {"Ref": "X"}}, where: tree}},
+        "Rev": {"Type": "AWS::Lambda::WebFunctionRevision", "Properties": revision},
+        "End": {"Type": "AWS::Lambda::WebFunctionEndpoint", "Properties": endpoint},
+        "X": {"Type": rtype, "Properties": x},
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / ("t.json" if as_json else "t.yaml")).write_bytes(_dump({"Resources": resources}, as_json))
+        scan(Path(tmp))
+
+
 @given(rng=st.randoms(use_true_random=False), index=st.integers(0, len(TREES) - 1))
 def test_a_mutated_fixture_is_a_report_never_a_crash(rng: random.Random, index: int) -> None:
     _, tree = TREES[index]

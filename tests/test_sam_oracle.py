@@ -28,7 +28,8 @@ def _sam_fixtures() -> list[Path]:
     found = []
     for path in sorted((ROOT / "fixtures").rglob("*.y*ml")):
         text = path.read_text(errors="replace")
-        if "AWS::Serverless-2016-10-31" in text and "AWS::Serverless::Function" in text:
+        if "AWS::Serverless-2016-10-31" in text and ("AWS::Serverless::Function" in text
+                                                     or "AWS::Serverless::WebFunction" in text):
             found.append(path)
     return found
 
@@ -81,7 +82,37 @@ def _family(kind: str) -> str:
     return {"schedule": "eventbridge", "http_api": "api", "websocket_api": "api"}.get(kind, kind)
 
 
+def _web_summary(doc: dict[str, Any]) -> dict[str, Any]:
+    """What a Web Function's revisions and endpoints say, as the rules read them."""
+    def connector(rev: dict[str, Any]) -> Any:
+        nc = rev.get("network_connector")
+        if not isinstance(nc, dict):
+            return nc
+        return {k: nc.get(k) for k in ("logical_id", "versioned", "compute_types", "availability_zones")}
+
+    def role_actions(rev: dict[str, Any]) -> list[str]:
+        role = rev.get("role") or {}
+        return sorted({a.lower() for st in role.get("statements") or [] if st["effect"] == "Allow"
+                       for a in st["actions"] if isinstance(a, str)})
+
+    return {
+        "kind": doc.get("kind"),
+        "revisions": sorted(
+            str({"id": r.get("logical_id"), "runtime": r.get("runtime"), "timeout": r.get("timeout_s"),
+                  "env": sorted(r.get("environment") or {}), "connector": connector(r),
+                  "role": (r.get("role") or {}).get("logical_id"), "role_actions": role_actions(r),
+                  "log_group": (r.get("logging") or {}).get("log_group"), "served_by": r.get("served_by")})
+             for r in doc.get("revisions") or []),
+        "endpoints": sorted(
+            str({k: e.get(k) for k in ("name", "auth_type", "type", "rate_limit", "max_environments")}
+                 | {"weights": [(w.get("revision"), w.get("weight")) for w in e.get("weights") or []]})
+             for e in doc.get("endpoints") or []),
+    }
+
+
 def _summary(doc: dict[str, Any]) -> dict[str, Any]:
+    if doc.get("kind") == "web":
+        return _web_summary(doc)
     sources = doc["event_sources"] or []
     statements = (doc["role"] or {}).get("statements") or []
     # IAM action names are case-insensitive (the translator writes "sns:publish").

@@ -22,6 +22,8 @@ def _site(s: dict[str, Any]) -> str:
 
 def web_frameworks(doc: Document, ctx: Context) -> Iterator[Hit]:
     """LA304: one hit per web framework packed into the function (or its layers)."""
+    if doc.get("kind") == "web":
+        return  # a Web Function is a web server by design
     sites = ((doc.get("code") or {}).get("inspection") or {}).get("frameworks") or []
     frameworks: dict[str, dict[str, Any]] = {}
     adapters: dict[str, dict[str, Any]] = {}
@@ -46,6 +48,8 @@ def web_frameworks(doc: Document, ctx: Context) -> Iterator[Hit]:
 
 def clients_in_handler(doc: Document, ctx: Context) -> Iterator[Hit]:
     """LA509: SDK clients or database connections created inside the handler."""
+    if doc.get("kind") == "web":
+        return  # a Web Function runs a server process, not a handler per event
     sources = doc.get("event_sources") or []
     if sources and all(s.get("type") == "cloudformation" for s in sources):
         return  # a custom resource runs on stack operations only: no warm execution environment to reuse

@@ -24,13 +24,15 @@ def no_gradual_deployment(doc: Document, ctx: Context) -> Iterator[Hit]:
             continue
         weights = endpoint.get("weights")
         mode = endpoint.get("auto_deployment")
-        pinned_to_stack = (mode is None and isinstance(weights, list) and len(weights) == 1
+        # In a template, one 100 % weight on the stack's own revision moves to each replacement revision.
+        pinned_to_stack = (doc["source"].get("kind") == "template" and isinstance(weights, list) and len(weights) == 1
                            and isinstance(weights[0], dict) and weights[0].get("weight") == 100
                            and weights[0].get("revision_index") is not None)
         if mode != "LatestRevision" and not pinned_to_stack:
             continue
+        first = weights[0] if isinstance(weights, list) and weights else {}
         how = ("auto-deployment mode LatestRevision" if mode == "LatestRevision"
-               else f"a single 100 % weight on revision {weights[0].get('revision')}, which each change replaces")
+               else f"a single 100 % weight on revision {first.get('revision')}, which each change replaces")
         yield Hit(message=(f"endpoint {endpoint.get('name')} of {doc['name']} sends each new revision 100 % of its "
                            f"traffic at once ({how}): a bad release fails every request, with no health gate or "
                            "automatic rollback; shift traffic gradually with two RevisionWeights entries (SAM: AutoDeploymentMode: Disabled)"),

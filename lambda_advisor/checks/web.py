@@ -143,7 +143,7 @@ def runtime_not_offered(doc: Document, ctx: Context) -> Iterator[Hit]:
     offered = [str(r) for r in ctx.params.get("web_runtimes") or WEB_FUNCTION_RUNTIMES]
     if runtime in offered:
         return
-    yield Hit(message=(f"{doc['name']} has a revision on runtime {runtime}, which Web Functions do not offer "
+    yield Hit(message=(f"{doc['name']} runs on runtime {runtime}, which Web Functions do not offer "
                        f"(they offer {', '.join(offered)}): creating the revision fails"),
               pointer="/runtime", subject=f"runtime:{runtime}")
 

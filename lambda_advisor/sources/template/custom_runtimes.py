@@ -41,6 +41,8 @@ def runtime_config(r: ReaderBase, doc: Function, props: Any) -> dict[str, Any] |
     if alias_lid is not None:
         out["alias_logical_id"] = alias_lid
         aprops = res_props(r.resources[alias_lid])
+        if not isinstance(out["alias"], str):  # !Ref of the alias resource: name it by its Name
+            out["alias"] = r.resolver.text(aprops.get("Name")) or out["alias"]
         runtime_lid = runtime_lid or _target(r, aprops.get("RuntimeName"), RUNTIME_TYPE)
         if "ReleaseLifecycle" in aprops:
             lifecycle_of = aprops

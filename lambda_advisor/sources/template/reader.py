@@ -10,7 +10,13 @@ from lambda_advisor.model import Function
 from lambda_advisor.sources.template import apis, events, functions, layers, permissions
 from lambda_advisor.sources.template.base import FUNCTION_TYPES, res_props
 from lambda_advisor.sources.template.connectors import link_connectors
-from lambda_advisor.sources.template.web import ENDPOINT_TYPE, REVISION_TYPE, WEB_FUNCTION_TYPES, WebParts, link_web
+from lambda_advisor.sources.template.web import (
+    ENDPOINT_TYPE,
+    REVISION_TYPE,
+    WEB_FUNCTION_TYPES,
+    WebParts,
+)
+from lambda_advisor.sources.template.web_links import link_web
 
 
 class TemplateReader(WebParts):
