@@ -13,7 +13,8 @@ _SCOPING_KEYS = {"aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:p
                  "aws:principalaccount", "aws:principalorgpaths", "lambda:eventsourcetoken"}
 
 
-def _condition_keys(conditions: Any) -> set[str]:
+def condition_keys(conditions: Any) -> set[str]:
+    """The condition keys a statement tests, lowercased (IAM compares them case-insensitively)."""
     keys: set[str] = set()
     if isinstance(conditions, dict):
         for block in conditions.values():
@@ -156,7 +157,7 @@ def resource_policy_open(doc: Document, ctx: Context) -> Iterator[Hit]:
         principal = st.get("principal")
         if not isinstance(principal, str):
             continue
-        keys = _condition_keys(st.get("conditions"))
+        keys = condition_keys(st.get("conditions"))
         label = st.get("sid") or st.get("origin") or f"statement {index}"
         pointer = f"/resource_policy/{index}"
         if principal == "*" or principal == "arn:aws:iam::*:root":

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from lambda_advisor.checks import Context, Document, Hit
+from lambda_advisor.checks.access import condition_keys
 
 #: The runtimes Web Functions offer (Lambda developer guide, "Lambda Web Function runtimes").
 WEB_FUNCTION_RUNTIMES = ("nodejs24.x",)
@@ -47,15 +48,6 @@ def public_endpoint_uncapped(doc: Document, ctx: Context) -> Iterator[Hit]:
                   pointer=f"/endpoints/{i}/auth_type", subject=f"endpoint:{endpoint.get('name')}:uncapped")
 
 
-def _condition_keys(conditions: Any) -> set[str]:
-    keys: set[str] = set()
-    if isinstance(conditions, dict):
-        for block in conditions.values():
-            if isinstance(block, dict):
-                keys |= {str(k).lower() for k in block}
-    return keys
-
-
 def _reads_objects(statement: dict[str, Any]) -> bool:
     actions = [a.lower() for a in statement.get("actions") or [] if isinstance(a, str)]
     return any(fnmatch.fnmatchcase(wanted, a) for a in actions for wanted in _READ_ACTIONS)
@@ -71,7 +63,7 @@ def code_bucket_open_to_lambda(doc: Document, ctx: Context) -> Iterator[Hit]:
             principal = st.get("principal")
             if st.get("effect") != "Allow" or not isinstance(principal, str) or not _reads_objects(st):
                 continue
-            keys = _condition_keys(st.get("conditions"))
+            keys = condition_keys(st.get("conditions"))
             if principal in ("*", "arn:aws:iam::*:root"):
                 if keys & (_SCOPING_KEYS | _PRINCIPAL_SCOPING_KEYS):
                     continue

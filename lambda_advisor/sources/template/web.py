@@ -129,14 +129,21 @@ class WebParts(FunctionParts):
 
     # -- CloudFormation ---------------------------------------------------------------
 
-    def _web_revision(self, lid: str, res: dict[str, Any]) -> None:
+    def _web_part(self, lid: str, res: dict[str, Any]) -> tuple[Any, Function, str, bool, int] | None:
+        """A revision's or endpoint's properties, its function, how it names it, whether it waits, its line."""
         props = res_props(res)
         owner = self._web_owner(lid, res, props.get("FunctionName"))
         if owner is None:
-            return
+            return None
         doc, reference, depends = owner
-        self._suppressions(doc, res)  # an ignore on the revision applies to the function it belongs to
-        line = self._res_line(lid)
+        self._suppressions(doc, res)  # an ignore on a revision or endpoint applies to its function
+        return props, doc, reference, depends, self._res_line(lid)
+
+    def _web_revision(self, lid: str, res: dict[str, Any]) -> None:
+        part = self._web_part(lid, res)
+        if part is None:
+            return
+        props, doc, reference, depends, line = part
         rev = self._new_revision(doc, lid, line)
         rev["function_reference"], rev["depends_on_function"] = reference, depends
         i = len(doc.revisions or [])
@@ -164,13 +171,10 @@ class WebParts(FunctionParts):
         doc.lines[pointer] = line
 
     def _web_endpoint(self, lid: str, res: dict[str, Any]) -> None:
-        props = res_props(res)
-        owner = self._web_owner(lid, res, props.get("FunctionName"))
-        if owner is None:
+        part = self._web_part(lid, res)
+        if part is None:
             return
-        doc, reference, depends = owner
-        self._suppressions(doc, res)
-        line = self._res_line(lid)
+        props, doc, reference, depends, line = part
         endpoint = self._new_endpoint(self.resolver.text(props.get("EndpointName")) or lid, lid, line)
         endpoint.update(function_reference=reference, depends_on_function=depends,
                         type=self.resolver.text(props.get("EndpointType")),
