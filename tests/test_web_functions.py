@@ -122,3 +122,24 @@ def test_web_document_round_trips_through_yaml(tmp_path: Path) -> None:
     template.write_text("Resources:\n" + WEB_RESOURCES.lstrip("\n"), encoding="utf-8")
     (doc,) = load_template(template, explicit=True).documents
     assert yaml.safe_load(yaml.safe_dump(doc)) == doc
+
+
+def test_a_revision_package_is_judged_as_arm64(tmp_path: Path) -> None:
+    """LA404/LA405 on a Web Function: an inspected revision package (as --inspect-code fills it) runs on arm64."""
+    from lambda_advisor.engine import Engine, load_rules, select_rules
+
+    template = tmp_path / "t.yaml"
+    template.write_text("Resources:\n" + WEB_RESOURCES.lstrip("\n"), encoding="utf-8")
+    (doc,) = load_template(template, explicit=True).documents
+    doc["revisions"][0]["code"]["inspection"] = {"binaries": [
+        {"path": "node_modules/sharp/build/sharp.node", "format": "ELF", "arch": "x86_64"},
+        {"path": "node_modules/fsevents/fsevents.node", "format": "Mach-O", "arch": "arm64"},
+        {"path": "bin/tool.exe", "format": "PE", "arch": "x86_64"},
+        {"path": "node_modules/argon2/argon2.node", "format": "ELF", "arch": "arm64"}]}
+    validate_document(doc)
+    findings = Engine(select_rules(load_rules(), ["LA404", "LA405"])).run([doc])
+    got = sorted((f.rule_id, f.subject) for f in findings)
+    assert got == [("LA404", "revision:ShopRevision:code:bin/tool.exe"),
+                   ("LA405", "revision:ShopRevision:code:node_modules/fsevents/fsevents.node"),
+                   ("LA405", "revision:ShopRevision:code:node_modules/sharp/build/sharp.node")], got
+    assert all("arm64" in f.message or f.rule_id == "LA404" or "Mach-O" in f.message for f in findings)

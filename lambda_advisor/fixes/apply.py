@@ -144,6 +144,8 @@ def candidates(result: ScanResult, policy: FixPolicy) -> list[Finding]:
         doc = docs.get(f.location.function_id)
         if rule is None or doc is None or not policy.allows(rule):
             continue
+        if doc.get("kind") == "web":
+            continue  # the fixes edit Event Function shapes; a Web Function's findings are fixed by hand
         src = doc.get("source") or {}
         if src.get("kind") == "template" and src.get("format") in FIXABLE_FORMATS and src.get("file"):
             out.append(f)
