@@ -144,8 +144,6 @@ def candidates(result: ScanResult, policy: FixPolicy) -> list[Finding]:
         doc = docs.get(f.location.function_id)
         if rule is None or doc is None or not policy.allows(rule):
             continue
-        if doc.get("kind") == "web":
-            continue  # the fixes edit Event Function shapes; a Web Function's findings are fixed by hand
         src = doc.get("source") or {}
         if src.get("kind") == "template" and src.get("format") in FIXABLE_FORMATS and src.get("file"):
             out.append(f)
@@ -217,6 +215,9 @@ def _fix_file(path: Path, shown: str, findings: list[Finding], result: ScanResul
         doc = next((d for d in docs if d["id"] == live.location.function_id), None)
         if doc is None:
             outcome.no_fix.append(RolledBack(finding, "its function is no longer in the template"))
+            continue
+        if doc.get("kind") == "web":  # the fixes edit Event Function shapes
+            outcome.no_fix.append(RolledBack(finding, "no mechanical fix for Web Functions yet"))
             continue
         try:
             template = TemplateText(text, is_json=is_json)
@@ -290,7 +291,7 @@ def propose_fixes(result: ScanResult, settings: Any, policy: FixPolicy) -> dict[
             live = next((f for f in now if f.fingerprint == finding.fingerprint), None)
             doc = next((d for d in docs if live is not None and d["id"] == live.location.function_id), None)
             fix = resolve_fix(rules[finding.rule_id])
-            if live is None or doc is None or fix is None:
+            if live is None or doc is None or fix is None or doc.get("kind") == "web":
                 continue
             rule = rules[finding.rule_id]
             try:
