@@ -7,12 +7,12 @@ revision views the engine also builds carry no revisions or endpoints, so each f
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterator
 from typing import Any
 
 from lambda_advisor.checks import Context, Document, Hit
 from lambda_advisor.checks.access import condition_keys
+from lambda_advisor.wildcards import wildcard_match
 
 #: The runtimes Web Functions offer (Lambda developer guide, "Lambda Web Function runtimes").
 WEB_FUNCTION_RUNTIMES = ("nodejs24.x",)
@@ -50,7 +50,7 @@ def public_endpoint_uncapped(doc: Document, ctx: Context) -> Iterator[Hit]:
 
 def _reads_objects(statement: dict[str, Any]) -> bool:
     actions = [a.lower() for a in statement.get("actions") or [] if isinstance(a, str)]
-    return any(fnmatch.fnmatchcase(wanted, a) for a in actions for wanted in _READ_ACTIONS)
+    return any(wildcard_match(wanted, a) for a in actions for wanted in _READ_ACTIONS)
 
 
 def code_bucket_open_to_lambda(doc: Document, ctx: Context) -> Iterator[Hit]:
