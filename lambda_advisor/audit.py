@@ -76,6 +76,7 @@ def run_audit(options: AuditOptions, settings: Settings, *, save: Path | None = 
         "seconds": round(outcome.seconds, 2),
         "calls": dict(sorted(outcome.calls.items())),
         "failed_calls": dict(sorted(outcome.failed_calls.items())),
+        "inventory": dict(sorted(outcome.inventory.items())),
     })
     if options.org is not None:
         result.meta["accounts"] = outcome.accounts
@@ -85,7 +86,7 @@ def run_audit(options: AuditOptions, settings: Settings, *, save: Path | None = 
         accounts=outcome.accounts if options.org is not None else [a for a in [outcome.account] if a],
         regions=outcome.regions or list(options.regions), started=started, finished=datetime.now(timezone.utc),
         documents=outcome.documents, skipped_accounts=outcome.skipped_accounts,
-        shard=str(shard) if shard is not None else None)
+        shard=str(shard) if shard is not None else None, counted_apart=dict(outcome.inventory))
     if outcome.denied_regions:
         result.meta["scope"]["regions_denied"] = list(outcome.denied_regions)
     result.notices.extend(outcome.notices)

@@ -1,6 +1,8 @@
 """An emulated AWS account for the demo, the tests and the benchmark (needs moto[server]).
 
-* :func:`start_moto` runs moto's server in this process (a real HTTP endpoint);
+* :func:`start_moto` runs moto's server in this process (a real HTTP endpoint), behind a
+  front that serves what moto lacks (Lambda Web, Lambda Core, Lambda MicroVMs: see
+  :mod:`lambda_advisor.lambda_next_emulator`);
 * :func:`seed_pitfalls` creates a handful of functions showing the pitfalls the
   audit must find, over several regions;
 * :class:`AwsProxy` sits in front of the endpoint and can answer like AWS does
@@ -51,16 +53,33 @@ def tiny_zip(body: str = "def handler(event, context):\n    return 'ok'\n") -> b
 
 
 def start_moto(port: int = 0) -> tuple[Any, str]:
-    """moto's threaded server on ``port`` (0: a free one): (server, endpoint URL). Call ``server.stop()``."""
+    """moto's threaded server, with Lambda Web, Core and MicroVMs served beside it, on ``port``
+    (0: a free one): (server, endpoint URL). Call ``server.stop()``."""
     from moto.server import ThreadedMotoServer
+
+    from lambda_advisor.lambda_next_emulator import LambdaNext, moto_account_of
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     _quiet_unknown_services()
     _answer_what_moto_lacks()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
-    host, port = server.get_host_and_port()
-    return server, f"http://{host}:{port}"
+    host, moto_port = server.get_host_and_port()
+    front = AwsProxy(f"http://{host}:{moto_port}", local=LambdaNext(moto_account_of), port=port)
+    front.__enter__()
+    return _Emulator(server, front), front.endpoint
+
+
+class _Emulator:
+    """moto and the front that serves the newer Lambda services beside it, stopped together."""
+
+    def __init__(self, moto: Any, front: AwsProxy) -> None:
+        self.moto = moto
+        self.front = front
+
+    def stop(self) -> None:
+        self.front.__exit__(None, None, None)
+        self.moto.stop()
 
 
 def _quiet_unknown_services() -> None:
@@ -130,6 +149,38 @@ class Account:
                                    Handler="app.handler", Code={"ZipFile": tiny_zip()}, **kwargs)
         return str(resp["FunctionArn"])
 
+    def web_function(self, name: str, region: str = "us-east-1", *, role: str | None = None,
+                     environment: dict[str, str] | None = None, auth: str = "IamAuth",
+                     connector: str | None = None, **endpoint: Any) -> str:
+        """A Web Function (served beside moto) with one revision and one endpoint named ``live``."""
+        service: dict[str, Any] = {"executionRoleArn": role or self.role(), "timeoutSeconds": 60,
+                                   "environmentVariables": environment or {}}
+        if connector:
+            service["egressNetworkConnectorArn"] = connector
+        resp = self.client("lambda-web", region).create_web_function(
+            functionName=name,
+            revisionConfig={"buildConfig": {"codeConfig": {"s3Object": {"bucket": "web-code", "key": f"{name}.zip"}},
+                                            "runtimeConfig": {"runtime": "nodejs24.x"}},
+                            "serviceConfig": service},
+            endpointConfig={"endpointName": "live", "endpointType": "HomeRegion", "authType": auth, **endpoint})
+        return str(resp["functionArn"])
+
+    def network_connector(self, name: str, subnets: list[str], region: str = "us-east-1") -> str:
+        """A VPC egress network connector for Web Functions; returns its version ARN."""
+        resp = self.client("lambda-core", region).create_network_connector(Name=name, Configuration={
+            "VpcEgressConfiguration": {"SubnetIds": subnets, "SecurityGroupIds": [],
+                                       "AssociatedComputeResourceTypes": ["WebFunction"]}})
+        return str(resp["VersionArn"])
+
+    def runtime_alias(self, runtime: str, alias: str, region: str = "us-east-1", **lifecycle: str) -> str:
+        """A customer-managed runtime with one version and an alias carrying ``lifecycle``; returns the runtime ARN."""
+        core = self.client("lambda-core", region)
+        arn = str(core.create_runtime(Name=runtime)["Arn"])
+        core.create_runtime_version(RuntimeName=runtime, Name="v1",
+                                    ImageUri=f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com/{runtime}:v1")
+        core.create_runtime_alias(RuntimeName=runtime, Name=alias, RuntimeVersion="v1", ReleaseLifecycle=lifecycle)
+        return arn
+
     def queue(self, name: str, region: str = "us-east-1", **attributes: str) -> str:
         sqs = self.client("sqs", region)
         url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
@@ -149,11 +200,14 @@ EXPECTED_PITFALLS: dict[str, set[str]] = {
     "click-stream": {"LA203"},
     "quiet-batch": set(),  # LA205 is suppressed by its lambda-advisor:ignore tag
     "healthy": set(),
+    "storefront": {"LA101", "LA102", "LA107", "LA507"},  # a Web Function (lambda-web, not ListFunctions)
+    "report-builder": {"LA501"},  # a customer-managed runtime whose alias is deprecated
 }
 
 
 def seed_pitfalls(endpoint: str) -> dict[str, str]:
-    """Eleven functions over three regions, each showing pitfalls (see EXPECTED_PITFALLS).
+    """Thirteen functions over three regions (one of them a Web Function), each showing pitfalls
+    (see EXPECTED_PITFALLS), and a MicroVM image (counted apart, never a function).
 
     Returns function name -> region.
     """
@@ -185,6 +239,18 @@ def seed_pitfalls(endpoint: str) -> dict[str, str]:
                        Principal="apigateway.amazonaws.com",
                        SourceArn=f"arn:aws:execute-api:us-east-1:{ACCOUNT}:abc123/*/GET/bills")
 
+    # a Web Function: public endpoint with no caps, a secret in its revision, a connector in one zone
+    ec2 = acct.client("ec2", "us-east-1")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+    placed["storefront"] = "us-east-1"
+    acct.web_function("storefront", "us-east-1", role=role, auth="ApplicationManaged",
+                      environment={"SESSION_SECRET": "s3ss10n-S3cret!x", "CATALOG_TABLE": "catalog"},
+                      connector=acct.network_connector("shop-egress", [subnet], "us-east-1"))
+    acct.client("lambda-microvms", "us-east-1").create_microvm_image(
+        name="sandbox", baseImageArn="arn:aws:lambda:us-east-1:aws:microvm-image/al2023", buildRoleArn=role,
+        codeArtifact={"uri": "s3://web-code/sandbox.zip"})
+
     # eu-west-1: reliability
     queue = acct.queue("orders", "eu-west-1", VisibilityTimeout="60")
     fn("order-worker", "eu-west-1", Timeout=10)
@@ -196,6 +262,10 @@ def seed_pitfalls(endpoint: str) -> dict[str, str]:
     placed["checkout"] = "eu-west-1"
     acct.function("checkout", "eu-west-1", role=invoker, TracingConfig={"Mode": "Active"})
     fn("nightly-batch", "eu-west-1", Timeout=900, runtime="python3.7")
+    runtime = acct.runtime_alias("reports", "stable", "eu-west-1", ReleaseState="DEPRECATED",
+                                 DeprecationDate="2026-01-31", FunctionUpdateBlockDate="2026-03-01")
+    fn("report-builder", "eu-west-1", runtime="provided.al2023", TracingConfig={"Mode": "Active"},
+       RuntimeConfig={"RuntimeArn": runtime, "RuntimeAlias": "stable"})
     fn("quiet-batch", "eu-west-1", Timeout=880,
        Tags={"lambda-advisor:ignore": "LA205", "lambda-advisor:ignore-reason": "batch window agreed"})
 
@@ -301,7 +371,10 @@ def identify(method: str, path: str, headers: Any, body: bytes) -> Call:
                 op = name
                 break
         else:
-            op = f"{method} {clean}"
+            from lambda_advisor.lambda_next_emulator import operation_for
+
+            newer = operation_for(method, path)
+            op = newer[1] if newer else f"{method} {clean}"
     else:
         fields = dict(p.split("=", 1) for p in body.decode("utf-8", "replace").split("&") if "=" in p)
         op = fields.get("Action", "?")
@@ -362,12 +435,15 @@ class AwsProxy:
     answers 429 TooManyRequestsException as Lambda does. The account is told by
     the signing access key (each account's assumed-role credentials have their
     own). Each bucket holds ``burst_s`` seconds of its quota (at least 2 calls).
-    ``faults`` are tried in order.
+    ``faults`` are tried in order. ``local`` answers what the upstream does not serve
+    (:meth:`LambdaNext.answer`: Lambda Web, Core and MicroVMs beside moto).
     """
 
     def __init__(self, upstream: str, *, quotas: dict[str, float] | None = None, burst_s: float = 0.1,
-                 faults: list[Fault] | None = None) -> None:
+                 faults: list[Fault] | None = None, local: Any = None, port: int = 0) -> None:
         self.upstream = urlsplit(upstream)
+        #: Answers requests the upstream does not serve (a :class:`LambdaNext`), else None.
+        self.local = local
         self.quotas = quotas
         self.burst_s = burst_s
         self.faults = list(faults or [])
@@ -388,7 +464,7 @@ class AwsProxy:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -443,7 +519,14 @@ class AwsProxy:
             with self._lock:
                 self.stats.calls[key] += 1
                 self.stats.calls_by_caller[f"{call.access_key} {key}"] += 1
-            answer = self._forward(h, body)
+            if self.local is not None:
+                if h.path.startswith("/moto-api/reset"):
+                    self.local.reset()
+                answer = self.local.answer(h.command, h.path, h.headers, body)
+            if answer is None:
+                answer = self._forward(h, body)
+                if self.local is not None:
+                    answer = self.local.amend(h.command, h.path, h.headers, body, answer)
         status, headers, payload = answer
         h.send_response(status)
         for k, v in headers.items():

@@ -40,13 +40,14 @@ def inventory(docs: Iterable[Document]) -> dict[str, int]:
 
 def audit_scope(*, accounts: list[str], regions: list[str], started: datetime, finished: datetime,
                 documents: list[Document], skipped_accounts: list[dict[str, str]],
-                shard: str | None = None) -> dict[str, Any]:
-    """The ``scope`` of an audit report (schema: report.schema.json ``#/$defs/scope``)."""
+                shard: str | None = None, counted_apart: dict[str, int] | None = None) -> dict[str, Any]:
+    """The ``scope`` of an audit report (schema: report.schema.json ``#/$defs/scope``).
+    ``counted_apart``: what the account holds besides functions (``microvm_images``)."""
     scope: dict[str, Any] = {
         "accounts": list(accounts),
         "regions": sorted(regions),
         "window": {"started": _iso(started), "finished": _iso(finished)},
-        "inventory": inventory(documents),
+        "inventory": {**inventory(documents), **(counted_apart or {})},
         "skipped_accounts": [dict(s) for s in skipped_accounts],
     }
     if shard:

@@ -44,6 +44,29 @@ class ScanResult:
     baselined: list[Finding] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
 
+    def inventory(self) -> dict[str, int]:
+        """What was checked, by kind: Event and Web Functions apart (versions apart too), and what an
+        audit counted besides functions (MicroVM images: not functions, never judged)."""
+        from lambda_advisor.audit_scope import inventory
+
+        out = inventory(self.documents)
+        out.update({k: int(v) for k, v in (self.meta.get("inventory") or {}).items()})
+        return out
+
+    def inventory_text(self) -> str:
+        """``(3 Event Functions, 1 Web Function); 2 MicroVM images counted apart``, or "" when
+        there is nothing but Event Functions to tell."""
+        counts = self.inventory()
+        out = ""
+        if counts["web_functions"]:
+            parts = [_plural(counts["event_functions"], "Event Function"), _plural(counts["web_functions"], "Web Function")]
+            if counts["versions"]:
+                parts.append(_plural(counts["versions"], "published version"))
+            out = f" ({', '.join(parts)})"
+        if counts.get("microvm_images"):
+            out += f"; {_plural(counts['microvm_images'], 'MicroVM image')} counted apart (not functions)"
+        return out
+
     @property
     def active(self) -> list[Finding]:
         """Findings that count: not suppressed (baselined ones are kept apart already)."""
@@ -62,3 +85,7 @@ class ScanResult:
         if any(at_least(f.severity, fail_on) for f in self.active):
             return 1
         return 0
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

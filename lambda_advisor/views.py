@@ -48,6 +48,14 @@ def revision_view(doc: Document, index: int, revision: dict[str, Any]) -> Docume
             lines[rest] = line
     view["lines"] = lines
     view["inherited"] = {}
+    extra = doc.get("extra") or {}
+    if any(k in extra for k in ("redacted_environment", "environment_facts", "redacted_revision_environment",
+                                "revision_environment_facts")):
+        # A snapshot keeps what LA101 recognised in each revision's environment, and its facts, apart.
+        key = str(revision.get("id") or index)
+        view["extra"] = {**extra,
+                         "redacted_environment": (extra.get("redacted_revision_environment") or {}).get(key) or {},
+                         "environment_facts": (extra.get("revision_environment_facts") or {}).get(key) or {}}
     source = dict(doc.get("source") or {})
     if isinstance(revision.get("line"), int):
         source["line"] = revision["line"]

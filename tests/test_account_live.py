@@ -64,9 +64,15 @@ def test_all_regions_reports_every_seeded_pitfall_and_snapshot_round_trips(moto:
 
     # the snapshot: valid, secrets redacted, and `scan` re-runs every rule offline with the same result
     text = snap.read_text()
-    assert "pr0d-Passw0rd!x" not in text
+    assert "pr0d-Passw0rd!x" not in text and "s3ss10n-S3cret!x" not in text and '"catalog"' not in text
     assert json.loads(text)["redacted"] == [
-        {"function": "arn:aws:lambda:us-east-1:123456789012:function:billing-api", "variable": "DB_PASSWORD"}]
+        {"function": "arn:aws:lambda:us-east-1:123456789012:function:billing-api", "variable": "DB_PASSWORD"},
+        {"function": "arn:aws:lambda:us-east-1:123456789012:web-function/storefront revision 1",
+         "variable": "SESSION_SECRET"}]
+    # Web Functions and MicroVM images are counted apart from Event Functions
+    inventory = report["scope"]["inventory"]
+    assert inventory["web_functions"] == 1 and inventory["microvm_images"] == 1
+    assert inventory["event_functions"] == len(placed) - 1
     rescan = _invoke("scan", str(snap), "--format", "json", "--quiet")
     assert rescan.exit_code == 1, rescan.stderr
     again = json.loads(rescan.stdout)
@@ -166,11 +172,11 @@ def test_throttled_past_retries_is_a_gap_and_the_function_is_kept(moto: Any) -> 
 def test_access_denied_on_one_api_names_every_function_and_exits_3(moto: Any) -> None:
     seed_pitfalls(moto.endpoint)
 
-    def deny(call: Call) -> Any:
-        if call.operation == "GetPolicy":
+    def deny(call: Call) -> Any:  # resource policies: GetPolicy (Event Functions), GetResourcePolicy (Web)
+        if call.operation in ("GetPolicy", "GetResourcePolicy"):
             return lambda_error(403, "AccessDeniedException",
                                 "User: arn:aws:iam::123456789012:user/auditor is not authorized to perform: "
-                                "lambda:GetPolicy")
+                                f"lambda:{call.operation}")
         return None
 
     with AwsProxy(moto.endpoint, faults=[deny]) as proxy:
@@ -181,7 +187,8 @@ def test_access_denied_on_one_api_names_every_function_and_exits_3(moto: Any) ->
     assert report["summary"]["functions"] == len(EXPECTED_PITFALLS)
     assert len(report["gaps"]) == len(EXPECTED_PITFALLS)
     for gap in report["gaps"]:
-        assert any(m.startswith("GetPolicy: AccessDeniedException (HTTP 403)") for m in gap["missing"])
+        assert any(m.startswith(("GetPolicy: AccessDeniedException (HTTP 403)",
+                                 "GetResourcePolicy: AccessDeniedException (HTTP 403)")) for m in gap["missing"])
 
 
 def test_unreachable_region_is_named_and_the_others_are_complete(moto: Any) -> None:

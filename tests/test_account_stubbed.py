@@ -57,7 +57,7 @@ def test_paginated_listing_dlq_logging_url_and_event_invoke_config(moto: Any) ->
     ]}
 
     def hook(service: str, region: str, client: Any) -> None:
-        if not service.startswith("lambda"):
+        if service.split(":")[0] != "lambda":  # the classic Lambda API only (the emulator serves the rest)
             return
         stub = Stubber(client)
         if service == "lambda:ListFunctions":

@@ -371,7 +371,8 @@ def render(result: ScanResult, *, color: bool = False) -> str:
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
         "script-src 'unsafe-inline'; img-src data:\">",
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
-        f"<header><h1>{_e(title)}</h1><p>{len(functions)} function{'s' if len(functions) != 1 else ''} in "
+        f"<header><h1>{_e(title)}</h1><p>{len(functions)} function{'s' if len(functions) != 1 else ''}"
+        f"{_e(result.inventory_text())} in "
         f"{_e(scope_text or 'no input')} · generated {generated} by lambda-advisor {_e(__version__)}</p></header><main>",
         *_banner(result),
         f'<p id="overview">{_e(overview(result))}</p>',

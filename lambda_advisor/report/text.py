@@ -175,7 +175,7 @@ def summary(result: ScanResult) -> str:
     """``3 findings (1 high, 2 low) in 4 functions; 1 suppressed``."""
     counts = {s: sum(1 for f in result.active if f.severity == s) for s in SEVERITIES}
     parts = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no findings"
-    what = f"{len(result.documents)} function{'s' if len(result.documents) != 1 else ''}"
+    what = f"{len(result.documents)} function{'s' if len(result.documents) != 1 else ''}{result.inventory_text()}"
     tail = f"{len(result.active)} finding{'s' if len(result.active) != 1 else ''} ({parts}) in {what}"
     if result.suppressed:
         tail += f"; {len(result.suppressed)} suppressed"

@@ -94,42 +94,65 @@ def redact_documents(docs: list[dict[str, Any]], secret_params: dict[str, Any] |
     names = {str(d.get("name")) for d in docs} | {str(d.get("id")) for d in docs}
     out: list[dict[str, Any]] = []
     redacted: list[dict[str, str]] = []
+
+    def redact(owner: str, env: dict[str, Any]) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+        kinds: dict[str, str] = {}
+        facts: dict[str, dict[str, Any]] = {}
+        for name, value in env.items():
+            found = secret_in(name, value, secret_params)
+            if found is not None:
+                redacted.append({"function": owner, "variable": name})
+                kinds[name] = found.kind
+            if not isinstance(value, str):
+                continue  # numbers, booleans and unresolved values hold nothing to redact
+            if found is None and (keep_values or env_facts.is_fact(value, names)):
+                continue
+            facts[name] = env_facts.extract(value, key)
+            env[name] = env_facts.placeholder(facts[name])
+        return kinds, facts
+
     for doc in docs:
         copy_ = copy.deepcopy(doc)
         env = copy_.get("environment")
         if isinstance(env, dict):
-            kinds: dict[str, str] = {}
-            facts: dict[str, dict[str, Any]] = {}
-            for name, value in env.items():
-                found = secret_in(name, value, secret_params)
-                if found is not None:
-                    redacted.append({"function": copy_["id"], "variable": name})
-                    kinds[name] = found.kind
-                if not isinstance(value, str):
-                    continue  # numbers, booleans and unresolved values hold nothing to redact
-                if found is None and (keep_values or env_facts.is_fact(value, names)):
-                    continue
-                facts[name] = env_facts.extract(value, key)
-                env[name] = env_facts.placeholder(facts[name])
+            kinds, facts = redact(copy_["id"], env)
             if kinds:
                 copy_.setdefault("extra", {})["redacted_environment"] = kinds
             if facts:
                 copy_.setdefault("extra", {})["environment_facts"] = facts
+        # A Web Function's environment lives on its revisions: each is redacted the same way, and
+        # what LA101 recognised and the facts are kept per revision (the revision's view reads them).
+        for i, rev in enumerate(copy_.get("revisions") or []):
+            if isinstance(rev, dict) and isinstance(rev.get("environment"), dict):
+                rev_id = str(rev.get("id") or i)
+                kinds, facts = redact(f"{copy_['id']} revision {rev_id}", rev["environment"])
+                if kinds:
+                    copy_.setdefault("extra", {}).setdefault("redacted_revision_environment", {})[rev_id] = kinds
+                if facts:
+                    copy_.setdefault("extra", {}).setdefault("revision_environment_facts", {})[rev_id] = facts
         out.append(copy_)
     return out, redacted
 
 
 def restore_facts(doc: dict[str, Any]) -> None:
-    """In a document read from a snapshot, hand the rules each redacted value's facts as its value."""
+    """In a document read from a snapshot, hand the rules each redacted value's facts as its value
+    (a Web Function's revisions too)."""
     from lambda_advisor.sources import env_facts
 
-    facts = (doc.get("extra") or {}).get("environment_facts") or {}
-    env = doc.get("environment")
-    if not isinstance(env, dict) or not isinstance(facts, dict):
-        return
-    for name, found in facts.items():
-        if name in env and isinstance(found, dict):
-            env[name] = env_facts.readable(found)
+    extra = doc.get("extra") or {}
+
+    def restore(env: Any, facts: Any) -> None:
+        if not isinstance(env, dict) or not isinstance(facts, dict):
+            return
+        for name, found in facts.items():
+            if name in env and isinstance(found, dict):
+                env[name] = env_facts.readable(found)
+
+    restore(doc.get("environment"), extra.get("environment_facts") or {})
+    per_revision = extra.get("revision_environment_facts") or {}
+    for i, rev in enumerate(doc.get("revisions") or []):
+        if isinstance(rev, dict) and isinstance(per_revision, dict):
+            restore(rev.get("environment"), per_revision.get(str(rev.get("id") or i)))
 
 
 def save(path: Path, snapshot: dict[str, Any]) -> None:

@@ -39,6 +39,20 @@ class Once:
         return fut.result()
 
 
+_ONCE_LOCK = threading.Lock()
+
+
+def once_for(owner: Any, name: str) -> Once:
+    """The :class:`Once` cache ``owner`` keeps under ``name``, made on first use (a mixin adds its
+    caches without touching the class that builds it)."""
+    with _ONCE_LOCK:
+        once: Once | None = getattr(owner, name, None)
+        if once is None:
+            once = Once()
+            setattr(owner, name, once)
+        return once
+
+
 class Failed:
     """A call that failed; ``reason`` goes into the gap."""
 
@@ -103,10 +117,14 @@ class Calls:
         return items, None
 
     def _failed(self, region: str, client: Any, op: str, exc: BaseException) -> Failed:
+        self.count_failure(region, client, op)
+        return Failed(op, describe_error(exc), error_code(exc))
+
+    def count_failure(self, region: str, client: Any, op: str) -> None:
+        """Count a call given up on (one read with ``count_failure=False`` that turned out to matter)."""
         service = client.meta.service_model.service_name
         with self.lock:
             self.outcome.failed_calls[f"{region} {service} {op}"] += 1
-        return Failed(op, describe_error(exc), error_code(exc))
 
 
 def snake(op: str) -> str:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from lambda_advisor.model import Document, Function, Source
 from lambda_advisor.sources.account.apis import ApiReads
 from lambda_advisor.sources.account.calls import NOT_FOUND, Calls, Failed, Once
+from lambda_advisor.sources.account.core import CoreReads
 from lambda_advisor.sources.account.layers import LayerPolicyReads
 from lambda_advisor.sources.account.log_retention import AccountRetentionReads
 from lambda_advisor.sources.account.options import AuditOptions, FreshUrl
@@ -28,7 +29,8 @@ if TYPE_CHECKING:
     from lambda_advisor.sources.account.listing import Shared
 
 
-class FunctionReads(QualifiedReads, ApiReads, AccountSettingsReads, AccountRetentionReads, LayerPolicyReads):
+class FunctionReads(QualifiedReads, ApiReads, AccountSettingsReads, AccountRetentionReads, LayerPolicyReads,
+                    CoreReads):
     """The reads of one function; mixed into the region's audit, whose clients and caches it uses."""
 
     region: str
@@ -98,6 +100,7 @@ class FunctionReads(QualifiedReads, ApiReads, AccountSettingsReads, AccountReten
         self._subnets(fn, missing)
         self._account_concurrency(fn, missing)
         layer_urls = self._layers(fn, missing)
+        self.runtime_config(fn, config, missing)
         if isinstance(config.get("Role"), str):
             role, why = self.shared.role(config["Role"], self.shared.outcome.account)
             fn.role = json.loads(json.dumps(role))  # a private copy: documents are mutable
@@ -340,7 +343,7 @@ def log_group_facts(group: dict[str, Any]) -> dict[str, Any]:
 _CONFIGURATION_KEYS = ("CodeSha256", "Runtime", "Handler", "MemorySize", "Timeout", "Environment", "Layers",
                        "Role", "TracingConfig", "EphemeralStorage", "SnapStart", "VpcConfig", "Architectures",
                        "DeadLetterConfig", "KMSKeyArn", "PackageType", "LoggingConfig", "FileSystemConfigs",
-                       "DurableConfig", "CapacityProviderConfig")
+                       "DurableConfig", "CapacityProviderConfig", "RuntimeConfig")
 
 
 def _norm(config: dict[str, Any], key: str) -> Any:

@@ -25,6 +25,7 @@ from lambda_advisor.sources.account.session import (
 )
 from lambda_advisor.sources.account.shapes import unqualified
 from lambda_advisor.sources.account.versions import PublishedVersions, version_documents
+from lambda_advisor.sources.account.web import WebReads
 
 
 def audit(options: AuditOptions) -> AuditOutcome:
@@ -152,8 +153,12 @@ class Shared:
         return None
 
 
-class RegionAudit(FunctionReads):
-    """One region: its clients, its region-wide facts, its listing; the functions read as they are listed."""
+class RegionAudit(FunctionReads, WebReads):
+    """One region: its clients, its region-wide facts, its listing; the functions read as they are listed.
+
+    Event Functions come from ListFunctions, Web Functions from lambda-web's ListWebFunctions
+    (:class:`WebReads`); MicroVM images are counted, never read as functions.
+    """
 
     def __init__(self, region: str, shared: Shared, progress: Progress) -> None:
         self.region = region
@@ -186,6 +191,7 @@ class RegionAudit(FunctionReads):
         self.layer_policies = Once()
         self.apis = Once()
         self._other_clients: dict[str, Any] = {}
+        self._limiter = limiter
 
     def sqs(self) -> Any:
         with self._lazy:
@@ -200,6 +206,20 @@ class RegionAudit(FunctionReads):
                 self._other_clients[service] = self.shared.client(service, self.region, 2)
             return self._other_clients[service]
 
+    def lambda_client(self, service: str) -> Any:
+        """A client of Lambda's newer APIs (lambda-web, lambda-core; s3 for package URLs), made once per
+        region; the Lambda ones share the region's control-plane pacing."""
+        with self._lazy:
+            if service not in self._other_clients:
+                limiter = self._limiter if service.startswith("lambda") else None
+                self._other_clients[service] = self.shared.client(service, self.region,
+                                                                  self.options.workers_per_region, limiter)
+            return self._other_clients[service]
+
+    def log_groups(self) -> tuple[dict[str, dict[str, Any]], Failed | None]:
+        assert self._log_groups_future is not None
+        return self._log_groups_future.result()
+
     def logs(self) -> Any:
         with self._lazy:
             if self._logs is None:
@@ -211,8 +231,10 @@ class RegionAudit(FunctionReads):
 
         The region-wide facts (event source mappings, log groups) are read alongside, once the
         region turns out to have functions; a function waits for them only after its own calls.
+        Web Functions are listed after the Event Functions, MicroVM images counted alongside.
         """
         gaps: list[Gap] = []
+        region_missing: list[str] = []  # what the region's listings could not read: one gap for the region
         errors = botocore_errors()
         futures: list[Future[list[tuple[Document, list[str]]]]] = []
         listed = 0
@@ -221,6 +243,7 @@ class RegionAudit(FunctionReads):
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"la-{self.region}-facts") as side, \
                 ThreadPoolExecutor(max_workers=self.options.workers_per_region,
                                    thread_name_prefix=f"la-{self.region}") as pool:
+            images = side.submit(self._count_microvm_images)
             try:
                 # FunctionVersion=ALL: every published version's configuration comes with the listing.
                 every = {"FunctionVersion": "ALL"} if self.options.max_versions >= 0 else {}
@@ -232,10 +255,8 @@ class RegionAudit(FunctionReads):
                             latest_configs[unqualified(str(config.get("FunctionArn", "")))] = config
                         else:
                             published.add(config)
-                    if configs and not self._facts_started:
-                        self._facts_started = True
-                        self._mappings_future = side.submit(self._list_mappings)
-                        self._log_groups_future = side.submit(self._list_log_groups)
+                    if configs:
+                        self._start_facts(side)
                     listed += len(configs)
                     self.progress.region_total(self.region, listed)
                     futures += [pool.submit(self._function, config) for config in configs]
@@ -251,16 +272,31 @@ class RegionAudit(FunctionReads):
                     self.shared.outcome.denied_regions.append(self.region)
                 else:
                     reason = self.shared.region_refused(self.region, failed)
-                    gaps.append(Gap(where=self.region, region=self.region, missing=[f"{reason} ({what})"]))
-            if not listed:
-                self.progress.region_total(self.region, 0)
+                    region_missing.append(f"{reason} ({what})")
+            webs, why = self.list_web_functions()
+            if why:
+                region_missing.append(f"{why} (Web Functions {'not listed' if not webs else 'partly listed'})")
+            web_futures = [pool.submit(self.web_function, summary) for summary in webs]
+            if webs:
+                self._start_facts(side)
+                listed += len(webs)
+            self.progress.region_total(self.region, listed)
             read = [pair for future in futures for pair in future.result()]
             read += self._published_versions(read, published, latest_configs)
+            read += [future.result() for future in web_futures]
             docs: list[Document] = []
             for doc, missing in read:
                 docs.append(doc)
                 if missing:
                     gaps.append(Gap(where=doc["id"], region=self.region, missing=missing))
+            count, why = images.result()
+            if why:
+                region_missing.append(f"{why} (MicroVM images not counted)")
+            if region_missing:
+                gaps.insert(0, Gap(where=self.region, region=self.region, missing=region_missing))
+            if count:
+                with self.shared.lock:
+                    self.shared.outcome.inventory["microvm_images"] += count
         if self.options.evidence is not None and docs:
             self._evidence(docs)
         return docs, gaps
@@ -275,6 +311,23 @@ class RegionAudit(FunctionReads):
             outcome.notices += tally.notices
             outcome.evidence_metrics += tally.metrics
             outcome.evidence_calls += tally.get_metric_data_calls
+
+    def _start_facts(self, side: ThreadPoolExecutor) -> None:
+        if not self._facts_started:
+            self._facts_started = True
+            self._mappings_future = side.submit(self._list_mappings)
+            self._log_groups_future = side.submit(self._list_log_groups)
+
+    def _count_microvm_images(self) -> tuple[int, str | None]:
+        """MicroVM images are not functions: counted for the inventory, never judged."""
+        client = self.lambda_client("lambda-microvms")
+        items, failed = self.calls.pages(self.region, client, "ListMicrovmImages", "items", count_failure=False)
+        if failed is None:
+            return len(items), None
+        if failed.code in {"404", "UnknownOperationException"} and not items:
+            return 0, None  # this endpoint does not serve lambda-microvms
+        self.calls.count_failure(self.region, client, "ListMicrovmImages")
+        return len(items), str(failed)
 
     def _published_versions(self, read: list[tuple[Document, list[str]]], published: PublishedVersions,
                             latest_configs: dict[str, dict[str, Any]]) -> list[tuple[Document, list[str]]]:

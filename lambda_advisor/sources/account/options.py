@@ -125,3 +125,5 @@ class AuditOutcome:
     version_budget: list[str] = field(default_factory=list)
     #: Regions a service control policy denies (not audited, not a gap).
     denied_regions: list[str] = field(default_factory=list)
+    #: What the account holds besides functions, counted apart: "microvm_images" -> number.
+    inventory: Counter[str] = field(default_factory=Counter)

@@ -151,6 +151,7 @@ def audit_organization(options: AuditOptions, org: OrgOptions) -> AuditOutcome:
             outcome.notices += [f"{account} {n}" for n in result.notices]
             outcome.evidence_metrics += result.evidence_metrics
             outcome.evidence_calls += result.evidence_calls
+            outcome.inventory.update(result.inventory)
         if org.on_account is not None:
             org.on_account(result)
 
