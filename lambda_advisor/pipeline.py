@@ -71,6 +71,10 @@ def _fix_policy(settings: Settings) -> Any:
                      unfixable=list(settings.extra.get("unfixable") or []))
 
 
+#: Rounds of fixing at most: each round fixes what the findings left by the previous one allow.
+MAX_FIX_ROUNDS = 4
+
+
 def fix(paths: list[Path], result: ScanResult, settings: Settings) -> ScanResult:
     """Apply the allowed fixes (or only diff them), then scan again so the report shows what is left."""
     from lambda_advisor.fixes.apply import run_fixes
@@ -78,9 +82,19 @@ def fix(paths: list[Path], result: ScanResult, settings: Settings) -> ScanResult
     diff_only = bool(settings.extra.get("diff"))
     policy = _fix_policy(settings)
     outcome = run_fixes(result, settings, policy, write=not diff_only, roots=paths)
-    if outcome.new_texts and not diff_only:
+    changed = bool(outcome.new_texts)
+    rounds = 1
+    while changed and not diff_only:
+        # Like ruff, fix until nothing changes: a fix refused beside others (their edits meet in one
+        # place) applies in the next round, so a second `--fix` never finds more to do.
         result = scan_paths(paths, settings)
         suppress_and_baseline(result, settings)
+        if rounds >= MAX_FIX_ROUNDS:
+            break
+        later = run_fixes(result, settings, policy, write=True, roots=paths)
+        changed = bool(later.new_texts)
+        outcome.then(later)
+        rounds += 1
     result.meta["fixes"] = outcome.summary()
     if diff_only:  # a report: secrets in its context and changed lines are shown by their length
         from lambda_advisor.report.redact import redact_diff

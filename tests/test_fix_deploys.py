@@ -518,3 +518,16 @@ def test_tracing_is_not_turned_on_where_x_ray_does_not_trace(tmp_path: Path) -> 
     result = fix(path, ["LA502"])
     assert "Tracing" not in path.read_text()
     assert "Amazon MQ" in refusals(result)["LA502:Fn"]
+
+
+def test_fixes_that_meet_in_one_place_apply_over_rounds_and_a_second_run_changes_nothing(tmp_path: Path) -> None:
+    """Found by the fix property test: the LA201 and LA502 fixes both write into one role's policies; the
+    tracing fix was refused beside the other and applied only by a second `--fix`. Fixing now repeats until
+    nothing changes, as ruff does."""
+    path = tmp_path / "t.json"
+    path.write_text((Path(__file__).parent / "data" / "fix-rounds.json").read_text())
+    first = fix(path, ["ALL"])
+    assert any(a["rule_id"] == "LA502" for a in first.meta["fixes"]["applied"]), first.meta["fixes"]
+    fixed = path.read_text()
+    again = fix(path, ["ALL"])
+    assert again.meta["fixes"]["files_changed"] == [] and path.read_text() == fixed

@@ -84,6 +84,19 @@ class FixOutcome:
     def fixed(self) -> int:
         return len(self.applied) + self.also_fixed
 
+    def then(self, later: FixOutcome) -> None:
+        """Fold in a later round over the fixed files: what it applied adds up, and what it refused or rolled
+        back is the final word (a fix refused in one round may apply in the next, once others are in)."""
+        self.applied += later.applied
+        self.also_fixed += later.also_fixed
+        self.rolled_back, self.no_fix = later.rolled_back, later.no_fix
+        self.skipped_files, self.in_unread_files = later.skipped_files, later.in_unread_files
+        refused = {file for file, _ in self.not_written}  # a file that could not be written is said once
+        self.not_written += [(file, why) for file, why in later.not_written if file not in refused]
+        for file, (_, after) in later.new_texts.items():
+            before = self.new_texts[file][0] if file in self.new_texts else later.new_texts[file][0]
+            self.new_texts[file] = (before, after)
+
     def diff(self, roots: list[Path] | None = None) -> str:
         """A unified diff ``git apply`` takes: paths relative to the current folder (or, for files outside
         it, to the scan root that holds them; :attr:`diff_base` then names that root)."""
