@@ -46,6 +46,7 @@ fuzz: $(DEVSTAMP)
 	$(BIN)/python tests/fuzz_campaign.py $(FUZZ_ARGS)
 
 docs: $(DEVSTAMP)
+	$(BIN)/python -m lambda_advisor.rule_catalog
 	$(BIN)/python -m lambda_advisor.docs > docs/rules.md
 	$(BIN)/python -m lambda_advisor.docs readme
 

@@ -1,3 +1,3 @@
-from lambda_advisor.cli import main
+from lambda_advisor.entry import main
 
 main()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 
 from lambda_advisor.result import InputError
 
@@ -39,6 +38,8 @@ def describe(exc: BaseException) -> str:
 def internal_message(exc: BaseException, what: str = "", *, went_on: bool = True) -> str:
     """The wording of every internal error entry; prints the traceback with ``--debug``."""
     if _debug:
+        import traceback
+
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
     where = f" {what}" if what else ""
     rest = "; the rest of the scan went on" if went_on else ""

@@ -493,11 +493,7 @@ def baseline_create(paths: tuple[Path, ...], **opts: Any) -> None:
 
 
 def main() -> None:
-    import gc
-
-    # A run builds many long-lived objects and few reference cycles: collecting rarely saves ~7% of a
-    # 3,000-function scan (bench/scale_bench.py); refcounting still frees everything else at once.
-    gc.set_threshold(100_000, 50, 100)
+    """Run the command line (the program itself starts in :mod:`lambda_advisor.entry`)."""
     cli(prog_name="lambda-advisor")
 
 

@@ -113,13 +113,30 @@ def find_config(start: Path) -> Path | None:
             if (folder / name).is_file():
                 return folder / name
         pyproject = folder / PYPROJECT
-        if pyproject.is_file() and b"lambda-advisor" in _head(pyproject):
+        if pyproject.is_file() and _may_hold_our_table(_head(pyproject)):
             try:
                 if _tool_table(pyproject) is not None:
                     return pyproject
             except ConfigError:
                 continue  # an unrelated broken pyproject.toml is not ours to judge
     return None
+
+
+def _may_hold_our_table(data: bytes) -> bool:
+    """Whether ``lambda-advisor`` may be a key in the file, not only a value (``name = "lambda-advisor"``,
+    a dependency): only then is it parsed, as parsing TOML costs a tenth of a one-template scan.
+
+    ``[tool.lambda-advisor]``, ``tool.lambda-advisor.select = …`` and ``"lambda-advisor" = {…}`` put it
+    before the line's ``=``, an inline table after a ``{``; a line without ``=`` is parsed to be sure.
+    """
+    for text in data.splitlines():
+        at = text.find(b"lambda-advisor")
+        if at < 0:
+            continue
+        equals = text.find(b"=")
+        if equals < 0 or at < equals or b"{" in text[:at]:
+            return True
+    return False
 
 
 def _head(path: Path) -> bytes:

@@ -139,7 +139,11 @@ def load_rules(extra_dirs: Sequence[Path | str] = (), errors: list[RuleError] | 
         if not directory.is_dir():
             refuse(RuleError(directory, "rules directory does not exist"))
             continue
-        loaded, problems = _load_rule_dir(directory, builtin, keep_going=errors is not None and not builtin)
+        problems: list[RuleError] = []
+        if builtin:
+            loaded = _builtin_rules(directory)
+        else:
+            loaded, problems = _load_rule_dir(directory, builtin, keep_going=errors is not None)
         for problem in problems:
             refuse(problem)
         for rule in loaded:
@@ -171,6 +175,31 @@ def _check_user_params(rules: Iterable[Rule]) -> list[RuleError]:
             problems.append(RuleError(rule.path, f"invalid key params: check {rule.check} needs parameter(s) "
                                                  f"{', '.join(missing)} (see {ids})"))
     return problems
+
+
+#: The built-in rules read in this process, by folder and the size and time of each of its files.
+_BUILTIN: dict[tuple[str, tuple[tuple[str, int, int], ...]], list[Rule]] = {}
+
+
+def _builtin_rules(directory: Path) -> list[Rule]:
+    """The built-in rules: from the catalog shipped in the package when it matches the rule files
+    (:mod:`lambda_advisor.rule_catalog`), else read and validated from the files."""
+    try:
+        with os.scandir(directory) as entries:
+            key = (str(directory), tuple(sorted((e.name, (st := e.stat()).st_size, st.st_mtime_ns) for e in entries)))
+    except OSError:
+        key = (str(directory), ())
+    if key in _BUILTIN:
+        return _BUILTIN[key]
+    from lambda_advisor.rule_catalog import catalog_rules
+
+    shipped = catalog_rules(directory)
+    if shipped is None:
+        rules = _load_rule_dir(directory, True)[0]
+    else:
+        rules = [Rule(path=str(directory / entry.pop("file")), builtin=True, **entry) for entry in shipped]
+    _BUILTIN[key] = rules
+    return rules
 
 
 def _load_rule_dir(directory: Path, builtin: bool, *, keep_going: bool = False) -> tuple[list[Rule], list[RuleError]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,6 +94,8 @@ class Finding:
             key = "\x1f".join((self.rule_id, _file_identity(self.location), "group", self.group))
         else:
             key = "\x1f".join((self.rule_id, _identity(self.location), self.subject))
+        import hashlib  # not at start-up: only reports that show fingerprints ask for them
+
         return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     def to_json(self) -> dict[str, Any]:

@@ -54,7 +54,7 @@ def run_scan(paths: list[Path], settings: Settings) -> ScanResult:
 
 def count_fixable(result: ScanResult) -> None:
     """How many remaining findings a fix is offered for, safe and unsafe (the report's closing line)."""
-    from lambda_advisor.fixes.apply import FixPolicy, candidates
+    from lambda_advisor.fix_policy import FixPolicy, candidates
 
     safe = len(candidates(result, FixPolicy(unsafe=False)))
     every = len(candidates(result, FixPolicy(unsafe=True)))
@@ -64,7 +64,7 @@ def count_fixable(result: ScanResult) -> None:
 # -- fix ----------------------------------------------------------------------------------------
 
 def _fix_policy(settings: Settings) -> Any:
-    from lambda_advisor.fixes.apply import FixPolicy
+    from lambda_advisor.fix_policy import FixPolicy
 
     return FixPolicy(unsafe=bool(settings.extra.get("unsafe_fixes")),
                      fixable=list(settings.extra.get("fixable") or ["ALL"]),

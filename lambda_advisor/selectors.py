@@ -9,7 +9,6 @@ name no rule or suppress nothing, like ruff's unused ``noqa``.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -33,6 +32,8 @@ def closest(selector: str, rule_ids: Sequence[str], n: int = 3) -> list[str]:
     """The rule IDs (or prefixes) nearest to a mistyped selector."""
     prefixes = sorted({rid[:-1] for rid in rule_ids})
     candidates = [*rule_ids, *prefixes]
+    import difflib
+
     found = difflib.get_close_matches(selector, candidates, n=n, cutoff=0.5)
     if not found and selector[:3]:
         found = [rid for rid in rule_ids if rid.startswith(selector[:3])][:n]

@@ -21,35 +21,13 @@ from typing import Any
 
 from lambda_advisor.engine import Rule
 from lambda_advisor.findings import Finding
+from lambda_advisor.fix_policy import FixPolicy, candidates
 from lambda_advisor.fixes import CannotFix, FixContext, resolve_fix
 from lambda_advisor.fixes.edit import TemplateText
 from lambda_advisor.fixes.files import write_fixed
 from lambda_advisor.result import ScanResult
 
-#: Template producers whose files are written by hand; generated ones (cdk.out, .serverless) are not fixed.
-FIXABLE_FORMATS = ("cloudformation", "sam")
-
-
 NO_MECHANICAL_FIX = "no mechanical fix for this case"
-
-
-@dataclass
-class FixPolicy:
-    """Which fixes a run may apply: ``--unsafe-fixes`` and the ``fixable``/``unfixable`` lists."""
-
-    unsafe: bool = False
-    fixable: list[str] = field(default_factory=lambda: ["ALL"])
-    unfixable: list[str] = field(default_factory=list)
-
-    def allows(self, rule: Rule) -> bool:
-        spec = rule.autofix
-        if not spec:
-            return False
-        if spec.get("safety") != "safe" and not self.unsafe:
-            return False
-        if not any(p == "ALL" or rule.id.startswith(p) for p in self.fixable):
-            return False
-        return not any(p == "ALL" or rule.id.startswith(p) for p in self.unfixable)
 
 
 @dataclass
@@ -145,22 +123,6 @@ class FixOutcome:
         if not written and self.diff_base:
             out.append(f"the diff's paths are relative to {self.diff_base}: apply it there (git apply)")
         return out
-
-
-def candidates(result: ScanResult, policy: FixPolicy) -> list[Finding]:
-    """Active template findings whose rule offers a fix this policy allows."""
-    rules = {r.id: r for r in result.rules}
-    docs = {d["id"]: d for d in result.documents}
-    out = []
-    for f in result.active:
-        rule = rules.get(f.rule_id)
-        doc = docs.get(f.location.function_id)
-        if rule is None or doc is None or not policy.allows(rule):
-            continue
-        src = doc.get("source") or {}
-        if src.get("kind") == "template" and src.get("format") in FIXABLE_FORMATS and src.get("file"):
-            out.append(f)
-    return out
 
 
 def run_fixes(result: ScanResult, settings: Any, policy: FixPolicy, *, write: bool,

@@ -90,8 +90,9 @@ def workflow_property(text: str) -> str:
     return workflow_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-#: XML 1.0's Char production, negated (C0 but tab and line breaks, surrogates, U+FFFE/U+FFFF).
-_NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+#: What XML 1.0's Char production leaves out: C0 but tab and line breaks, surrogates, U+FFFE/U+FFFF.
+#: (Spelled as the excluded ranges: the negated production costs 5 ms to compile at every start.)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def xml(text: object, *, multiline: bool = False) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from typing import Any
 
 
@@ -32,4 +31,7 @@ def width(tty: bool, env: Any = None) -> int | None:
         return int(columns)
     if not tty:
         return None
-    return shutil.get_terminal_size((100, 24)).columns
+    try:  # what shutil.get_terminal_size asks, without importing shutil (and its archive modules) at start-up
+        return os.get_terminal_size(1).columns or 100
+    except (OSError, ValueError):
+        return 100
