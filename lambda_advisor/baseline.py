@@ -182,10 +182,9 @@ def _arn_scope(arn: str) -> tuple[str, str] | None:
 
 
 def apply_to_result(result: ScanResult, settings: Any) -> None:
-    """What the CLI does before reporting: ``--show-suppressed`` and ``--baseline``."""
+    """``--baseline``: mark the findings it holds, and report what it holds that is gone."""
     from lambda_advisor.result import InputError
 
-    result.meta["show_suppressed"] = bool(settings.extra.get("show_suppressed"))
     path = settings.extra.get("baseline")
     if not path:
         return

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import hashlib
 import importlib
-import json
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -79,6 +77,8 @@ def builtin_rules_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def _rule_validator() -> Any:
+    import json
+
     import jsonschema
 
     with (builtin_rules_dir() / "rule.schema.json").open(encoding="utf-8") as fh:
@@ -211,6 +211,8 @@ def _load_rule_dir(directory: Path, builtin: bool, *, keep_going: bool = False) 
     others load; a directory with a problem is not cached, so it is reported
     on every run.
     """
+    import json  # user rule folders only: the built-in rules come from the catalog
+
     paths = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
     cache = rules_cache_file(directory, paths)
     if cache is not None:
@@ -247,6 +249,8 @@ def rules_cache_file(directory: Path, paths: Sequence[Path]) -> Path | None:
     """Where validated rules of ``directory`` are cached, keyed by every file's size and mtime."""
     if os.environ.get("LAMBDA_ADVISOR_NO_CACHE"):
         return None
+    import hashlib
+
     from lambda_advisor import __version__
 
     digest = hashlib.sha256(f"{__version__}\0{_CACHE_FORMAT}\0{directory.resolve()}".encode())

@@ -10,7 +10,6 @@ mean *known to be empty*.
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -157,6 +156,8 @@ _FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Function))
 
 @lru_cache(maxsize=1)
 def function_schema() -> dict[str, Any]:
+    import json
+
     with SCHEMA_PATH.open(encoding="utf-8") as fh:
         schema: dict[str, Any] = json.load(fh)
     return schema

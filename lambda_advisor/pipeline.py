@@ -33,9 +33,11 @@ __all__ = ["Rendered", "Settings", "build_engine", "collect", "evaluate", "fix",
 
 def suppress_and_baseline(result: ScanResult, settings: Settings) -> None:
     """Apply ``--baseline`` and ``--show-suppressed`` to a finished evaluation."""
-    from lambda_advisor.baseline import apply_to_result
+    result.meta["show_suppressed"] = bool(settings.extra.get("show_suppressed"))
+    if settings.extra.get("baseline"):
+        from lambda_advisor.baseline import apply_to_result
 
-    apply_to_result(result, settings)
+        apply_to_result(result, settings)
     if settings.extra.get("frameworks"):  # the reports show each framework's requirements (--framework)
         result.meta["frameworks"] = list(settings.extra["frameworks"])
 
