@@ -19,7 +19,6 @@ from lambda_advisor.findings import SEVERITY_RANK, Affected, Finding, Location
 from lambda_advisor.model import FILE_LINE_STRIDE, Document
 from lambda_advisor.result import InputError
 from lambda_advisor.rule_message import render_message
-from lambda_advisor.rule_schema import SchemaRefError, match_validator
 from lambda_advisor.schema_match import compile_schema
 from lambda_advisor.views import rule_views
 
@@ -306,6 +305,8 @@ def substitute_params(schema: Any, params: dict[str, Any]) -> Any:
 
 def _compile_match(path: Path | str, match: dict[str, Any], params: dict[str, Any]) -> Any:
     import jsonschema
+
+    from lambda_advisor.rule_schema import SchemaRefError, match_validator
 
     try:
         schema = substitute_params(match, params)

@@ -15,7 +15,6 @@ is written again, so a stale one never ships.
 from __future__ import annotations
 
 import os
-import pprint
 import zlib
 from pathlib import Path
 from typing import Any
@@ -52,6 +51,8 @@ def catalog_rules(directory: Path) -> list[dict[str, Any]] | None:
 
 def render(directory: Path) -> str:
     """The catalog module for the rule files of ``directory``, each validated as a scan without it would."""
+    import pprint
+
     from lambda_advisor.engine import load_rule_file
 
     rules = [load_rule_file(path, builtin=True) for path in sorted(directory.iterdir()) if path.suffix in SUFFIXES]
