@@ -4,6 +4,8 @@ Run: `.venv/bin/python bench/scan_bench.py [--runs N] [--templates N]`.
 Measures (median of N runs, after one warm-up each): one small SAM template,
 and a folder of generated templates. Bytecode writing is allowed for both
 tools (cfn-lint's site-packages already hold compiled bytecode from pip).
+A last row, the floor, is the same interpreter importing click and PyYAML and
+doing nothing else: what any scan pays before it reads a file.
 This is a measurement, not a test: nothing here asserts a time.
 """
 
@@ -63,6 +65,7 @@ def main() -> None:
     ours = timed([la, "scan", str(SMALL)], args.runs)
     theirs = timed([cfn, str(SMALL)], args.runs)
     rows.append((f"one SAM template ({SMALL.name})", ours, theirs))
+    floor = timed([sys.executable, "-c", "import click, yaml"], args.runs)
     with tempfile.TemporaryDirectory() as tmp:
         files = make_folder(Path(tmp), args.templates)
         ours = timed([la, "scan", tmp], max(3, args.runs // 2))
@@ -71,6 +74,8 @@ def main() -> None:
     print(f"{'case':<40} {'lambda-advisor':>15} {'cfn-lint':>10} {'ratio':>7}")
     for name, a, b in rows:
         print(f"{name:<40} {a * 1000:>12.0f} ms {b * 1000:>7.0f} ms {a / b:>7.3f}")
+    one = rows[0][2]
+    print(f"{'floor: Python + click + PyYAML':<40} {floor * 1000:>12.0f} ms {one * 1000:>7.0f} ms {floor / one:>7.3f}")
 
 
 if __name__ == "__main__":
