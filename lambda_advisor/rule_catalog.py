@@ -65,7 +65,7 @@ def render(directory: Path) -> str:
     return (f'"""The built-in rules as validated data: written by `make docs` (python -m lambda_advisor.rule_catalog);'
             f' do not edit."""\n\nfrom typing import Any\n\n'
             f"FILES: dict[str, int] = {pprint.pformat(files, width=110, sort_dicts=True)}\n\n"
-            f"RULES: list[dict[str, Any]] = {pprint.pformat(entries, width=110, sort_dicts=True)}\n")
+            f"RULES: list[dict[str, Any]] = {pprint.pformat(entries, width=110, sort_dicts=False)}\n")
 
 
 def main() -> None:

@@ -147,3 +147,28 @@ def test_explicit_pyproject_without_the_table(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"has no \[tool.lambda-advisor\] table"):
         load_config(tmp_path / "pyproject.toml")
+
+
+@pytest.mark.parametrize("text", [
+    '[tool.lambda-advisor]\nselect = ["LA1"]\n',
+    '[tool."lambda-advisor"]\nselect = ["LA1"]\n',
+    '[ tool . "lambda-advisor" . params ]\nLA205 = {}\n',
+    'tool.lambda-advisor.select = ["LA1"]\n',
+    '[tool]\nlambda-advisor = { select = ["LA1"] }\n',
+    'tool = { lambda-advisor = { select = ["LA1"] } }\n',
+    '[project]\nname = "x"\ndependencies = ["lambda-advisor>=0.1"]\n[tool.lambda-advisor]\nselect = ["LA1"]\n',
+])
+def test_every_spelling_of_the_table_is_found(tmp_path: Path, text: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(text)
+    assert find_config(tmp_path) == tmp_path / "pyproject.toml"
+
+
+@pytest.mark.parametrize("text", [
+    '[project]\nname = "lambda-advisor-rules"\n',
+    '[project]\ndependencies = ["lambda-advisor>=0.1", "click"]\n',
+    '[project]\ndependencies = [\n  "lambda-advisor>=0.1",\n]\n',  # parsed to be sure, and has no table
+    '[project.scripts]\nlambda-advisor = "lambda_advisor.entry:main"\n',
+])
+def test_a_pyproject_naming_the_tool_only_as_a_value_is_not_ours(tmp_path: Path, text: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(text)
+    assert find_config(tmp_path) is None

@@ -17,7 +17,9 @@ def test_the_shipped_catalog_matches_the_rule_files() -> None:
 
 def test_rules_from_the_catalog_equal_rules_read_from_the_files() -> None:
     from_files = [load_rule_file(p) for p in sorted(builtin_rules_dir().iterdir()) if p.suffix == ".yaml"]
-    assert load_rules() == sorted(from_files, key=lambda r: r.id)
+    expected = sorted(from_files, key=lambda r: r.id)
+    assert load_rules() == expected
+    assert repr(load_rules()) == repr(expected)  # key order too: rule pages list parameters as written
 
 
 def test_an_edited_rule_file_is_read_from_the_file_not_the_stale_catalog(tmp_path: Path) -> None:
