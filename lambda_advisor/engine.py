@@ -407,7 +407,12 @@ class Engine:
         for rule in list(self.rules):
             params = {**rule.params, **self.options.params.get(rule.id, {})}
             try:
-                runner = _match_runner(rule, params) if rule.match is not None else resolve_check(rule)
+                if rule.match is not None:
+                    runner = _match_runner(rule, params)
+                elif rule.builtin:  # imported on the first document the rule applies to (tests resolve each one)
+                    runner = None
+                else:
+                    runner = resolve_check(rule)
             except RuleError as exc:
                 if rule.builtin:
                     raise
@@ -420,7 +425,7 @@ class Engine:
     def run(self, docs: Sequence[Document]) -> list[Finding]:
         findings: list[Finding] = []
         rule_ids = frozenset(rule.id for rule in self.rules)
-        for rule, params, runner in self._prepared:
+        for index, (rule, params, runner) in enumerate(self._prepared):
             ctx = Context(params=params, today=self.options.today, functions=list(docs), rules=rule_ids)
             keyed: list[tuple[tuple[str, ...] | None, Finding]] = []
             for doc in docs:
@@ -429,6 +434,9 @@ class Engine:
                 if (rule.opt_in_sources and doc["source"]["kind"] in rule.opt_in_sources
                         and rule.id not in self.options.named and ALL not in self.options.named):
                     continue
+                if runner is None:
+                    runner = resolve_check(rule)
+                    self._prepared[index] = (rule, params, runner)
                 try:  # the barrier: one rule on one document
                     found = [(hit, self._finding(rule, view, hit, prefix, owner=doc))
                              for view, prefix in rule_views(doc) for hit in self._hits(rule, runner, view, ctx)]

@@ -107,9 +107,10 @@ def evaluate(docs: list[dict[str, Any]], settings: Settings, *, kind: str = "sca
     for doc in docs:
         bound_numbers(doc)
     findings = engine.run(docs)
-    from lambda_advisor.evidence_links import attach_evidence
+    if any(isinstance(doc.get("evidence"), dict) for doc in docs):  # live audits and their snapshots
+        from lambda_advisor.evidence_links import attach_evidence
 
-    attach_evidence(findings, docs)
+        attach_evidence(findings, docs)
     rule_errors = [_rule_input_error(p) for p in problems]
     result = ScanResult(findings=findings, documents=docs, errors=[*(errors or []), *rule_errors, *engine.errors],
                         rules=engine.rules, kind=kind)

@@ -42,3 +42,10 @@ def test_a_rule_file_added_or_removed_is_not_in_the_catalog(tmp_path: Path) -> N
     (rules / "LA205-timeout-near-max.yaml").unlink()
     assert rule_catalog.catalog_rules(rules) is None
     assert "LA205" not in {r.id for r in engine._builtin_rules(rules)}
+
+
+def test_every_built_in_check_resolves() -> None:
+    # The engine imports a built-in rule's check on the first document it applies to; none may be missing.
+    for rule in load_rules():
+        if rule.check is not None:
+            assert callable(engine.resolve_check(rule)), rule.id

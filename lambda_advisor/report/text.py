@@ -8,7 +8,6 @@ and the whole fix text wrap to the terminal width when one is known
 
 from __future__ import annotations
 
-import textwrap
 from collections import defaultdict
 
 from lambda_advisor.findings import SEVERITIES, Finding
@@ -59,6 +58,8 @@ def wrap(text: str, width: int | None, first: str, rest: str) -> list[str]:
     """``first`` + text, continued under ``rest``; no wrapping when ``width`` is None."""
     if width is None or width <= len(rest) + 20:
         return [first + text]
+    import textwrap  # a terminal only: a report to a pipe or file is not wrapped
+
     return textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=rest,
                          break_long_words=False, break_on_hyphens=False) or [first]
 
