@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lambda_advisor.checks import Context, Document, Hit
-from lambda_advisor.checks.event_sources import queue_label, source_label
+from lambda_advisor.checks.event_sources import (
+    SERVICE_NAMES,
+    queue_label,
+    source_label,
+    stream_label,
+)
 
 #: Mapping states in which nothing is polled (ListEventSourceMappings State).
 _STOPPED = {"Disabled", "Disabling"}
@@ -25,13 +30,26 @@ def sqs_filters_discard(doc: Document, ctx: Context) -> Iterator[Hit]:
                   extra={"queue": queue_label(source), "filters": n})
 
 
+#: What a mapping reads, as its message names it: "SQS queue orders", "Kinesis stream clicks".
+_READS = {"sqs": "SQS queue", "kinesis": "Kinesis stream", "dynamodb": "DynamoDB stream"}
+
+
+def _mapped_source(source: dict[str, object]) -> str:
+    kind = str(source.get("type"))
+    if kind == "sqs":
+        return f"SQS queue {queue_label(source)}"
+    if kind in _READS:
+        return f"{_READS[kind]} {stream_label(source)}"
+    return f"{SERVICE_NAMES.get(kind, 'event source')} {source_label(source)}"
+
+
 def mapping_stopped_or_failing(doc: Document, ctx: Context) -> Iterator[Hit]:
     """LA214: a disabled mapping (records pile up and expire), or one whose last poll failed."""
     for i, source in enumerate(doc.get("event_sources") or []):
         if source.get("invocation") != "poll":
             continue
         label = source_label(source)
-        what = f"{source.get('type')} source {queue_label(source) if source.get('type') == 'sqs' else label}"
+        what = f"event source mapping from {_mapped_source(source)}"
         result = source.get("last_processing_result")
         state = source.get("state")
         if isinstance(result, str) and result.upper().startswith("PROBLEM"):
