@@ -5,7 +5,7 @@ from typing import Any
 FILES: dict[str, int] = {'LA001-duplicate-key.yaml': 1496800369,
  'LA101-plaintext-secret.yaml': 2568128739,
  'LA102-function-url-auth-none.yaml': 1390897929,
- 'LA103-resource-policy-open.yaml': 4127762650,
+ 'LA103-resource-policy-open.yaml': 3865197116,
  'LA104-role-wildcards.yaml': 772379595,
  'LA105-secret-not-readable.yaml': 2845235846,
  'LA106-capacity-provider-shared-by-roles.yaml': 3441847549,
@@ -19,7 +19,7 @@ FILES: dict[str, int] = {'LA001-duplicate-key.yaml': 1496800369,
  'LA205-timeout-near-max.yaml': 3602991730,
  'LA206-timeout-beyond-api-limit.yaml': 3129399996,
  'LA207-reserved-concurrency-sqs.yaml': 3498408926,
- 'LA208-source-without-permission.yaml': 2653579740,
+ 'LA208-source-without-permission.yaml': 2846510982,
  'LA209-recursive-loop-allowed.yaml': 1032907080,
  'LA210-no-partial-batch-response.yaml': 1353436340,
  'LA211-url-without-invoke-grant.yaml': 4116361417,
@@ -289,8 +289,9 @@ RULES: list[dict[str, Any]] = [{'id': 'LA001',
   'severity': 'high',
   'category': 'security',
   'what': "Looks at every `Allow` statement of the function's resource policy\n"
-          '(`AWS::Lambda::Permission`, SAM event permissions, or `GetPolicy` on a live\n'
-          'function) that grants an invoke action, and flags:\n'
+          '(`AWS::Lambda::Permission`, SAM event permissions, the policy document of an\n'
+          '`AWS::Lambda::ResourcePolicy` on the function, a version or an alias, or\n'
+          '`GetPolicy` on a live function) that grants an invoke action, and flags:\n'
           '\n'
           '* a principal of `*` (any AWS account, any caller) not narrowed by a\n'
           '  condition such as `aws:PrincipalOrgID`, `aws:SourceAccount` or\n'
@@ -1087,7 +1088,8 @@ RULES: list[dict[str, Any]] = [{'id': 'LA001',
           'notification, SNS subscription, EventBridge rule or schedule target, API\n'
           'Gateway integration, ALB target group, CloudWatch Logs subscription filter,\n'
           '…) when nothing grants that service `lambda:InvokeFunction` on the function.\n'
-          "In a template: no `AWS::Lambda::Permission` for the service's principal.\n"
+          "In a template: no `AWS::Lambda::Permission` for the service's principal,\n"
+          'and no statement for it in an `AWS::Lambda::ResourcePolicy` on the function.\n'
           'Sources whose permission is not known stay silent.\n'
           '\n'
           'Web Functions have no event sources to judge: the rule stays silent on\n'
@@ -1128,6 +1130,7 @@ RULES: list[dict[str, Any]] = [{'id': 'LA001',
                  '    SourceArn: !Sub arn:${AWS::Partition}:s3:::${UploadsBucketName}\n',
   'references': ['https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html',
                  'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-permission.html',
+                 'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-resourcepolicy.html',
                  'https://repost.aws/knowledge-center/unable-validate-circular-dependency-cloudformation',
                  'https://docs.aws.amazon.com/lambda/latest/dg/web-functions-configuration.html'],
   'cwe': [],

@@ -19,6 +19,7 @@ from lambda_advisor.sources.sam import as_list, list_lines
 from lambda_advisor.sources.template.apis import apiv2_kind
 from lambda_advisor.sources.template.base import as_props, res_props
 from lambda_advisor.sources.template.events import EventParts
+from lambda_advisor.sources.template.policy_documents import policy_statements
 from lambda_advisor.sources.yaml_loader import LineDict
 
 if TYPE_CHECKING:
@@ -213,6 +214,24 @@ class PermissionParts(EventParts):
 
 
 
+def _link_resource_policy(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
+    """``AWS::Lambda::ResourcePolicy`` on an Event Function, one of its versions or aliases: its statements
+    join the function's resource policy as ``AWS::Lambda::Permission`` statements do (Web Functions' are
+    read with the Web Function)."""
+    node = props.get("ResourceArn")
+    fn = r.function_for(node)
+    if fn not in r.docs or r.docs[fn].kind != "event":
+        return
+    doc = r.docs[fn]
+    assert doc.resource_policy is not None
+    qualifier = r.qualifier_for(node)
+    for statement in policy_statements(r, props.get("PolicyDocument"), f"AWS::Lambda::ResourcePolicy {lid}",
+                                       r._res_line(lid)):
+        statement["qualifier"] = qualifier
+        doc.resource_policy.append(statement)
+        doc.lines[f"/resource_policy/{len(doc.resource_policy) - 1}"] = statement["line"]
+
+
 def _link_permission(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
     fn = r.function_for(props.get("FunctionName"))
     if fn in r.docs:
@@ -295,6 +314,7 @@ def _link_role_policy(r: TemplateReader, lid: str, res: dict[str, Any], props: d
 
 LINKERS: dict[str, Callable[[TemplateReader, str, dict[str, Any], dict[str, Any]], None]] = {
     "AWS::Lambda::Permission": _link_permission,
+    "AWS::Lambda::ResourcePolicy": _link_resource_policy,
     "AWS::IAM::Policy": _link_role_policy,
     "AWS::IAM::ManagedPolicy": _link_role_policy,
 }

@@ -7,15 +7,13 @@ Endpoint weights are tied to the revisions they name; the function's resource po
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from lambda_advisor.model import Function
-from lambda_advisor.sources.intrinsics import is_intrinsic, short_text
-from lambda_advisor.sources.sam import as_list
-from lambda_advisor.sources.template.base import as_props, res_props
+from lambda_advisor.sources.intrinsics import short_text
+from lambda_advisor.sources.template.base import res_props
+from lambda_advisor.sources.template.policy_documents import policy_statements
 from lambda_advisor.sources.template.web import WEB_ARN_NAME, WebParts
-from lambda_advisor.sources.yaml_loader import LineDict
 
 
 def link_web(r: WebParts) -> None:
@@ -56,55 +54,6 @@ def _link_resource_policy(r: WebParts, lid: str, props: Any, webs: list[Function
                                            r._res_line(lid)):
             doc.resource_policy.append(statement)
             doc.lines[f"/resource_policy/{len(doc.resource_policy) - 1}"] = statement["line"]
-
-
-def policy_statements(r: WebParts, document: Any, origin: str, fallback_line: int) -> list[dict[str, Any]]:
-    """Resource-policy statements (one per principal) in the document shape, with their conditions."""
-    out: list[dict[str, Any]] = []
-    body = r.resolver.value(document) if isinstance(document, str) else document
-    if isinstance(body, str):
-        try:
-            body = json.loads(body)
-        except ValueError:
-            return out
-    for st in as_list(as_props(body).get("Statement")):
-        if not isinstance(st, dict):
-            continue
-        line = st.line if isinstance(st, LineDict) else fallback_line
-        conditions = r.resolver.value(st.get("Condition")) if "Condition" in st else None
-        principal = st.get("Principal")
-        principals: list[Any] = []
-        if isinstance(principal, dict) and not is_intrinsic(principal):
-            for value in principal.values():
-                principals += as_list(value)
-        elif principal is not None:
-            principals = [principal]
-        for p in principals or [None]:
-            entry: dict[str, Any] = {
-                "sid": r.resolver.text(st.get("Sid")),
-                "effect": "Deny" if r.resolver.text(st.get("Effect")) == "Deny" else "Allow",
-                "actions": [a for a in (r._value(x) for x in as_list(st.get("Action"))) if a is not None],
-                "resources": [x for x in (r._value(y) for y in as_list(st.get("Resource"))) if x is not None],
-                "principal": r._value(p) if p is not None else None,
-                "source_arn": _condition_value(conditions, "aws:SourceArn"),
-                "source_account": _condition_value(conditions, "aws:SourceAccount"),
-                "conditions": conditions if isinstance(conditions, dict) else None,
-                "origin": origin, "line": line,
-            }
-            out.append(entry)
-    return out
-
-
-def _condition_value(conditions: Any, key: str) -> Any:
-    if not isinstance(conditions, dict):
-        return False
-    for block in conditions.values():
-        if isinstance(block, dict):
-            for k, v in block.items():
-                if str(k).lower() == key.lower():
-                    v = v[0] if isinstance(v, list) and v else v
-                    return v if isinstance(v, str) or (isinstance(v, dict) and "unresolved" in v) else short_text(v)
-    return False
 
 
 def _link_web_log_group(r: WebParts, lid: str, props: Any, webs: list[Function]) -> None:
