@@ -387,3 +387,70 @@ def test_a_broken_plan_is_one_error(tmp_path: Path, text: str) -> None:
         encoding="utf-8")
     result = scan(tmp_path)
     assert "LA501" in {f.rule_id for f in result.findings}  # the other input's findings survive
+
+
+# -- override files ---------------------------------------------------------------------------------
+
+
+def test_override_files_merge_as_terraform_merges_them(tmp_path: Path) -> None:
+    root = write(tmp_path, {
+        "main.tf": fn("api", '''  timeout = 30
+  environment {
+    variables = { DB_PASSWORD = "hunter2-in-main" }
+  }
+''') + fn("worker", "  timeout = 60\n") + 'locals {\n  limit = 30\n}\n',
+        # Arguments replace arguments; a nested block replaces every block of its type (not merged).
+        "override.tf": '''resource "aws_lambda_function" "api" {
+  timeout = 900
+  environment {
+    variables = { STAGE = "prod" }
+  }
+}
+''',
+        # Later files win (name order), and a local of that name is replaced.
+        "z_override.tf": '''resource "aws_lambda_function" "worker" {
+  timeout = local.limit
+}
+locals {
+  limit = 890
+}
+''',
+    })
+    result = scan(root)
+    assert not result.errors, [str(e) for e in result.errors]
+    assert found(result) >= {("override.tf", 2, "LA205"), ("z_override.tf", 2, "LA205")}
+    assert not {rule for _, _, rule in found(result)} & {"LA101"}  # the secret's block was replaced
+    assert not any("override" in n for n in result.notices), result.notices
+
+
+def test_an_override_of_no_block_is_left_out_with_a_notice(tmp_path: Path) -> None:
+    root = write(tmp_path, {"main.tf": fn("api"), "extra_override.tf": '''resource "aws_lambda_function" "ghost" {
+  timeout = 900
+}
+'''})
+    result = scan(root)
+    assert not result.errors
+    assert [d["name"] for d in result.documents] == ["api"]
+    assert any("extra_override.tf: line 1: resource aws_lambda_function.ghost overrides no block" in n
+               for n in result.notices), result.notices
+
+
+def test_a_dynamic_block_in_an_override_replaces_the_static_blocks_of_its_type(tmp_path: Path) -> None:
+    root = write(tmp_path, {
+        "main.tf": fn("api", '''  environment {
+    variables = { DB_PASSWORD = "hunter2-in-main" }
+  }
+'''),
+        "api_override.tf": '''resource "aws_lambda_function" "api" {
+  dynamic "environment" {
+    for_each = [1]
+    content {
+      variables = { API_TOKEN = "tok-from-the-override-0123" }
+    }
+  }
+}
+''',
+    })
+    result = scan(root)
+    assert ("api_override.tf", 5, "LA101") in found(result)
+    assert ("main.tf", 9, "LA101") not in found(result)

@@ -134,7 +134,7 @@ class ModuleEval(ReferenceParts):
         attr = block.attributes.get(name)
         if attr is None:
             return None
-        return self.safe(attr.expr, block.file, scope)
+        return self.safe(attr.expr, block.file_of(name), scope)
 
     def body(self, block: hcl.Block, scope: dict[str, Any], depth: int = 0) -> Body:
         """Every attribute and nested block of ``block``, evaluated in ``scope`` (``dynamic`` expanded)."""
@@ -142,7 +142,7 @@ class ModuleEval(ReferenceParts):
         for name, attr in block.attributes.items():
             if name in ("count", "for_each", "depends_on", "provider", "lifecycle"):
                 continue
-            out.attrs[name] = self.value_of(attr, block.file, scope)
+            out.attrs[name] = self.value_of(attr, block.file_of(name), scope)
         if depth > MAX_DEPTH:
             return out
         for child in block.blocks:

@@ -140,9 +140,15 @@ class Block:
     file: int  # index into the module's file list
     attributes: dict[str, Attribute] = field(default_factory=dict)
     blocks: list[Block] = field(default_factory=list)
+    #: Arguments an override file set (``override.tf``): the file each was written in.
+    attribute_files: dict[str, int] = field(default_factory=dict)
 
     def children(self, kind: str) -> list[Block]:
         return [b for b in self.blocks if b.type == kind]
+
+    def file_of(self, name: str) -> int:
+        """The file an argument was written in: the block's own, or the override file that replaced it."""
+        return self.attribute_files.get(name, self.file)
 
 
 class HclError(Exception):

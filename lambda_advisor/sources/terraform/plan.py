@@ -151,7 +151,7 @@ class _PlanBodies:
         if block is None:
             return self.plan_line
         if name is not None and name in block.attributes:
-            return self.project.vline(block.file, block.attributes[name].line)
+            return self.project.vline(block.file_of(name), block.attributes[name].line)
         if name is not None:
             for child in block.blocks:
                 if child.type == name or (child.type == "dynamic" and child.labels[:1] == [name]):

@@ -45,6 +45,16 @@ def is_tf_file(name: str) -> bool:
     return name.endswith((".tf", ".tf.json"))
 
 
+def _nested_kind(block: hcl.Block) -> str:
+    """The block type a nested block stands for: ``dynamic "environment"`` is an ``environment`` block."""
+    return block.labels[0] if block.type == "dynamic" and block.labels else block.type
+
+
+def is_override_file(name: str) -> bool:
+    """``override.tf`` and ``*_override.tf`` (and their ``.tf.json``): merged into the other files' blocks."""
+    return name.endswith(("_override.tf", "_override.tf.json")) or name in ("override.tf", "override.tf.json")
+
+
 class ModuleDef:
     """The blocks of one module folder (every ``*.tf`` and ``*.tf.json`` in it)."""
 
@@ -64,15 +74,53 @@ class ModuleDef:
         except OSError as exc:
             project.errors.append(InputError(project.shown(folder), f"cannot list: {exc.strerror or exc}"))
             return
-        for name in names:
-            if name.endswith(("_override.tf", "_override.tf.json")) or name in ("override.tf", "override.tf.json"):
-                project.notice(f"{project.shown(folder / name)}: override files are not merged; the base blocks are checked")
-                continue
+        overrides = [n for n in names if is_override_file(n)]
+        for name in [n for n in names if not is_override_file(n)]:
             blocks = project.parse(folder / name, standin)
             if blocks is None:
                 continue
             for block in blocks:
                 self._add(block)
+        for name in overrides:  # after every other file, in name order, as Terraform merges them
+            blocks = project.parse(folder / name, standin)
+            for block in blocks or []:
+                if not self._override(block):
+                    project.notice(f"{project.shown(folder / name)}: line {block.line % STRIDE}: "
+                                   f"{block.type} {'.'.join(block.labels)} overrides no block (Terraform "
+                                   "refuses it); left out")
+
+    def _registry(self, block: hcl.Block) -> tuple[dict[str, hcl.Block], str] | None:
+        """Where a top-level block of this kind is kept, and its key there."""
+        labels = block.labels
+        if block.type in ("resource", "data") and len(labels) == 2:
+            return (self.resources if block.type == "resource" else self.data), f"{labels[0]}.{labels[1]}"
+        registries = {"variable": self.variables, "module": self.modules, "output": self.outputs}
+        if block.type in registries and len(labels) == 1:
+            return registries[block.type], labels[0]
+        return None
+
+    def _override(self, block: hcl.Block) -> bool:
+        """Merge a block of an override file into the block it names, as Terraform does
+        (https://developer.hashicorp.com/terraform/language/files/override): each argument replaces the
+        one of that name, and nested blocks replace every nested block of their type, ``dynamic`` ones
+        included (their contents are not merged). Local values replace the local of that name. False:
+        nothing to override."""
+        if block.type == "locals":
+            missing = [name for name in block.attributes if name not in self.locals]
+            for name, attr in block.attributes.items():
+                self.locals[name] = (attr, block.file)
+            return not missing
+        if block.type in ("terraform", "provider"):
+            return True  # settings this reading does not use
+        place = self._registry(block)
+        base = place[0].get(place[1]) if place is not None else None
+        if base is None:
+            return False
+        base.attributes.update(block.attributes)
+        base.attribute_files.update({name: block.file for name in block.attributes})
+        replaced = {_nested_kind(nested) for nested in block.blocks}
+        base.blocks = [nested for nested in base.blocks if _nested_kind(nested) not in replaced] + list(block.blocks)
+        return True
 
     def _add(self, block: hcl.Block) -> None:
         labels = block.labels
@@ -270,7 +318,8 @@ class Project:
         made: dict[str, ModuleEval] = {}
         for k, scope in instances:
             prefix = f"{caller.prefix}module.{name}" + (_key(k) if keyed else "") + "."
-            inputs = {arg: Value(caller.safe(attr.expr, block.file, scope), self.vline(block.file, attr.line))
+            inputs = {arg: Value(caller.safe(attr.expr, block.file_of(arg), scope),
+                                 self.vline(block.file_of(arg), attr.line))
                       for arg, attr in block.attributes.items()
                       if arg not in ("source", "version", "count", "for_each", "providers", "depends_on")}
             child = ModuleEval(defn, self, prefix, inputs, caller.depth + 1)

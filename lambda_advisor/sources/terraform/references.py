@@ -101,7 +101,7 @@ class ReferenceParts:
         elif block is not None and self.depth == 0 and name in self.project.tfvars:
             value = self.project.tfvars[name]
         elif block is not None and "default" in block.attributes:
-            value = self.safe(block.attributes["default"].expr, block.file, {})
+            value = self.safe(block.attributes["default"].expr, block.file_of("default"), {})
         else:
             sensitive = block is not None and self.eval_attr(block, "sensitive", {}) is True
             value = VarRef(f"var.{name}", name=name, sensitive=sensitive)
@@ -193,7 +193,7 @@ class ReferenceParts:
                 raise EvalError(f"{ref.address}.{name} refers to itself")
             self._busy.add(key)
             try:
-                value = ref.owner.safe(block.attributes[name].expr, block.file, ref.bindings)
+                value = ref.owner.safe(block.attributes[name].expr, block.file_of(name), ref.bindings)
             finally:
                 self._busy.discard(key)
             if ref.kind != "resource":
@@ -266,6 +266,6 @@ class ModuleOutputs:
             raise EvalError(f"output {name} refers to itself")
         self.child._busy.add(key)
         try:
-            return self.child.safe(block.attributes["value"].expr, block.file, {})
+            return self.child.safe(block.attributes["value"].expr, block.file_of("value"), {})
         finally:
             self.child._busy.discard(key)
