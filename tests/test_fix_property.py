@@ -193,3 +193,21 @@ def test_fixing_a_mutated_fixture_keeps_it_readable_and_is_idempotent(tmp_path: 
     assert not load_template(path, explicit=True).errors
     after = path.read_bytes()
     assert _fix(path)["files_changed"] == [] and path.read_bytes() == after
+
+
+def test_a_number_too_long_to_convert_is_text_to_the_fixer() -> None:
+    # Found by the property above: a 5,000-digit integer in a function's properties stopped the fix stage.
+    import yaml
+
+    from lambda_advisor.fixes.edit import scalar_value
+
+    node = yaml.compose("v: " + "7" * 5000).value[0][1]
+    assert scalar_value(node) == "7" * 5000
+
+
+def test_a_long_run_of_digits_is_written_quoted() -> None:
+    from lambda_advisor.fixes.edit import _yaml_scalar
+
+    assert _yaml_scalar("7" * 5000) == '"' + "7" * 5000 + '"'
+    assert _yaml_scalar("orders-queue") == "orders-queue"
+    assert _yaml_scalar("123") == '"123"'

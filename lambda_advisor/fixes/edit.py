@@ -73,7 +73,7 @@ def scalar_value(node: Node | None) -> Any:
         return node.value
     try:
         return yaml.load(node.value, Loader=_Loader)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: an integer past Python's 4,300-digit conversion limit
         return node.value
 
 
@@ -407,9 +407,17 @@ def _yaml_scalar(value: Any) -> str:
     if isinstance(value, int | float):
         return str(value)
     text = str(value)
-    if _PLAIN.fullmatch(text) and yaml.load(text, Loader=_Loader) == text:
+    if _PLAIN.fullmatch(text) and _reads_back_as(text):
         return text
     return json.dumps(text)
+
+
+def _reads_back_as(text: str) -> bool:
+    """Whether ``text`` written plain reads back as that very string (not a number, a date, a boolean)."""
+    try:
+        return bool(yaml.load(text, Loader=_Loader) == text)
+    except (yaml.YAMLError, ValueError):  # an integer past Python's conversion limit is no string either
+        return False
 
 
 def _yaml_flow(value: Any) -> str:
