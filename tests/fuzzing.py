@@ -448,7 +448,7 @@ def terraform_fixtures() -> list[Path]:
 
 def mutate_terraform(rng: random.Random, folder: Path) -> None:
     """Damage one Terraform folder in place: expressions replaced, blocks cut or repeated, text damage,
-    count and for_each of every kind, modules that call themselves."""
+    count and for_each of every kind, modules that call themselves, override files."""
     files = sorted(folder.rglob("*.tf"))
     if not files:
         return
@@ -456,7 +456,7 @@ def mutate_terraform(rng: random.Random, folder: Path) -> None:
         path = rng.choice(files)
         text = path.read_text(encoding="utf-8", errors="surrogateescape")
         lines = text.split("\n")
-        kind = rng.randrange(9)
+        kind = rng.randrange(10)
         assigns = [i for i, ln in enumerate(lines) if " = " in ln and not ln.strip().startswith("#")]
         if kind <= 2 and assigns:
             i = rng.choice(assigns)
@@ -475,6 +475,12 @@ def mutate_terraform(rng: random.Random, folder: Path) -> None:
                          f'{rng.choice(TF_EXPRESSIONS)}\n  }}\n}}\n')
         elif kind == 7:
             path.write_bytes(damage_text(rng, text.encode("utf-8", "surrogateescape")))
+            continue
+        elif kind == 9:  # an override file repeating part of this file: merged into (or naming no) blocks
+            start = rng.randrange(len(lines))
+            override = path.parent / rng.choice(["override.tf", "zz_override.tf", "a_override.tf"])
+            override.write_text("\n".join(lines[start:start + rng.randrange(1, 40)]), encoding="utf-8",
+                                errors="surrogateescape")
             continue
         else:
             k = rng.randrange(len(lines))
