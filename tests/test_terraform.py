@@ -431,8 +431,19 @@ def test_an_override_of_no_block_is_left_out_with_a_notice(tmp_path: Path) -> No
     result = scan(root)
     assert not result.errors
     assert [d["name"] for d in result.documents] == ["api"]
-    assert any("extra_override.tf: line 1: resource aws_lambda_function.ghost overrides no block" in n
+    assert any("extra_override.tf: line 1: resource aws_lambda_function.ghost overrides nothing" in n
                for n in result.notices), result.notices
+
+
+def test_an_override_local_that_names_no_local_is_left_out(tmp_path: Path) -> None:
+    root = write(tmp_path, {
+        "main.tf": fn("api", "  timeout = local.limit\n") + "locals {\n  limit = 30\n}\n",
+        "override.tf": "locals {\n  limit = 60\n  stray = 900\n}\n",
+    })
+    project = Project(root, [root])
+    assert project.root_eval.local("limit", 0) == 60
+    assert "stray" not in project.root_def.locals
+    assert any("override.tf: line 1: local stray overrides nothing" in n for n in project.notices), project.notices
 
 
 def test_a_dynamic_block_in_an_override_replaces_the_static_blocks_of_its_type(tmp_path: Path) -> None:

@@ -84,10 +84,10 @@ class ModuleDef:
         for name in overrides:  # after every other file, in name order, as Terraform merges them
             blocks = project.parse(folder / name, standin)
             for block in blocks or []:
-                if not self._override(block):
-                    project.notice(f"{project.shown(folder / name)}: line {block.line % STRIDE}: "
-                                   f"{block.type} {'.'.join(block.labels)} overrides no block (Terraform "
-                                   "refuses it); left out")
+                orphan = self._override(block)
+                if orphan is not None:
+                    project.notice(f"{project.shown(folder / name)}: line {block.line % STRIDE}: {orphan} "
+                                   "overrides nothing (Terraform refuses it); left out")
 
     def _registry(self, block: hcl.Block) -> tuple[dict[str, hcl.Block], str] | None:
         """Where a top-level block of this kind is kept, and its key there."""
@@ -99,28 +99,29 @@ class ModuleDef:
             return registries[block.type], labels[0]
         return None
 
-    def _override(self, block: hcl.Block) -> bool:
+    def _override(self, block: hcl.Block) -> str | None:
         """Merge a block of an override file into the block it names, as Terraform does
         (https://developer.hashicorp.com/terraform/language/files/override): each argument replaces the
         one of that name, and nested blocks replace every nested block of their type, ``dynamic`` ones
-        included (their contents are not merged). Local values replace the local of that name. False:
-        nothing to override."""
+        included (their contents are not merged). Local values replace the local of that name.
+        What names nothing to override is returned, and left out."""
         if block.type == "locals":
             missing = [name for name in block.attributes if name not in self.locals]
             for name, attr in block.attributes.items():
-                self.locals[name] = (attr, block.file)
-            return not missing
+                if name not in missing:
+                    self.locals[name] = (attr, block.file)
+            return f"local {', '.join(missing)}" if missing else None
         if block.type in ("terraform", "provider"):
-            return True  # settings this reading does not use
+            return None  # settings this reading does not use
         place = self._registry(block)
         base = place[0].get(place[1]) if place is not None else None
         if base is None:
-            return False
+            return " ".join([block.type, ".".join(block.labels)]).strip()
         base.attributes.update(block.attributes)
         base.attribute_files.update({name: block.file for name in block.attributes})
         replaced = {_nested_kind(nested) for nested in block.blocks}
         base.blocks = [nested for nested in base.blocks if _nested_kind(nested) not in replaced] + list(block.blocks)
-        return True
+        return None
 
     def _add(self, block: hcl.Block) -> None:
         labels = block.labels
