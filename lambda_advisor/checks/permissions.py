@@ -87,9 +87,16 @@ def source_without_permission(doc: Document, ctx: Context) -> Iterator[Hit]:
         principal = INVOKING_PRINCIPALS[kind][0]
         refused = ("every delivery is refused and the events are lost" if source.get("invocation") == "async"
                    else "every call is refused and the caller gets an error")
+        # A function whose policy is a whole document (PutResourcePolicy replaces the policy) gets the
+        # statement added there, not a Permission that the document would overwrite.
+        policy = next((str(st["origin"]).removeprefix("AWS::Lambda::ResourcePolicy ")
+                       for st in doc.get("resource_policy") or []
+                       if str(st.get("origin") or "").startswith("AWS::Lambda::ResourcePolicy ")), None)
+        remedy = (f"add a statement for {principal} with its aws:SourceArn to the resource policy {policy}"
+                  if policy else f"add an AWS::Lambda::Permission for {principal} with its SourceArn")
         yield Hit(
             message=(f"{service} ({label}) is wired to invoke {doc['name']}, but no permission lets {principal} "
-                     f"invoke it: {refused}; add an AWS::Lambda::Permission for {principal} with its SourceArn"),
+                     f"invoke it: {refused}; {remedy}"),
             pointer=f"/event_sources/{i}",
             subject=f"permission:{kind}:{source.get('source_logical_id') or label}",
             extra={"source": label, "principal": principal},

@@ -19,7 +19,7 @@ FILES: dict[str, int] = {'LA001-duplicate-key.yaml': 1496800369,
  'LA205-timeout-near-max.yaml': 3602991730,
  'LA206-timeout-beyond-api-limit.yaml': 3129399996,
  'LA207-reserved-concurrency-sqs.yaml': 3498408926,
- 'LA208-source-without-permission.yaml': 2846510982,
+ 'LA208-source-without-permission.yaml': 1295829145,
  'LA209-recursive-loop-allowed.yaml': 1032907080,
  'LA210-no-partial-batch-response.yaml': 1353436340,
  'LA211-url-without-invoke-grant.yaml': 4116361417,
@@ -1102,7 +1102,9 @@ RULES: list[dict[str, Any]] = [{'id': 'LA001',
          'notification configuration, so the stack fails to deploy.\n',
   'fix': 'Add an AWS::Lambda::Permission (lambda:InvokeFunction) for the service\n'
          'principal, scoped with SourceArn (and SourceAccount for S3), or use a SAM\n'
-         'event, which creates it for you.\n',
+         "event, which creates it for you. When the function's policy is an\n"
+         'AWS::Lambda::ResourcePolicy document, add the statement to that document\n'
+         'instead: it replaces the whole policy, permissions added apart included.\n',
   'example': 'Uploads:\n'
              '  Type: AWS::S3::Bucket\n'
              '  Properties:\n'
@@ -1131,6 +1133,7 @@ RULES: list[dict[str, Any]] = [{'id': 'LA001',
   'references': ['https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html',
                  'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-permission.html',
                  'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-resourcepolicy.html',
+                 'https://docs.aws.amazon.com/lambda/latest/api/API_PutResourcePolicy.html',
                  'https://repost.aws/knowledge-center/unable-validate-circular-dependency-cloudformation',
                  'https://docs.aws.amazon.com/lambda/latest/dg/web-functions-configuration.html'],
   'cwe': [],
