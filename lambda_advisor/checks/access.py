@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from lambda_advisor.checks import Context, Document, Hit
+from lambda_advisor.policy_conditions import condition_value
 from lambda_advisor.wildcards import wildcard_match
 
 #: Condition keys that tie a statement to one source, account or organisation.
@@ -21,16 +22,6 @@ def condition_keys(conditions: Any) -> set[str]:
             if isinstance(block, dict):
                 keys |= {str(k).lower() for k in block}
     return keys
-
-
-def _condition(conditions: Any, key: str) -> Any:
-    if isinstance(conditions, dict):
-        for block in conditions.values():
-            if isinstance(block, dict):
-                for k, v in block.items():
-                    if str(k).lower() == key.lower():
-                        return v[0] if isinstance(v, list) and v else v
-    return None
 
 
 def _url_auth(doc: Document) -> str | None:
@@ -144,7 +135,7 @@ def via_function_url(statement: dict[str, Any]) -> bool:
     needs ``lambda:InvokeFunction`` with ``lambda:InvokedViaFunctionUrl`` besides ``InvokeFunctionUrl``)."""
     if statement.get("invoked_via_function_url") is True:
         return True
-    value = _condition(statement.get("conditions"), "lambda:InvokedViaFunctionUrl")
+    value = condition_value(statement.get("conditions"), "lambda:InvokedViaFunctionUrl")
     return value is True or str(value).lower() == "true"
 
 
@@ -163,7 +154,7 @@ def resource_policy_open(doc: Document, ctx: Context) -> Iterator[Hit]:
         if principal == "*" or principal == "arn:aws:iam::*:root":
             if keys & _SCOPING_KEYS or st.get("source_arn") or st.get("source_account"):
                 continue
-            auth = _condition(st.get("conditions"), "lambda:FunctionUrlAuthType") or st.get("function_url_auth_type")
+            auth = condition_value(st.get("conditions"), "lambda:FunctionUrlAuthType") or st.get("function_url_auth_type")
             if _only_url_actions(st) and (auth == "NONE" or (auth is None and _url_auth(doc) == "NONE")):
                 continue  # a public function URL: LA102 reports it
             if via_function_url(st):

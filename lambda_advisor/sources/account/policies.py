@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from lambda_advisor.policy_conditions import condition_value
 from lambda_advisor.sources.account.calls import NOT_FOUND, Calls, Failed, Once
 from lambda_advisor.sources.principals import INVOKERS
 from lambda_advisor.wildcards import wildcard_match
@@ -84,14 +85,8 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _condition_value(conditions: dict[str, Any], key: str) -> str | None:
-    for block in conditions.values():
-        if not isinstance(block, dict):
-            continue
-        for k, v in block.items():
-            if k.lower() == key.lower():
-                values = _as_list(v)
-                return str(values[0]) if values else None
-    return None
+    value = condition_value(conditions, key)
+    return str(value) if value is not None else None
 
 
 def _principals(principal: Any) -> list[str]:

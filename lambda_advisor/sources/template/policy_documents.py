@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from lambda_advisor.policy_conditions import condition_value
 from lambda_advisor.sources.intrinsics import is_intrinsic, short_text
 from lambda_advisor.sources.sam import as_list
 from lambda_advisor.sources.template.base import ReaderBase, as_props
@@ -45,9 +46,9 @@ def policy_statements(r: ReaderBase, document: Any, origin: str, fallback_line: 
                 "actions": [a for a in (r._value(x) for x in as_list(st.get("Action"))) if a is not None],
                 "resources": [x for x in (r._value(y) for y in as_list(st.get("Resource"))) if x is not None],
                 "principal": r._value(p) if p is not None else None,
-                "source_arn": condition_value(conditions, "aws:SourceArn"),
-                "source_account": (condition_value(conditions, "aws:SourceAccount")
-                                   or condition_value(conditions, "aws:SourceOwner")),
+                "source_arn": _scoping_value(conditions, "aws:SourceArn"),
+                "source_account": (_scoping_value(conditions, "aws:SourceAccount")
+                                   or _scoping_value(conditions, "aws:SourceOwner")),
                 "conditions": conditions if isinstance(conditions, dict) else None,
                 "origin": origin, "line": line,
             }
@@ -55,14 +56,10 @@ def policy_statements(r: ReaderBase, document: Any, origin: str, fallback_line: 
     return out
 
 
-def condition_value(conditions: Any, key: str) -> Any:
-    """The value a condition block gives ``key`` (any operator, key case-insensitive), or False."""
-    if not isinstance(conditions, dict):
+def _scoping_value(conditions: Any, key: str) -> Any:
+    """What a condition gives ``key``, in the document's shape: text or an unresolved marker; False
+    when no condition names it."""
+    value = condition_value(conditions, key)
+    if value is None:
         return False
-    for block in conditions.values():
-        if isinstance(block, dict):
-            for k, v in block.items():
-                if str(k).lower() == key.lower():
-                    v = v[0] if isinstance(v, list) and v else v
-                    return v if isinstance(v, str) or (isinstance(v, dict) and "unresolved" in v) else short_text(v)
-    return False
+    return value if isinstance(value, str) or (isinstance(value, dict) and "unresolved" in value) else short_text(value)
