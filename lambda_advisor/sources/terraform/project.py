@@ -124,20 +124,13 @@ class ModuleDef:
         return None
 
     def _add(self, block: hcl.Block) -> None:
-        labels = block.labels
-        if block.type == "resource" and len(labels) == 2:
-            self.resources[f"{labels[0]}.{labels[1]}"] = block
-        elif block.type == "data" and len(labels) == 2:
-            self.data[f"{labels[0]}.{labels[1]}"] = block
-        elif block.type == "variable" and len(labels) == 1:
-            self.variables[labels[0]] = block
-        elif block.type == "module" and len(labels) == 1:
-            self.modules[labels[0]] = block
-        elif block.type == "output" and len(labels) == 1:
-            self.outputs[labels[0]] = block
-        elif block.type == "locals":
+        if block.type == "locals":
             for name, attr in block.attributes.items():
                 self.locals[name] = (attr, block.file)
+            return
+        place = self._registry(block)
+        if place is not None:
+            place[0][place[1]] = block
 
 
 class Project:
