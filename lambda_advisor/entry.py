@@ -41,7 +41,9 @@ def _exit_status(code: object) -> int:
         return 0
     if isinstance(code, int):
         return code & 0xFF
-    print(code, file=sys.stderr)
+    from lambda_advisor.report.escape import line  # a message is data, like every stderr line
+
+    print(line(code), file=sys.stderr)
     return 1
 
 

@@ -71,3 +71,9 @@ def test_a_reader_that_goes_away_is_no_traceback(tmp_path: Path) -> None:
     proc.wait(timeout=120)
     assert "Traceback" not in err, err
     assert proc.returncode == 1, (proc.returncode, err)  # the findings decide, as with a reader that stays
+
+
+def test_a_message_given_to_exit_is_inert_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _exit_status("stopped \x1b]52;c;cGF5bG9hZA==\x07\n::error::forged") == 1
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err and err.count("\n") == 1
