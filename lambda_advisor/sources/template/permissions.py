@@ -19,7 +19,7 @@ from lambda_advisor.sources.sam import as_list, list_lines
 from lambda_advisor.sources.template.apis import apiv2_kind
 from lambda_advisor.sources.template.base import as_props, res_props
 from lambda_advisor.sources.template.events import EventParts
-from lambda_advisor.sources.template.policy_documents import policy_statements
+from lambda_advisor.sources.template.policy_documents import add_resource_policy
 from lambda_advisor.sources.yaml_loader import LineDict
 
 if TYPE_CHECKING:
@@ -222,14 +222,7 @@ def _link_resource_policy(r: TemplateReader, lid: str, res: dict[str, Any], prop
     fn = r.function_for(node)
     if fn not in r.docs or r.docs[fn].kind != "event":
         return
-    doc = r.docs[fn]
-    assert doc.resource_policy is not None
-    qualifier = r.qualifier_for(node)
-    for statement in policy_statements(r, props.get("PolicyDocument"), f"AWS::Lambda::ResourcePolicy {lid}",
-                                       r._res_line(lid)):
-        statement["qualifier"] = qualifier
-        doc.resource_policy.append(statement)
-        doc.lines[f"/resource_policy/{len(doc.resource_policy) - 1}"] = statement["line"]
+    add_resource_policy(r, r.docs[fn], lid, props, qualifier=r.qualifier_for(node))
 
 
 def _link_permission(r: TemplateReader, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:

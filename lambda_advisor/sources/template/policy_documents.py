@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from lambda_advisor.model import Function
 from lambda_advisor.policy_conditions import condition_value
 from lambda_advisor.sources.intrinsics import is_intrinsic, short_text
 from lambda_advisor.sources.sam import as_list
@@ -63,3 +64,14 @@ def _scoping_value(conditions: Any, key: str) -> Any:
     if value is None:
         return False
     return value if isinstance(value, str) or (isinstance(value, dict) and "unresolved" in value) else short_text(value)
+
+
+def add_resource_policy(r: ReaderBase, doc: Function, lid: str, props: Any, **extra: Any) -> None:
+    """The statements of ``AWS::Lambda::ResourcePolicy`` ``lid`` join ``doc``'s resource policy, each at
+    its own line (``extra``: what every statement carries besides, such as the qualifier it applies to)."""
+    assert doc.resource_policy is not None
+    for statement in policy_statements(r, props.get("PolicyDocument"), f"AWS::Lambda::ResourcePolicy {lid}",
+                                       r._res_line(lid)):
+        statement.update(extra)
+        doc.resource_policy.append(statement)
+        doc.lines[f"/resource_policy/{len(doc.resource_policy) - 1}"] = statement["line"]

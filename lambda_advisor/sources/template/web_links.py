@@ -12,7 +12,7 @@ from typing import Any
 from lambda_advisor.model import Function
 from lambda_advisor.sources.intrinsics import short_text
 from lambda_advisor.sources.template.base import res_props
-from lambda_advisor.sources.template.policy_documents import policy_statements
+from lambda_advisor.sources.template.policy_documents import add_resource_policy, policy_statements
 from lambda_advisor.sources.template.web import WEB_ARN_NAME, WebParts
 
 
@@ -49,11 +49,7 @@ def _link_resource_policy(r: WebParts, lid: str, props: Any, webs: list[Function
     for doc in webs:
         if not (target == doc.source.logical_id or (arn_name and arn_name.group(1) == doc.name)):
             continue
-        assert doc.resource_policy is not None
-        for statement in policy_statements(r, props.get("PolicyDocument"), f"AWS::Lambda::ResourcePolicy {lid}",
-                                           r._res_line(lid)):
-            doc.resource_policy.append(statement)
-            doc.lines[f"/resource_policy/{len(doc.resource_policy) - 1}"] = statement["line"]
+        add_resource_policy(r, doc, lid, props)
 
 
 def _link_web_log_group(r: WebParts, lid: str, props: Any, webs: list[Function]) -> None:
