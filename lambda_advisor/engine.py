@@ -455,8 +455,9 @@ class Engine:
         if not runner(doc):
             return
         pointer = rule.locate
-        template = rule.message or "{doc[name]}: " + rule.title
-        message = render_message(template, doc, ctx.params) or f"{doc['name']}: {rule.title}"
+        # The title is text, never a template: only a rule's ``message`` names placeholders.
+        rendered = render_message(rule.message, doc, ctx.params) if rule.message else None
+        message = rendered or f"{doc['name']}: {rule.title}"
         yield Hit(message=message, pointer=pointer)
 
     def _finding(self, rule: Rule, doc: Document, hit: Hit, prefix: str = "", owner: Document | None = None) -> Finding:

@@ -157,3 +157,15 @@ def test_a_rule_with_a_remote_ref_ends_the_scan_with_an_error_naming_file_and_re
     assert code == 2
     (err,) = report["errors"]
     assert err["where"] == str(path) and "http://127.0.0.1:9/x.json" in err["message"]
+
+
+@pytest.mark.parametrize("title", ["${A.B.C}", "{doc[name].__class__}", "an { unclosed brace", "}{0}{", "{params[tag]:>999999999}"])
+def test_a_title_with_braces_is_text_in_the_finding_of_a_rule_without_message(tmp_path: Path, title: str) -> None:
+    # Found by `make fuzz`: a rule with no `message` used its title as a template, and braces in it
+    # turned every finding into an internal error.
+    path = _rule(tmp_path, RULE.replace("title: Functions must carry a cost-centre tag", f"title: {json.dumps(title)}"))
+    (tmp_path / "good.yaml").write_text(GOOD)
+    _, report, _ = _scan([str(tmp_path / "good.yaml"), "--rules-dir", str(path.parent), "--select", "ORG001"])
+    assert not report["errors"], report["errors"]
+    messages = [f["message"] for f in report["findings"] if f["rule_id"] == "ORG001"]
+    assert messages and all(m.endswith(f": {title}") for m in messages), messages
