@@ -60,3 +60,21 @@ def test_artifact_from_serverless_state_and_missing_artifacts(tmp_path: Path) ->
 def test_logical_ids_follow_serverless_naming() -> None:
     assert serverless.logical_id("api") == "ApiLambdaFunction"
     assert serverless.logical_id("my-func_v2") == "MyDashfuncUnderscorev2LambdaFunction"
+
+
+def test_an_artifact_name_no_file_system_takes_is_no_package_and_no_error(tmp_path: Path) -> None:
+    # Found by `make fuzz`: a 5,000-character artifact name made the folder an internal error.
+    service = tmp_path / "svc"
+    shutil.copytree(SERVICE, service)
+    out = service / ".serverless"
+    state = json.loads((out / "serverless-state.json").read_text())
+    state["service"]["functions"]["api"]["package"] = {"artifact": "a" * 5000}
+    (out / "serverless-state.json").write_text(json.dumps(state))
+    template = json.loads((out / "cloudformation-template-update-stack.json").read_text())
+    for res in template["Resources"].values():
+        if res.get("Type") == "AWS::Lambda::Function":
+            res["Properties"]["Code"]["S3Key"] = "b" * 5000
+    (out / "cloudformation-template-update-stack.json").write_text(json.dumps(template))
+    loaded = serverless.load(out)
+    assert not loaded.errors, [str(e) for e in loaded.errors]
+    assert loaded.documents[0]["code"]["local_path"] is None

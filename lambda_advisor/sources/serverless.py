@@ -23,6 +23,7 @@ from lambda_advisor.sources.files import (
     InputProblem,
     display,
     inside,
+    not_regular,
     read_json,
 )
 
@@ -71,7 +72,7 @@ def _artifacts(root: Path, template: Path, loaded: Loaded) -> dict[str, Path]:
             continue
         name = _key_name(key)
         candidate = root / name if name else None
-        if candidate is not None and candidate.is_file() and inside(root, candidate):
+        if candidate is not None and not_regular(candidate) is None and inside(root, candidate):
             found[lid] = candidate
         elif lid in state:
             found[lid] = state[lid]
@@ -123,9 +124,11 @@ def _state(root: Path, loaded: Loaded) -> dict[str, Path]:
         if isinstance(artifact, str) and "\0" not in artifact:
             p = Path(artifact)
             p = p if p.is_absolute() else service_dir / p
-            if p.is_file() and inside(service_dir, p):
+            if not_regular(p) is not None:  # missing, or a name no file system takes (too long)
+                continue
+            if inside(service_dir, p):
                 out[logical_id(str(name))] = p
-            elif p.is_file():
+            else:
                 loaded.notices.append(f"{display(path)}: artifact {display(p)} of {name} is outside the "
                                       "service folder; package not inspected")
     return out
